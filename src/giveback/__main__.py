@@ -1,0 +1,5 @@
+"""``python -m giveback`` runs the command line."""
+
+from giveback.cli import main
+
+main()

@@ -1,0 +1,85 @@
+"""The app factory: ``create_app()`` builds the Litestar application from the settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import structlog
+from litestar import Litestar
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from giveback import __version__
+from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
+from giveback.db.migrations import check_ready
+from giveback.errors import DomainError
+from giveback.health.controllers import health
+from giveback.logs import configure_logging
+from giveback.organizations.controllers import OrganizationApi, OrganizationPages
+from giveback.pages.controllers import home
+from giveback.piccolo_app import APP_CONFIG
+from giveback.settings import Settings
+from giveback.topics.controllers import TopicApi
+from giveback.web.errors import domain_error_handler
+
+PACKAGE_DIR = Path(__file__).parent
+HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
+
+log = structlog.get_logger()
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Build the platform: routes, templates, error answers, and a lifespan owning the database pool."""
+    settings = settings or Settings.from_env()
+    configure_logging(settings)
+    engine = engine_for(settings.database_url)
+    for table in APP_CONFIG.table_classes:
+        table._meta.db = engine
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        """Open the database pool and the shared HTTP client; refuse an unmigrated database."""
+        if settings.is_sqlite:
+            enable_sqlite_wal(str(settings.sqlite_path))
+        opened_pool = await open_pool(engine)
+        try:
+            await check_ready(engine)
+            async with httpx.AsyncClient(timeout=HTTP_CLIENT_TIMEOUT_SECONDS, follow_redirects=False) as client:
+                app.state.http = client
+                log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
+                yield
+        finally:
+            if opened_pool:
+                await close_pool(engine)
+
+    return Litestar(
+        route_handlers=[
+            home,
+            health,
+            OrganizationApi,
+            OrganizationPages,
+            TopicApi,
+            create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
+        ],
+        lifespan=[lifespan],
+        state=State({"settings": settings, "engine": engine}),
+        exception_handlers={DomainError: domain_error_handler},
+        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Giveback",
+            version=__version__,
+            description="Run international visiting-professor exchanges end to end.",
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin()],
+        ),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
+        debug=settings.debug,
+    )

@@ -1,0 +1,148 @@
+"""The ``giveback`` command line: serve, manage the database, load the demo, solve match problems."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import warnings
+
+import click
+
+from giveback.settings import Settings, SettingsError
+
+SETTINGS_EXIT_CODE = 2
+
+
+def load_settings() -> Settings:
+    """The settings from the environment, or one line naming the bad variable and exit status 2."""
+    try:
+        return Settings.from_env()
+    except SettingsError as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+
+
+def ensure_database_ready(settings: Settings) -> None:
+    """Stop with one line when the database cannot be reached or lacks migrations."""
+    from giveback.db.engine import close_pool, engine_for, open_pool
+    from giveback.db.migrations import DatabaseNotReady, check_ready
+
+    async def check() -> None:
+        engine = engine_for(settings.database_url)
+        await open_pool(engine)
+        try:
+            await check_ready(engine)
+        finally:
+            await close_pool(engine)
+
+    try:
+        asyncio.run(check())
+    except DatabaseNotReady as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(1)
+    except Exception as problem:
+        click.echo(f"error: GIVEBACK_DATABASE_URL: cannot reach the database ({problem})", err=True)
+        sys.exit(1)
+
+
+@click.group()
+@click.version_option(package_name="giveback")
+def cli() -> None:
+    """Giveback: run international visiting-professor exchanges end to end."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.option("--workers", default=1, show_default=True, help="Server processes.")
+@click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
+def serve(host: str, port: int, workers: int, reload: bool) -> None:
+    """Serve the platform over HTTP."""
+    import uvicorn
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+    uvicorn.run(
+        "giveback.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=None if reload else workers,
+        reload=reload,
+        proxy_headers=False,
+        log_level=settings.log_level.lower(),
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Manage the database."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply every pending migration."""
+    settings = load_settings()
+    applied = _upgrade(settings)
+    click.echo(f"database up to date ({len(applied)} migration(s) applied)")
+
+
+@db.command()
+def status() -> None:
+    """List the migrations the database still lacks."""
+    from giveback.db.engine import engine_for
+    from giveback.db.migrations import pending_migration_ids
+
+    settings = load_settings()
+    pending = asyncio.run(pending_migration_ids(engine_for(settings.database_url)))
+    if pending:
+        click.echo("\n".join(["pending migrations:", *pending, "run `giveback db upgrade`"]))
+        sys.exit(1)
+    click.echo("database up to date")
+
+
+def _upgrade(settings: Settings) -> list[str]:
+    from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
+    from giveback.db.migrations import upgrade as run_upgrade
+
+    async def run() -> list[str]:
+        engine = engine_for(settings.database_url)
+        await open_pool(engine)
+        try:
+            return await run_upgrade()
+        finally:
+            await close_pool(engine)
+
+    if settings.is_sqlite:
+        settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
+        enable_sqlite_wal(str(settings.sqlite_path))
+    try:
+        return asyncio.run(run())
+    except Exception as problem:
+        click.echo(f"error: GIVEBACK_DATABASE_URL: migration failed ({problem})", err=True)
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--serve/--no-serve", "then_serve", default=True, help="Start the server after loading.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True)
+def demo(then_serve: bool, host: str, port: int) -> None:
+    """Migrate, load the demo data, print the log-ins, and serve."""
+    from giveback.demo import describe_demo, load_demo
+
+    settings = load_settings()
+    _upgrade(settings)
+    summary = asyncio.run(load_demo(settings))
+    click.echo(describe_demo(summary, base_url=f"http://{host}:{port}"))
+    if then_serve:
+        os.environ.setdefault("GIVEBACK_BASE_URL", f"http://{host}:{port}")
+        ctx = click.get_current_context()
+        ctx.invoke(serve, host=host, port=port, workers=1, reload=False)
+
+
+def main() -> None:
+    # Piccolo warns on stderr before the clear one-line error the command prints itself.
+    warnings.filterwarnings("ignore", category=Warning, module=r"piccolo\.engine")
+    cli()

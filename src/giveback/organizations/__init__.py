@@ -1,0 +1,1 @@
+"""Host organizations: national and regional societies, and hospitals."""

@@ -1,0 +1,47 @@
+"""Organization endpoints: the JSON API and the public directory page."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from giveback import geo
+from giveback.organizations import services
+from giveback.organizations.schemas import OrganizationOut
+
+
+class OrganizationApi(Controller):
+    path = "/api/organizations"
+    tags = ["organizations"]
+
+    @get("/", summary="List host organizations")
+    async def list(
+        self,
+        region: FromQuery[str | None] = None,
+        country: FromQuery[str | None] = None,
+        search: FromQuery[str | None] = None,
+    ) -> list[OrganizationOut]:
+        return await services.list_organizations(region=region, country=country, search=search)
+
+    @get("/{organization_id:int}", summary="One host organization")
+    async def show(self, organization_id: FromPath[int]) -> OrganizationOut:
+        return await services.get_organization(organization_id)
+
+
+class OrganizationPages(Controller):
+    path = "/organizations"
+    include_in_schema = False
+
+    @get("/")
+    async def directory(self, region: FromQuery[str | None] = None, search: FromQuery[str | None] = None) -> Template:
+        organizations = await services.list_organizations(region=region or None, search=search or None)
+        return Template(
+            "organizations/directory.html",
+            context={
+                "organizations": organizations,
+                "regions": geo.REGIONS,
+                "region": region or "",
+                "search": search or "",
+            },
+        )

@@ -1,0 +1,174 @@
+"""The platform's settings, read once from environment variables.
+
+Every setting is documented in ``docs/configuration.md``; a bad value stops start-up with
+one line that names the variable (:class:`SettingsError`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import msgspec
+
+Environment = Literal["development", "test", "production"]
+MailBackend = Literal["file", "smtp"]
+
+DEVELOPMENT_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message starts with the variable's name."""
+
+
+class Settings(msgspec.Struct, frozen=True, kw_only=True):
+    """What the platform needs to know about its surroundings."""
+
+    environment: Environment = "development"
+    """GIVEBACK_ENV: ``development`` (the default), ``test`` or ``production``."""
+    database_url: str = "sqlite:///giveback.sqlite3"
+    """GIVEBACK_DATABASE_URL: ``sqlite:///relative/or//absolute/path`` or ``postgresql://user@host:port/db``."""
+    base_url: str = "http://127.0.0.1:8000"
+    """GIVEBACK_BASE_URL: the public address every link in e-mails and feeds is built from."""
+    secret_key: str = DEVELOPMENT_SECRET
+    """GIVEBACK_SECRET_KEY: signs links and tokens; required (32+ characters) in production."""
+    debug: bool = False
+    """GIVEBACK_DEBUG: show tracebacks in error pages; refused in production."""
+    allowed_hosts: tuple[str, ...] = ()
+    """GIVEBACK_ALLOWED_HOSTS: comma-separated Host headers accepted; default: the base URL's host."""
+    mail_backend: MailBackend = "file"
+    """GIVEBACK_MAIL_BACKEND: ``file`` writes .eml files to GIVEBACK_MAIL_DIR, ``smtp`` sends them."""
+    mail_dir: str = "var/mail"
+    """GIVEBACK_MAIL_DIR: where the file backend writes messages."""
+    mail_from: str = "Giveback <giveback@localhost>"
+    """GIVEBACK_MAIL_FROM: the sender and calendar organizer of every message."""
+    smtp_host: str = "127.0.0.1"
+    """GIVEBACK_SMTP_HOST: the SMTP server for the smtp backend."""
+    smtp_port: int = 25
+    """GIVEBACK_SMTP_PORT: its port."""
+    smtp_username: str = ""
+    """GIVEBACK_SMTP_USERNAME: log-in name, empty for none."""
+    smtp_password: str = ""
+    """GIVEBACK_SMTP_PASSWORD: its password."""
+    smtp_starttls: bool = False
+    """GIVEBACK_SMTP_STARTTLS: upgrade the connection with STARTTLS."""
+    log_level: str = "INFO"
+    """GIVEBACK_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
+    log_format: Literal["console", "json"] = "console"
+    """GIVEBACK_LOG_FORMAT: ``console`` for people, ``json`` for log collectors."""
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite:")
+
+    @property
+    def sqlite_path(self) -> Path:
+        """The database file of a ``sqlite:///path`` URL (relative to the working directory)."""
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The Host headers the server answers to (with and without the base URL's port)."""
+        if self.allowed_hosts:
+            return self.allowed_hosts
+        base = urlsplit(self.base_url)
+        names = {base.hostname or "localhost"}
+        if names & {"127.0.0.1", "localhost"}:
+            names |= {"127.0.0.1", "localhost"}
+        port = f":{base.port}" if base.port else ""
+        return tuple(sorted(names | {name + port for name in names}))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read every ``GIVEBACK_*`` variable, check it, and return the settings."""
+        env = os.environ if environ is None else environ
+        values: dict[str, object] = {}
+        for field, variable in _VARIABLES.items():
+            if variable in env:
+                values[field] = _convert(variable, field, env[variable])
+        settings = cls(**values)  # type: ignore[arg-type]
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Refuse combinations that would run the platform unsafely or not at all."""
+        _check_database_url(self.database_url)
+        base = urlsplit(self.base_url)
+        if base.scheme not in {"http", "https"} or not base.hostname:
+            raise SettingsError("GIVEBACK_BASE_URL: must be an absolute http(s) URL, e.g. https://giveback.example.org")
+        if self.environment == "production":
+            if self.secret_key == DEVELOPMENT_SECRET or len(self.secret_key) < 32:
+                raise SettingsError("GIVEBACK_SECRET_KEY: production needs a secret of at least 32 characters")
+            if self.debug:
+                raise SettingsError("GIVEBACK_DEBUG: debug pages leak settings and are refused in production")
+        if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise SettingsError("GIVEBACK_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+
+
+_VARIABLES = {
+    "environment": "GIVEBACK_ENV",
+    "database_url": "GIVEBACK_DATABASE_URL",
+    "base_url": "GIVEBACK_BASE_URL",
+    "secret_key": "GIVEBACK_SECRET_KEY",
+    "debug": "GIVEBACK_DEBUG",
+    "allowed_hosts": "GIVEBACK_ALLOWED_HOSTS",
+    "mail_backend": "GIVEBACK_MAIL_BACKEND",
+    "mail_dir": "GIVEBACK_MAIL_DIR",
+    "mail_from": "GIVEBACK_MAIL_FROM",
+    "smtp_host": "GIVEBACK_SMTP_HOST",
+    "smtp_port": "GIVEBACK_SMTP_PORT",
+    "smtp_username": "GIVEBACK_SMTP_USERNAME",
+    "smtp_password": "GIVEBACK_SMTP_PASSWORD",
+    "smtp_starttls": "GIVEBACK_SMTP_STARTTLS",
+    "log_level": "GIVEBACK_LOG_LEVEL",
+    "log_format": "GIVEBACK_LOG_FORMAT",
+}
+
+_CHOICES = {
+    "environment": ("development", "test", "production"),
+    "mail_backend": ("file", "smtp"),
+    "log_format": ("console", "json"),
+}
+
+
+def _convert(variable: str, field: str, raw: str) -> object:
+    default = getattr(Settings(), field)
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off", ""}:
+            return False
+        raise SettingsError(f"{variable}: must be true or false, not {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"{variable}: must be a whole number, not {raw!r}") from None
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in raw.split(",") if part.strip())
+    if field in _CHOICES and raw not in _CHOICES[field]:
+        raise SettingsError(f"{variable}: must be one of {', '.join(_CHOICES[field])}, not {raw!r}")
+    return raw
+
+
+def _check_database_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        if not url.startswith("sqlite:///") or url == "sqlite:///":
+            raise SettingsError("GIVEBACK_DATABASE_URL: a SQLite URL looks like sqlite:///giveback.sqlite3")
+        return
+    if parts.scheme in {"postgresql", "postgres"}:
+        try:
+            parts.port  # noqa: B018  (raises ValueError on a malformed port)
+        except ValueError:
+            raise SettingsError("GIVEBACK_DATABASE_URL: the port is not a number") from None
+        if not parts.path.strip("/"):
+            raise SettingsError("GIVEBACK_DATABASE_URL: name the database, e.g. postgresql://user@host:5432/giveback")
+        return
+    raise SettingsError(
+        "GIVEBACK_DATABASE_URL: must start with sqlite:/// or postgresql://, not " + repr(url.split(":", 1)[0])
+    )

@@ -1,0 +1,1 @@
+"""The expertise topics that profiles and requests refer to by slug."""

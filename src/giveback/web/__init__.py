@@ -1,0 +1,1 @@
+"""What every domain's controllers share: error answers, templates, the layout."""

@@ -1,0 +1,60 @@
+"""The command line as a newcomer meets it: migrate, refuse bad settings and unmigrated databases."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+GIVEBACK = [sys.executable, "-m", "giveback"]
+
+
+def run(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIVEBACK_")}
+    environment.update(env)
+    return subprocess.run(
+        [*GIVEBACK, *args], cwd=cwd, env=environment, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_db_upgrade_creates_a_sqlite_database_with_the_seed(temp_dir: Path) -> None:
+    first = run(["db", "upgrade"], temp_dir)
+    assert first.returncode == 0, first.stderr
+    assert "migration(s) applied" in first.stdout
+    assert (temp_dir / "giveback.sqlite3").exists()
+    status = run(["db", "status"], temp_dir)
+    assert status.returncode == 0
+    assert "up to date" in status.stdout
+    demo = run(["demo", "--no-serve"], temp_dir)
+    assert demo.returncode == 0, demo.stderr
+    assert "51 host societies" in demo.stdout
+
+
+def test_serve_refuses_an_unmigrated_database_and_names_the_fix(temp_dir: Path) -> None:
+    result = run(["serve"], temp_dir, GIVEBACK_DATABASE_URL=f"sqlite:///{temp_dir / 'empty.sqlite3'}")
+    assert result.returncode == 1
+    assert "giveback db upgrade" in result.stderr
+    assert result.stderr.count("\n") == 1
+
+
+def test_a_malformed_database_url_stops_with_one_line(temp_dir: Path) -> None:
+    result = run(["db", "upgrade"], temp_dir, GIVEBACK_DATABASE_URL="mysql://root@localhost/x")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: GIVEBACK_DATABASE_URL: ")
+    assert result.stderr.count("\n") == 1
+    assert not list(temp_dir.iterdir())
+
+
+def test_an_unreachable_database_stops_with_one_line(temp_dir: Path) -> None:
+    result = run(["serve"], temp_dir, GIVEBACK_DATABASE_URL="postgresql://giveback@127.0.0.1:9/giveback")
+    assert result.returncode == 1
+    assert result.stderr.startswith("error: GIVEBACK_DATABASE_URL: cannot reach the database")
+    assert result.stderr.count("\n") == 1
+
+
+def test_production_without_a_secret_refuses_to_start(temp_dir: Path) -> None:
+    result = run(["serve"], temp_dir, GIVEBACK_ENV="production")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: GIVEBACK_SECRET_KEY: ")
+    assert not list(temp_dir.iterdir())

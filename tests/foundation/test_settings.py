@@ -1,0 +1,61 @@
+"""Settings are read from the environment and refuse bad values with one line naming the variable."""
+
+import pytest
+
+from giveback.settings import Settings, SettingsError
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.database_url == "sqlite:///giveback.sqlite3"
+    assert settings.is_sqlite
+    assert settings.environment == "development"
+
+
+def test_variables_are_converted() -> None:
+    settings = Settings.from_env(
+        {
+            "GIVEBACK_DATABASE_URL": "postgresql://giveback@db:5432/giveback",
+            "GIVEBACK_SMTP_PORT": "2525",
+            "GIVEBACK_SMTP_STARTTLS": "yes",
+            "GIVEBACK_ALLOWED_HOSTS": "giveback.example.org, www.giveback.example.org",
+        }
+    )
+    assert not settings.is_sqlite
+    assert settings.smtp_port == 2525
+    assert settings.smtp_starttls is True
+    assert settings.hosts == ("giveback.example.org", "www.giveback.example.org")
+
+
+def test_hosts_default_to_the_base_url_with_and_without_its_port() -> None:
+    settings = Settings.from_env({"GIVEBACK_BASE_URL": "https://giveback.example.org:8443"})
+    assert settings.hosts == ("giveback.example.org", "giveback.example.org:8443")
+
+
+@pytest.mark.parametrize(
+    ("environ", "variable"),
+    [
+        ({"GIVEBACK_DATABASE_URL": "mysql://root@localhost/giveback"}, "GIVEBACK_DATABASE_URL"),
+        ({"GIVEBACK_DATABASE_URL": "sqlite://giveback.db"}, "GIVEBACK_DATABASE_URL"),
+        ({"GIVEBACK_DATABASE_URL": "postgresql://localhost:5432"}, "GIVEBACK_DATABASE_URL"),
+        ({"GIVEBACK_DATABASE_URL": "postgresql://localhost:port/x"}, "GIVEBACK_DATABASE_URL"),
+        ({"GIVEBACK_BASE_URL": "giveback.example.org"}, "GIVEBACK_BASE_URL"),
+        ({"GIVEBACK_SMTP_PORT": "twenty-five"}, "GIVEBACK_SMTP_PORT"),
+        ({"GIVEBACK_DEBUG": "maybe"}, "GIVEBACK_DEBUG"),
+        ({"GIVEBACK_ENV": "staging"}, "GIVEBACK_ENV"),
+        ({"GIVEBACK_LOG_LEVEL": "LOUD"}, "GIVEBACK_LOG_LEVEL"),
+        ({"GIVEBACK_ENV": "production"}, "GIVEBACK_SECRET_KEY"),
+        ({"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "short"}, "GIVEBACK_SECRET_KEY"),
+        ({"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "x" * 40, "GIVEBACK_DEBUG": "1"}, "GIVEBACK_DEBUG"),
+    ],
+)
+def test_bad_values_name_their_variable(environ: dict[str, str], variable: str) -> None:
+    with pytest.raises(SettingsError) as refused:
+        Settings.from_env(environ)
+    assert str(refused.value).startswith(f"{variable}: ")
+
+
+def test_production_with_a_real_secret_starts() -> None:
+    settings = Settings.from_env({"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "s" * 48})
+    assert settings.environment == "production"
+    assert not settings.debug
