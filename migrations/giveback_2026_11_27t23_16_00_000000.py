@@ -36,13 +36,22 @@ TOPICS = [
 SOCIETIES = [
     ("Asia Pacific Society of Cardiovascular and Interventional Radiology", "APSCVIR", None, "asia-pacific"),
     ("Austrian Society of Interventional Radiology", "ASIR", "AT", "europe"),
-    ("Brazilian Society of Interventional Radiology and Endovascular Surgery", "SoBRICE", "BR", "latin-america"),
+    (
+        "Brazilian Society of Interventional Radiology and Endovascular Surgery",
+        "SoBRICE",
+        "BR",
+        "latin-america",
+    ),
     ("British Society of Interventional Radiology", "BSIR", "GB", "europe"),
     ("Bulgarian Society of Interventional Radiology", "", "BG", "europe"),
     ("Canadian Association for Interventional Radiology", "CAIR", "CA", "north-america"),
     ("Cardiovascular and Interventional Radiological Society of Europe", "CIRSE", None, "europe"),
-    ("Cardiovascular and Interventional Radiology Section within the Singapore Radiological Society",
-     "CVIR Section of SRS", "SG", "asia-pacific"),
+    (
+        "Cardiovascular and Interventional Radiology Section within the Singapore Radiological Society",
+        "CVIR Section of SRS",
+        "SG",
+        "asia-pacific",
+    ),
     ("Cardiovascular and Interventional Radiology Society of Hungary", "MACIRT", "HU", "europe"),
     ("Chinese Society of Interventional Radiology", "CVIR", "CN", "asia-pacific"),
     ("Colegio Argentino de Radiología Vascular e Intervencionista", "CARVI", "AR", "latin-america"),
@@ -57,8 +66,12 @@ SOCIETIES = [
     ("Georgian Association of Cardiovascular and Interventional Radiology", "GACIR", "GE", "europe"),
     ("German Society of Interventional Radiology and Minimally Invasive Therapy", "DeGIR", "DE", "europe"),
     ("Ghana Society of Interventional Radiology", "", "GH", "africa"),
-    ("Hellenic Society of Interventional Radiology, Vascular Radiology and Neuroradiology", "GSIR", "GR",
-     "europe"),
+    (
+        "Hellenic Society of Interventional Radiology, Vascular Radiology and Neuroradiology",
+        "GSIR",
+        "GR",
+        "europe",
+    ),
     ("Hong Kong Society of Interventional Radiology", "HKSIR", "HK", "asia-pacific"),
     ("Hungarian Society of Cardiovascular and Interventional Radiology", "HSIR", "HU", "europe"),
     ("Iberoamerican Society of Interventional Radiology", "SIDI", None, "latin-america"),
@@ -72,11 +85,19 @@ SOCIETIES = [
     ("Mongolian Society of Interventional Radiology", "", "MN", "asia-pacific"),
     ("Pan Arab Interventional Radiology Society", "PAIRS", None, "middle-east"),
     ("Philippine Society of Vascular and Interventional Radiology", "", "PH", "asia-pacific"),
-    ("Portuguese Section of Interventional Radiology of the Portuguese Society of Radiology and Nuclear Medicine",
-     "NURIP/SPRMN", "PT", "europe"),
+    (
+        "Portuguese Section of Interventional Radiology of the Portuguese Society of Radiology and Nuclear Medicine",
+        "NURIP/SPRMN",
+        "PT",
+        "europe",
+    ),
     ("Radiology Society of France", "SFR", "FR", "europe"),
-    ("Section of Cardiovascular and Interventional Radiology of the Royal Belgian Radiological Society", "RBRS",
-     "BE", "europe"),
+    (
+        "Section of Cardiovascular and Interventional Radiology of the Royal Belgian Radiological Society",
+        "RBRS",
+        "BE",
+        "europe",
+    ),
     ("Saudi Interventional Radiology Society", "SIRS", "SA", "middle-east"),
     ("Seldinger Society of Vascular and Interventional Radiology", "SSVIR", "RU", "europe"),
     ("Sezione di Studio della SIRM di Radiologia Vascolare ed Interventistica", "SIRM", "IT", "europe"),
@@ -88,8 +109,12 @@ SOCIETIES = [
     ("Turkish Society of Interventional Radiology", "TGRD", "TR", "europe"),
     ("Taiwanese Radiological Society", "", "TW", "asia-pacific"),
     ("Thai Society of Vascular and Interventional Radiology", "TSVIR", "TH", "asia-pacific"),
-    ("Working Group of Cardiovascular and Interventional Radiology of the Slovak Radiological Society",
-     "PSKVIR", "SK", "europe"),
+    (
+        "Working Group of Cardiovascular and Interventional Radiology of the Slovak Radiological Society",
+        "PSKVIR",
+        "SK",
+        "europe",
+    ),
 ]
 
 
@@ -119,8 +144,15 @@ async def forwards():
         )
         await Organization.insert(
             *[
-                Organization(name=name, short_name=short, kind="society", country=country, region=region,
-                             affiliate=True, website="")
+                Organization(
+                    name=name,
+                    short_name=short,
+                    kind="society",
+                    country=country,
+                    region=region,
+                    affiliate=True,
+                    website="",
+                )
                 for name, short, country, region in SOCIETIES
             ]
         )

@@ -9,15 +9,23 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import secrets
+import socket
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import msgspec
 import pytest
+from aiosmtpd.controller import Controller as SMTPController
+from aiosmtpd.smtp import Envelope
 
 _TEMP = Path(tempfile.mkdtemp(prefix="giveback-tests-"))
 _SERVER_URL = os.environ.get("GIVEBACK_TEST_DATABASE_URL", "")
@@ -61,9 +69,56 @@ def database_url() -> str:
     return os.environ["GIVEBACK_DATABASE_URL"]
 
 
+class Inbox:
+    """Every message the real SMTP server on loopback received, newest last."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: Envelope) -> str:
+        message = message_from_bytes(envelope.content, policy=default_policy)
+        assert isinstance(message, EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+    def last_to(self, address: str) -> EmailMessage:
+        for message in reversed(self.messages):
+            if message["To"] == address:
+                return message
+        raise AssertionError(f"no message to {address}; got {[m['To'] for m in self.messages]}")
+
+    def link_to(self, address: str, path: str) -> str:
+        """The path and query of the first link to ``path`` in the newest message to the address."""
+        body = self.last_to(address).get_body(preferencelist=("plain",))
+        assert body is not None
+        match = re.search(rf"https?://[^/\s]+({re.escape(path)}[^\s]*)", body.get_content())
+        assert match, f"no link to {path} in the message"
+        return match.group(1)
+
+
 @pytest.fixture(scope="session")
-def settings() -> Settings:
-    return Settings.from_env()
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = SMTPController(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
+    smtp_server[0].messages.clear()
+    return smtp_server[0]
+
+
+@pytest.fixture(scope="session")
+def settings(smtp_server: tuple[Inbox, int]) -> Settings:
+    return msgspec.structs.replace(
+        Settings.from_env(), mail_backend="smtp", smtp_host="127.0.0.1", smtp_port=smtp_server[1]
+    )
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -97,17 +152,39 @@ async def clean_tables(migrated_database: dict[str, int]) -> AsyncIterator[None]
 
 
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
+def app(settings: Settings, inbox: Inbox) -> Litestar:
     return create_app(settings)
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
-    """An HTTP client calling the app in the test's own event loop (the database pool lives there)."""
+async def running_app(app: Litestar) -> AsyncIterator[Litestar]:
     async with running(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
-            yield client
+        yield app
+
+
+def client_for(app: Litestar) -> httpx.AsyncClient:
+    """An HTTP client calling the app in the test's own event loop (the database pool lives there)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+
+
+@pytest.fixture
+async def client(running_app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(running_app) as client:
+        yield client
+
+
+@pytest.fixture
+async def new_client(running_app: Litestar) -> AsyncIterator[Callable[[], httpx.AsyncClient]]:
+    """Make further independent clients (each with its own cookies), closed at the end of the test."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make() -> httpx.AsyncClient:
+        clients.append(client_for(running_app))
+        return clients[-1]
+
+    yield make
+    for made in clients:
+        await made.aclose()
 
 
 @asynccontextmanager

@@ -10,30 +10,44 @@ import httpx
 import structlog
 from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
+from litestar.di import Provide
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from giveback import __version__
+from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
 from giveback.logs import configure_logging
+from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.controllers import home
 from giveback.piccolo_app import APP_CONFIG
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi
+from giveback.web.auth import SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
 
 log = structlog.get_logger()
+
+
+def provide_settings(state: State) -> Settings:
+    settings: Settings = state.settings
+    return settings
+
+
+def provide_mailer(state: State) -> Mailer:
+    mailer: Mailer = state.mailer
+    return mailer
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -64,13 +78,22 @@ def create_app(settings: Settings | None = None) -> Litestar:
         route_handlers=[
             home,
             health,
+            AuthApi,
+            PeopleApi,
+            AccountPages,
             OrganizationApi,
             OrganizationPages,
             TopicApi,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine}),
+        state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
+        dependencies={
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "mailer": Provide(provide_mailer, sync_to_thread=False),
+        },
+        middleware=[SessionMiddleware(settings)],
+        guards=[check_csrf],
         exception_handlers={DomainError: domain_error_handler},
         template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(

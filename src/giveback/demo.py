@@ -27,9 +27,7 @@ async def load_demo(settings: Settings) -> DemoSummary:
         table._meta.db = engine
     await open_pool(engine)
     try:
-        countries = await Organization.select(Organization.country).distinct().where(
-            Organization.country.is_not_null()
-        )
+        countries = await Organization.select(Organization.country).distinct().where(Organization.country.is_not_null())
         return DemoSummary(
             organizations=await Organization.count(),
             countries=len(countries),

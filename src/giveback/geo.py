@@ -33,9 +33,7 @@ _COUNTRIES_BY_REGION: Final[dict[str, str]] = {
     "north-america": "BM CA GL PM UM US",
 }
 
-_REGION_OF_COUNTRY: Final = {
-    code: region for region, codes in _COUNTRIES_BY_REGION.items() for code in codes.split()
-}
+_REGION_OF_COUNTRY: Final = {code: region for region, codes in _COUNTRIES_BY_REGION.items() for code in codes.split()}
 
 
 def is_country(code: str) -> bool:

@@ -4,8 +4,11 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
+from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.topics.tables import Topic
+from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
 def _migrations_folder() -> Path:
@@ -19,7 +22,25 @@ MIGRATIONS_FOLDER = _migrations_folder()
 APP_CONFIG = AppConfig(
     app_name="giveback",
     migrations_folder_path=str(MIGRATIONS_FOLDER),
-    table_classes=[Topic, Organization],
+    # Listed parents before children: tests delete rows in the reverse order.
+    table_classes=[
+        Topic,
+        Organization,
+        Person,
+        RoleGrant,
+        WebSession,
+        AccountToken,
+        LoginThrottle,
+        AuditEvent,
+        VolunteerProfile,
+        Expertise,
+        AvailabilityWindow,
+        VolunteerCv,
+        OrganizationClaim,
+        HostRequest,
+        RequestNeed,
+        HostingWindow,
+    ],
     migration_dependencies=[],
     commands=[],
 )

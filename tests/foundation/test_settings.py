@@ -46,7 +46,10 @@ def test_hosts_default_to_the_base_url_with_and_without_its_port() -> None:
         ({"GIVEBACK_LOG_LEVEL": "LOUD"}, "GIVEBACK_LOG_LEVEL"),
         ({"GIVEBACK_ENV": "production"}, "GIVEBACK_SECRET_KEY"),
         ({"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "short"}, "GIVEBACK_SECRET_KEY"),
-        ({"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "x" * 40, "GIVEBACK_DEBUG": "1"}, "GIVEBACK_DEBUG"),
+        (
+            {"GIVEBACK_ENV": "production", "GIVEBACK_SECRET_KEY": "x" * 40, "GIVEBACK_DEBUG": "1"},
+            "GIVEBACK_DEBUG",
+        ),
     ],
 )
 def test_bad_values_name_their_variable(environ: dict[str, str], variable: str) -> None:

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sqlite3
 from functools import cache
+from typing import Any
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query import Select
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
 
 @cache
-def engine_for(database_url: str) -> Engine:
+def engine_for(database_url: str) -> Engine[Any]:
     """The one engine per database URL: SQLite (WAL, busy timeout) or PostgreSQL (a pool)."""
     if database_url.startswith("sqlite:"):
         path = database_url.removeprefix("sqlite:///")
@@ -21,7 +23,7 @@ def engine_for(database_url: str) -> Engine:
     return PostgresEngine(config={"dsn": database_url})
 
 
-def write_transaction(engine: Engine):  # type: ignore[no-untyped-def]
+def write_transaction(engine: Engine[Any]) -> Any:
     """A transaction for read-then-write work.
 
     On SQLite it is ``BEGIN IMMEDIATE``: the write lock is taken at the start, so two writers
@@ -45,7 +47,7 @@ def enable_sqlite_wal(path: str) -> None:
         connection.close()
 
 
-async def open_pool(engine: Engine) -> bool:
+async def open_pool(engine: Engine[Any]) -> bool:
     """Open the PostgreSQL connection pool unless one is open; True when this call opened it.
 
     SQLite needs no pool. Whoever opened the pool closes it (``close_pool``).
@@ -56,6 +58,15 @@ async def open_pool(engine: Engine) -> bool:
     return False
 
 
-async def close_pool(engine: Engine) -> None:
+async def close_pool(engine: Engine[Any]) -> None:
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
+
+
+def locked(query: Select) -> Select:
+    """Lock the selected rows until the transaction ends.
+
+    PostgreSQL takes ``SELECT … FOR UPDATE``; SQLite has no row locks, and needs none inside
+    ``write_transaction``, whose ``BEGIN IMMEDIATE`` already holds the database's write lock.
+    """
+    return query if query.table._meta.db.engine_type == "sqlite" else query.lock_rows()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from piccolo.apps.migrations.commands.base import BaseMigrationManager
 from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
@@ -19,10 +21,10 @@ class DatabaseNotReady(RuntimeError):
 def known_migration_ids() -> list[str]:
     """Every migration shipped in the migrations folder, oldest first."""
     manager = BaseMigrationManager()
-    return manager.get_migration_ids(manager.get_migration_modules(APP_CONFIG.migrations_folder_path))
+    return manager.get_migration_ids(manager.get_migration_modules(str(APP_CONFIG.migrations_folder_path)))
 
 
-async def pending_migration_ids(engine: Engine) -> list[str]:
+async def pending_migration_ids(engine: Engine[Any]) -> list[str]:
     """The shipped migrations the database has not applied yet."""
     applied: set[str] = set()
     if await Migration.table_exists().run():
@@ -31,7 +33,7 @@ async def pending_migration_ids(engine: Engine) -> list[str]:
     return [migration_id for migration_id in known_migration_ids() if migration_id not in applied]
 
 
-async def check_ready(engine: Engine) -> None:
+async def check_ready(engine: Engine[Any]) -> None:
     """Refuse to serve a database that cannot be reached or is not fully migrated."""
     try:
         await engine.run_ddl("SELECT 1")

@@ -1,4 +1,4 @@
-from piccolo.columns import Boolean, Timestamptz, Varchar
+from piccolo.columns import Boolean, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -10,6 +10,7 @@ class Organization(Table):
     hand; for national ones the region is derived from the country.
     """
 
+    id = Serial(primary_key=True)
     name = Varchar(length=300, unique=True)
     short_name = Varchar(length=60, default="")
     kind = Varchar(length=20, default="society", choices=None)

@@ -5,8 +5,11 @@ JSON callers (``/api/…``) get ``{"status_code", "detail", "field"}``; page cal
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import quote
+
 from litestar import MediaType, Request, Response
-from litestar.response import Template
+from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
@@ -43,11 +46,11 @@ def status_of(error: DomainError) -> int:
     return HTTP_400_BAD_REQUEST
 
 
-def wants_json(request: Request) -> bool:
+def wants_json(request: Request[Any, Any, Any]) -> bool:
     return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
 
 
-def domain_error_handler(request: Request, error: DomainError) -> Response:
+def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) -> Response[Any]:
     """Answer a refused operation with its status, the rule's message and the field it concerns."""
     status = status_of(error)
     headers = {}
@@ -56,6 +59,8 @@ def domain_error_handler(request: Request, error: DomainError) -> Response:
     if wants_json(request):
         body = {"status_code": status, "detail": error.message, "field": error.field}
         return Response(body, status_code=status, media_type=MediaType.JSON, headers=headers)
+    if isinstance(error, NotAuthenticated):
+        return Redirect(path=f"/login?next={quote(request.url.path)}", status_code=303)
     return Template(
         template_name="error.html",
         context={"status_code": status, "message": error.message, "field": error.field},

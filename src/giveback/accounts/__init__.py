@@ -1,0 +1,1 @@
+"""People, their roles, sign-up, log-in and server-side sessions."""

@@ -1,0 +1,28 @@
+"""Password hashing with Argon2id, always off the event loop (a hash takes tens of milliseconds)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_hasher = PasswordHasher()
+# Verified when the e-mail matches no account, so that a miss takes as long as a wrong password.
+_UNKNOWN_ACCOUNT_HASH = _hasher.hash("no account has this password")
+
+
+async def hash_password(password: str) -> str:
+    return await asyncio.to_thread(_hasher.hash, password)
+
+
+async def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; a missing hash is checked against a dummy at the same cost."""
+
+    def verify() -> bool:
+        try:
+            return _hasher.verify(password_hash or _UNKNOWN_ACCOUNT_HASH, password) and password_hash is not None
+        except (VerificationError, InvalidHashError):
+            return False
+
+    return await asyncio.to_thread(verify)

@@ -1,0 +1,101 @@
+"""Server-side sessions: random ids issued only at log-in, stored hashed, with idle and absolute expiry."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import msgspec
+
+from giveback.accounts.tables import Person, RoleGrant, WebSession
+
+IDLE_TIMEOUT = timedelta(hours=8)
+ABSOLUTE_TIMEOUT = timedelta(days=7)
+TOUCH_INTERVAL = timedelta(minutes=1)
+
+
+class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
+    """The person behind a valid session."""
+
+    session_id: int
+    person_id: int
+    email: str
+    name: str
+    roles: frozenset[str]
+    csrf_token: str
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def start_session(person_id: int) -> str:
+    """Issue a fresh random session id for the person; the caller sets it as the cookie."""
+    raw = secrets.token_urlsafe(32)
+    await WebSession.insert(
+        WebSession(
+            id_hash=hash_token(raw),
+            person=person_id,
+            csrf_token=secrets.token_urlsafe(32),
+            created_at=now(),
+            last_seen_at=now(),
+            expires_at=now() + ABSOLUTE_TIMEOUT,
+        )
+    )
+    return raw
+
+
+async def load_session(raw: str) -> SignedIn | None:
+    """The signed-in person for a cookie value, or None for an unknown, idle or expired id."""
+    row = (
+        await WebSession.select(
+            WebSession.id,
+            WebSession.person,
+            WebSession.csrf_token,
+            WebSession.last_seen_at,
+            WebSession.expires_at,
+            WebSession.person.email,
+            WebSession.person.name,
+            WebSession.person.deleted_at,
+        )
+        .where(WebSession.id_hash == hash_token(raw))
+        .first()
+    )
+    if row is None:
+        return None
+    moment = now()
+    if row["expires_at"] <= moment or row["last_seen_at"] + IDLE_TIMEOUT <= moment or row["person.deleted_at"]:
+        await WebSession.delete().where(WebSession.id == row["id"])
+        return None
+    if row["last_seen_at"] + TOUCH_INTERVAL <= moment:
+        await WebSession.update({WebSession.last_seen_at: moment}).where(WebSession.id == row["id"])
+    roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == row["person"])
+    return SignedIn(
+        session_id=row["id"],
+        person_id=row["person"],
+        email=row["person.email"],
+        name=row["person.name"],
+        roles=frozenset(r["role"] for r in roles),
+        csrf_token=row["csrf_token"],
+    )
+
+
+async def end_session(session_id: int) -> None:
+    await WebSession.delete().where(WebSession.id == session_id)
+
+
+async def end_all_sessions(person_id: int) -> None:
+    """Sign the person out everywhere (after a password reset, a role change, an account deletion)."""
+    await WebSession.delete().where(WebSession.person == person_id)
+
+
+async def person_exists(person_id: int) -> bool:
+    return await Person.exists().where((Person.id == person_id) & Person.deleted_at.is_null())

@@ -1,0 +1,70 @@
+from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Person(Table):
+    """Someone with an account. A deleted person keeps the row (trips refer to it) without personal data."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=320, unique=True, index=True)
+    name = Varchar(length=200)
+    password_hash = Varchar(length=255, secret=True)
+    email_confirmed_at = Timestamptz(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    deleted_at = Timestamptz(null=True, default=None)
+
+
+class RoleGrant(Table):
+    """A role a person holds: volunteer, host, coordinator or admin."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(references=Person, index=True)
+    role = Varchar(length=20)
+    granted_at = Timestamptz(default=TimestamptzNow())
+
+
+class WebSession(Table):
+    """A signed-in browser or API client; the cookie holds a random id, the table only its hash."""
+
+    id = Serial(primary_key=True)
+    id_hash = Varchar(length=64, unique=True, index=True)
+    person = ForeignKey(references=Person, index=True)
+    csrf_token = Varchar(length=64, secret=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_seen_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+class AccountToken(Table):
+    """A single-use token e-mailed to confirm an address or reset a password; only its hash is stored."""
+
+    id = Serial(primary_key=True)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    person = ForeignKey(references=Person, index=True)
+    purpose = Varchar(length=20)
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
+class LoginThrottle(Table):
+    """Failed log-ins per e-mail address (existing or not), so throttling reveals nothing."""
+
+    id = Serial(primary_key=True)
+    email = Varchar(length=320, unique=True, index=True)
+    failures = Integer(default=0)
+    first_failure_at = Timestamptz(default=TimestamptzNow())
+    blocked_until = Timestamptz(null=True, default=None)
+
+
+class AuditEvent(Table):
+    """Who did what to which record, and why."""
+
+    id = Serial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+    actor = ForeignKey(references=Person, null=True, index=True)
+    action = Varchar(length=60)
+    subject_type = Varchar(length=40)
+    subject_id = Integer(null=True)
+    details = JSON(default={})
+    is_system = Boolean(default=False)

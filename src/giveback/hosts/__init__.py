@@ -1,0 +1,1 @@
+"""Host contacts, their claims on organizations, and the requests they post."""

@@ -1,0 +1,1 @@
+"""Outgoing e-mail through one service with a development (files) and an SMTP backend."""

@@ -1,0 +1,1 @@
+"""Volunteers: profiles, expertise, availability windows, the public directory."""

@@ -1,0 +1,129 @@
+"""Who is calling: the session cookie, CSRF checks and the role guards every controller uses."""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from giveback.accounts.sessions import SignedIn, load_session
+from giveback.errors import NotAuthenticated, PermissionDenied
+from giveback.settings import Settings
+
+SESSION_COOKIE = "giveback_session"
+ANONYMOUS_CSRF_COOKIE = "giveback_csrf"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cookie_flags(settings: Settings) -> str:
+    secure = "; Secure" if settings.base_url.startswith("https://") else ""
+    return f"Path=/; HttpOnly; SameSite=Lax{secure}"
+
+
+def session_cookie(settings: Settings, raw_session: str) -> str:
+    return f"{SESSION_COOKIE}={raw_session}; {cookie_flags(settings)}"
+
+
+def expired_session_cookie(settings: Settings) -> str:
+    return f"{SESSION_COOKIE}=; Max-Age=0; {cookie_flags(settings)}"
+
+
+class SessionMiddleware(ASGIMiddleware):
+    """Attach the signed-in person (or None) to ``request.state.user`` and the form token to ``csrf_token``.
+
+    A session id is only ever issued by log-in: an id the server does not know is ignored, never adopted.
+    Anonymous visitors get a random ``giveback_csrf`` cookie whose value their forms must echo.
+    """
+
+    scopes = (ScopeType.HTTP,)
+    exclude_path_pattern = ("^/static/",)
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        raw = connection.cookies.get(SESSION_COOKIE)
+        user = await load_session(raw) if raw else None
+        state = scope.setdefault("state", {})
+        state["user"] = user
+        anonymous_token = connection.cookies.get(ANONYMOUS_CSRF_COOKIE)
+        state["anonymous_csrf_cookie"] = anonymous_token
+        new_token = None if anonymous_token else secrets.token_urlsafe(24)
+        state["csrf_token"] = user.csrf_token if user else (anonymous_token or new_token)
+
+        async def send_with_cookies(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableScopeHeaders.from_message(message)
+                if new_token:
+                    headers.add("set-cookie", f"{ANONYMOUS_CSRF_COOKIE}={new_token}; {cookie_flags(self.settings)}")
+                if raw and user is None and not _sets_session_cookie(message):
+                    headers.add("set-cookie", expired_session_cookie(self.settings))
+            await send(message)
+
+        await next_app(scope, receive, send_with_cookies)
+
+
+def _sets_session_cookie(message: Message) -> bool:
+    prefix = f"{SESSION_COOKIE}=".encode()
+    return any(name.lower() == b"set-cookie" and value.startswith(prefix) for name, value in message["headers"])
+
+
+def current_user(request: Request[Any, Any, Any]) -> SignedIn | None:
+    user: SignedIn | None = request.state.get("user")
+    return user
+
+
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Refuse a state-changing call whose CSRF token does not match (app-wide guard).
+
+    Signed-in callers echo their session's token (header ``X-CSRF-Token`` or form field ``csrf_token``).
+    Anonymous form posts echo their ``giveback_csrf`` cookie; anonymous JSON calls need no token, since a
+    browser cannot send JSON to another site without its consent (CORS).
+    """
+    if connection.scope.get("method", "GET") in SAFE_METHODS:
+        return
+    user: SignedIn | None = connection.state.get("user")
+    expected = user.csrf_token if user else connection.state.get("anonymous_csrf_cookie")
+    content_type = connection.headers.get("content-type", "")
+    if user is None and content_type.startswith("application/json"):
+        return
+    presented = connection.headers.get(CSRF_HEADER)
+    if presented is None and isinstance(connection, Request) and not content_type.startswith("application/json"):
+        form = await connection.form()
+        value = form.get(CSRF_FIELD)
+        presented = value if isinstance(value, str) else None
+    if not expected or not presented or not hmac.compare_digest(expected, presented):
+        raise PermissionDenied(
+            "the CSRF token is missing or wrong: reload the page, or send the X-CSRF-Token header",
+            field=CSRF_FIELD,
+        )
+
+
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: the caller must be signed in."""
+    if connection.state.get("user") is None:
+        raise NotAuthenticated("log in first", field="session")
+
+
+def requires(*roles: str):  # type: ignore[no-untyped-def]
+    """Guard: the caller must hold one of the roles."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user: SignedIn | None = connection.state.get("user")
+        if user is None:
+            raise NotAuthenticated("log in first", field="session")
+        if not user.has(*roles):
+            raise PermissionDenied(f"this needs the role {' or '.join(roles)}", field="role")
+
+    return guard
