@@ -24,6 +24,7 @@ from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_p
 from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
+from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
@@ -31,6 +32,7 @@ from giveback.pages.controllers import home
 from giveback.piccolo_app import APP_CONFIG
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi
+from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler
 
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganizationApi,
             OrganizationPages,
             TopicApi,
+            *VOLUNTEER_ROUTES,
+            *HOST_ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],
