@@ -12,6 +12,7 @@ from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -31,7 +32,7 @@ from giveback.organizations.controllers import OrganizationApi, OrganizationPage
 from giveback.pages.controllers import home
 from giveback.piccolo_app import APP_CONFIG
 from giveback.settings import Settings
-from giveback.topics.controllers import TopicApi
+from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             OrganizationApi,
             OrganizationPages,
             TopicApi,
+            TopicPages,
             *VOLUNTEER_ROUTES,
             *HOST_ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
@@ -108,5 +110,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
+        logging_config=LoggingConfig(log_exceptions="always", configure_root_logger=False),
         debug=settings.debug,
     )

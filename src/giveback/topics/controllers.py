@@ -1,12 +1,21 @@
-"""Topic endpoints."""
+"""Topic endpoints: anyone reads the list; coordinators add, rename and retire topics."""
 
 from __future__ import annotations
 
-from litestar import Controller, get
-from litestar.params import FromQuery
+from typing import Any
 
+from litestar import Controller, Request, get, patch, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+
+from giveback.accounts.sessions import SignedIn
+from giveback.errors import DomainError
 from giveback.topics import services
-from giveback.topics.schemas import TopicOut
+from giveback.topics.schemas import TopicCreate, TopicOut, TopicUpdate
+from giveback.web.auth import requires
+from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+
+COORDINATORS = requires("coordinator", "admin")
 
 
 class TopicApi(Controller):
@@ -16,3 +25,49 @@ class TopicApi(Controller):
     @get("/", summary="List expertise topics")
     async def list(self, include_retired: FromQuery[bool] = False) -> list[TopicOut]:
         return await services.list_topics(include_retired=include_retired)
+
+    @post("/", guards=[COORDINATORS], summary="Add a topic (coordinators)")
+    async def add(self, data: JSONBody[TopicCreate], request: Request[Any, Any, Any]) -> TopicOut:
+        user: SignedIn = request.state.user
+        return await services.add_topic(user.person_id, data)
+
+    @patch("/{slug:str}", guards=[COORDINATORS], summary="Rename or retire a topic (coordinators)")
+    async def update(
+        self, slug: FromPath[str], data: JSONBody[TopicUpdate], request: Request[Any, Any, Any]
+    ) -> TopicOut:
+        user: SignedIn = request.state.user
+        return await services.update_topic(user.person_id, slug, data)
+
+
+class TopicPages(Controller):
+    path = "/coordinator/topics"
+    include_in_schema = False
+    guards = [COORDINATORS]
+
+    @get("/")
+    async def list(self) -> Template:
+        return page("topics/manage.html", topics=await services.list_topics(include_retired=True), values={})
+
+    @post("/")
+    async def add(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        user: SignedIn = request.state.user
+        fields = form_fields(await request.form())
+        try:
+            await services.add_topic(user.person_id, parse(TopicCreate, fields))
+        except (FormInvalid, DomainError) as problem:
+            topics = await services.list_topics(include_retired=True)
+            return form_error_page("topics/manage.html", problem, topics=topics, values=fields)
+        return redirect("/coordinator/topics/")
+
+    @post("/{slug:str}")
+    async def update(self, slug: FromPath[str], request: Request[Any, Any, Any]) -> Template | Redirect:
+        user: SignedIn = request.state.user
+        fields = form_fields(await request.form())
+        if "retired" in fields:
+            fields["retired"] = fields["retired"] == "true"
+        try:
+            await services.update_topic(user.person_id, slug, parse(TopicUpdate, fields))
+        except (FormInvalid, DomainError) as problem:
+            topics = await services.list_topics(include_retired=True)
+            return form_error_page("topics/manage.html", problem, topics=topics, values={})
+        return redirect("/coordinator/topics/")

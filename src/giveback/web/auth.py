@@ -98,7 +98,7 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
     content_type = connection.headers.get("content-type", "")
     if user is None and content_type.startswith("application/json"):
         return
-    presented = connection.headers.get(CSRF_HEADER)
+    presented = connection.headers.get(CSRF_HEADER) or None
     if presented is None and isinstance(connection, Request) and not content_type.startswith("application/json"):
         form = await connection.form()
         value = form.get(CSRF_FIELD)

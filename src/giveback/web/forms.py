@@ -14,7 +14,16 @@ from giveback.errors import DomainError
 from giveback.web.errors import status_of
 
 T = TypeVar("T", bound=msgspec.Struct)
-_PATH = re.compile(r"at `\$\.([A-Za-z_]+)")
+_PATH = re.compile(r" - at `\$\.([A-Za-z_]+)[^`]*`")
+_UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]+)`")
+_PLAIN_WORDS = [
+    (re.compile(r"Expected `str` of length >= (\d+)"), r"must be at least \1 characters"),
+    (re.compile(r"Expected `str` of length <= (\d+)"), r"must be at most \1 characters"),
+    (re.compile(r"Expected `str` matching regex .*"), "is not in the expected form"),
+    (re.compile(r"Expected `int` >= (\d+)"), r"must be at least \1"),
+    (re.compile(r"Expected `int` <= (\d+)"), r"must be at most \1"),
+    (re.compile(r"Expected `array` of length >= 1"), "choose at least one"),
+]
 
 
 class FormInvalid(Exception):
@@ -30,10 +39,21 @@ def parse(struct: type[T], fields: Mapping[str, Any]) -> T:
     try:
         return msgspec.convert(dict(fields), struct, strict=False)
     except msgspec.ValidationError as problem:
-        text = str(problem)
-        match = _PATH.search(text)
-        field = match.group(1) if match else "form"
-        raise FormInvalid({field: _PATH.sub("", text).replace(" - ", "").strip() or text}) from None
+        raise FormInvalid(dict([explain(str(problem))])) from None
+
+
+def explain(message: str) -> tuple[str, str]:
+    """A validation message as (field, words a person reads), e.g. ("password", "must be at least 12 characters")."""
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return unknown.group(1), "is not a field of this form"
+    match = _PATH.search(message)
+    field = match.group(1) if match else "form"
+    text = _PATH.sub("", message).strip()
+    for pattern, words in _PLAIN_WORDS:
+        if pattern.fullmatch(text):
+            return field, pattern.sub(words, text)
+    return field, text
 
 
 def form_fields(form: Any, *, lists: tuple[str, ...] = ()) -> dict[str, Any]:
