@@ -142,6 +142,59 @@ def demo(then_serve: bool, host: str, port: int) -> None:
         ctx.invoke(serve, host=host, port=port, workers=1, reload=False)
 
 
+@cli.group()
+def user() -> None:
+    """Manage accounts from the command line."""
+
+
+@user.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["volunteer", "host", "coordinator", "admin"]),
+    help="A role to grant (repeatable).",
+)
+@click.password_option(envvar="GIVEBACK_NEW_PASSWORD", help="At least 12 characters (or GIVEBACK_NEW_PASSWORD).")
+def create_user(email: str, name: str, roles: tuple[str, ...], password: str) -> None:
+    """Create a confirmed account, e.g. the first admin."""
+    import msgspec
+
+    from giveback.accounts.schemas import SignUp
+    from giveback.accounts.services import create_confirmed_person
+    from giveback.db.engine import close_pool, engine_for, open_pool
+    from giveback.errors import DomainError
+    from giveback.piccolo_app import APP_CONFIG
+    from giveback.web.forms import explain
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+    try:
+        data = msgspec.convert({"email": email, "name": name, "password": password}, SignUp)
+    except msgspec.ValidationError as problem:
+        field, words = explain(str(problem))
+        raise click.BadParameter(f"{field} {words}") from None
+
+    async def create() -> int:
+        engine = engine_for(settings.database_url)
+        for table in APP_CONFIG.table_classes:
+            table._meta.db = engine
+        await open_pool(engine)
+        try:
+            return await create_confirmed_person(data, list(roles))
+        finally:
+            await close_pool(engine)
+
+    try:
+        person_id = asyncio.run(create())
+    except DomainError as problem:
+        raise click.BadParameter(f"{problem.field}: {problem.message}") from None
+    click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
+
+
 def main() -> None:
     # Piccolo warns on stderr before the clear one-line error the command prints itself.
     warnings.filterwarnings("ignore", category=Warning, module=r"piccolo\.engine")

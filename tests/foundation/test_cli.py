@@ -29,6 +29,33 @@ def test_db_upgrade_creates_a_sqlite_database_with_the_seed(temp_dir: Path) -> N
     demo = run(["demo", "--no-serve"], temp_dir)
     assert demo.returncode == 0, demo.stderr
     assert "51 host societies" in demo.stdout
+    assert "40 volunteers, 24 host requests" in demo.stdout
+    assert "coordinator@giveback.demo" in demo.stdout
+    again = run(["demo", "--no-serve"], temp_dir)
+    assert "40 volunteers, 24 host requests" in again.stdout
+
+
+def test_user_create_makes_a_confirmed_account_and_refuses_bad_input(temp_dir: Path) -> None:
+    assert run(["db", "upgrade"], temp_dir).returncode == 0
+    created = run(
+        ["user", "create", "boss@example.org", "--name", "The Boss", "--role", "admin"],
+        temp_dir,
+        GIVEBACK_NEW_PASSWORD="a long enough password",
+    )
+    assert created.returncode == 0, created.stderr
+    assert "with roles admin" in created.stdout
+    short = run(
+        ["user", "create", "b2@example.org", "--name", "B", "--role", "admin"], temp_dir, GIVEBACK_NEW_PASSWORD="short"
+    )
+    assert short.returncode == 2
+    assert "password must be at least 12 characters" in short.stderr
+    duplicate = run(
+        ["user", "create", "BOSS@example.org", "--name", "B", "--role", "admin"],
+        temp_dir,
+        GIVEBACK_NEW_PASSWORD="a long enough password",
+    )
+    assert duplicate.returncode == 2
+    assert "email: an account with this e-mail address exists" in duplicate.stderr
 
 
 def test_serve_refuses_an_unmigrated_database_and_names_the_fix(temp_dir: Path) -> None:
