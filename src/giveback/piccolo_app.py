@@ -7,7 +7,9 @@ from piccolo.conf.apps import AppConfig
 from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
+from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic
+from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
@@ -40,6 +42,11 @@ APP_CONFIG = AppConfig(
         HostRequest,
         RequestNeed,
         HostingWindow,
+        MatchRound,
+        RoundAdjustment,
+        SolverRun,
+        Trip,
+        TripMember,
     ],
     migration_dependencies=[],
     commands=[],

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+# Two threads hash at most: a burst of log-ins queues here instead of starving the event loop's thread.
+_HASHING_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
 # Verified when the e-mail matches no account, so that a miss takes as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = _hasher.hash("no account has this password")
 
 
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_hasher.hash, password)
+    return await asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, _hasher.hash, password)
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
@@ -25,4 +28,4 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
         except (VerificationError, InvalidHashError):
             return False
 
-    return await asyncio.to_thread(verify)
+    return await asyncio.get_running_loop().run_in_executor(_HASHING_THREADS, verify)

@@ -1,0 +1,1 @@
+"""Match rounds: coordinators freeze inputs, run the solver, review, adjust and approve."""

@@ -1,0 +1,1 @@
+"""Trips: approved visits, followed to completion."""
