@@ -41,6 +41,7 @@ def _database_url() -> str:
 
 os.environ["GIVEBACK_DATABASE_URL"] = _database_url()
 os.environ["GIVEBACK_ENV"] = "test"
+os.environ["GIVEBACK_EMBEDDED_WORKER"] = "false"
 os.environ["GIVEBACK_MAIL_DIR"] = str(_TEMP / "mail")
 os.environ.setdefault("GIVEBACK_BASE_URL", "http://testserver.local")
 os.environ["PICCOLO_CONF"] = "giveback.piccolo_conf"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.controllers import home
 from giveback.piccolo_app import APP_CONFIG
+from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
@@ -41,6 +44,11 @@ PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
 
 log = structlog.get_logger()
+
+
+def start_embedded_worker() -> subprocess.Popen[bytes]:
+    """The embedded setup's solver worker: a child process claiming runs from the same database."""
+    return subprocess.Popen([sys.executable, "-m", "giveback", "worker"])
 
 
 def provide_settings(state: State) -> Settings:
@@ -69,10 +77,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         opened_pool = await open_pool(engine)
         try:
             await check_ready(engine)
-            async with httpx.AsyncClient(timeout=HTTP_CLIENT_TIMEOUT_SECONDS, follow_redirects=False) as client:
-                app.state.http = client
-                log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
-                yield
+            worker = start_embedded_worker() if settings.embedded_worker else None
+            try:
+                async with httpx.AsyncClient(timeout=HTTP_CLIENT_TIMEOUT_SECONDS, follow_redirects=False) as client:
+                    app.state.http = client
+                    log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
+                    yield
+            finally:
+                if worker is not None:
+                    worker.terminate()
+                    worker.wait(timeout=10)
         finally:
             if opened_pool:
                 await close_pool(engine)
@@ -90,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             TopicPages,
             *VOLUNTEER_ROUTES,
             *HOST_ROUTES,
+            *ROUND_ROUTES,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import sys
 import warnings
+from typing import Any
 
 import click
 
@@ -140,6 +143,91 @@ def demo(then_serve: bool, host: str, port: int) -> None:
         os.environ.setdefault("GIVEBACK_BASE_URL", f"http://{host}:{port}")
         ctx = click.get_current_context()
         ctx.invoke(serve, host=host, port=port, workers=1, reload=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Solve queued match-round runs until stopped (several may run, on several machines)."""
+    from giveback.db.engine import close_pool, engine_for, open_pool
+    from giveback.logs import configure_logging
+    from giveback.piccolo_app import APP_CONFIG
+    from giveback.rounds.worker import work_forever
+
+    settings = load_settings()
+    configure_logging(settings)
+    ensure_database_ready(settings)
+
+    async def run() -> None:
+        engine = engine_for(settings.database_url)
+        for table in APP_CONFIG.table_classes:
+            table._meta.db = engine
+        await open_pool(engine)
+        try:
+            await work_forever()
+        finally:
+            await close_pool(engine)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run())
+
+
+@cli.group("round")
+def round_group() -> None:
+    """Export a match round's problem, or import a result solved elsewhere."""
+
+
+def _with_database(settings: Settings, work: Any) -> Any:
+    from giveback.db.engine import close_pool, engine_for, open_pool
+    from giveback.piccolo_app import APP_CONFIG
+
+    async def run() -> Any:
+        engine = engine_for(settings.database_url)
+        for table in APP_CONFIG.table_classes:
+            table._meta.db = engine
+        await open_pool(engine)
+        try:
+            return await work()
+        finally:
+            await close_pool(engine)
+
+    return asyncio.run(run())
+
+
+@round_group.command("export")
+@click.argument("round_id", type=int)
+def round_export(round_id: int) -> None:
+    """Print the round's problem (giveback-match/1) as the next run would solve it."""
+    from giveback.errors import DomainError
+    from giveback.rounds.services import export_problem
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+    try:
+        problem = _with_database(settings, lambda: export_problem(round_id))
+    except DomainError as problem_error:
+        raise click.BadParameter(problem_error.message, param_hint="ROUND") from None
+    click.echo(json.dumps(problem, indent=2, ensure_ascii=False))
+
+
+@round_group.command("import-result")
+@click.argument("round_id", type=int)
+@click.argument("result_file", type=click.File("rb"))
+def round_import_result(round_id: int, result_file: Any) -> None:
+    """Record a result solved elsewhere as a finished run, after checking it against every rule."""
+    from giveback.errors import DomainError
+    from giveback.rounds.services import import_result
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+    try:
+        data = json.load(result_file)
+    except ValueError as error:
+        raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
+    try:
+        run = _with_database(settings, lambda: import_result(None, round_id, data))
+    except DomainError as problem:
+        raise click.BadParameter(f"{problem.field}: {problem.message}", param_hint="RESULT_FILE") from None
+    click.echo(f"imported as run {run.id}: {run.solver_status}, objective {run.objective}")
 
 
 @cli.group()

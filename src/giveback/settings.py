@@ -55,6 +55,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """GIVEBACK_SMTP_PASSWORD: its password."""
     smtp_starttls: bool = False
     """GIVEBACK_SMTP_STARTTLS: upgrade the connection with STARTTLS."""
+    embedded_worker: bool = True
+    """GIVEBACK_EMBEDDED_WORKER: the server starts a solver worker process itself; set false where
+    ``giveback worker`` processes run separately (production) or in tests."""
     log_level: str = "INFO"
     """GIVEBACK_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
     log_format: Literal["console", "json"] = "console"
@@ -123,6 +126,7 @@ _VARIABLES = {
     "smtp_username": "GIVEBACK_SMTP_USERNAME",
     "smtp_password": "GIVEBACK_SMTP_PASSWORD",
     "smtp_starttls": "GIVEBACK_SMTP_STARTTLS",
+    "embedded_worker": "GIVEBACK_EMBEDDED_WORKER",
     "log_level": "GIVEBACK_LOG_LEVEL",
     "log_format": "GIVEBACK_LOG_FORMAT",
 }

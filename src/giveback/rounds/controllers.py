@@ -1,0 +1,311 @@
+"""Match-round endpoints: the coordinator's API and pages, and the host contact's proposals and vetoes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from litestar import Controller, Request, delete, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+
+from giveback.accounts.sessions import SignedIn
+from giveback.errors import DomainError
+from giveback.rounds import services
+from giveback.rounds.schemas import (
+    AdjustmentOut,
+    Approval,
+    ApprovalOut,
+    ChangedSinceFreeze,
+    DateChange,
+    PairCreate,
+    PinCreate,
+    ProposalsOut,
+    RoundCreate,
+    RoundOut,
+    RoundSettings,
+    RunCreate,
+    RunOut,
+    Weights,
+)
+from giveback.settings import Settings
+from giveback.web.auth import requires
+from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+
+COORDINATORS = requires("coordinator", "admin")
+REVIEWERS = requires("coordinator", "admin", "host")
+
+
+def _user(request: Request[Any, Any, Any]) -> SignedIn:
+    user: SignedIn = request.state.user
+    return user
+
+
+class RoundApi(Controller):
+    path = "/api/rounds"
+    tags = ["rounds"]
+    guards = [COORDINATORS]
+
+    @get("/", summary="List match rounds")
+    async def list(self) -> list[RoundOut]:
+        return await services.list_rounds()
+
+    @post("/", summary="Open a round for a travel period")
+    async def create(self, data: JSONBody[RoundCreate], request: Request[Any, Any, Any]) -> RoundOut:
+        return await services.create_round(_user(request), data)
+
+    @get("/{round_id:int}", summary="A round with its settings and adjustments")
+    async def show(self, round_id: FromPath[int]) -> RoundOut:
+        return await services.round_out(round_id)
+
+    @post("/{round_id:int}/freeze", summary="Snapshot the round's inputs (again)")
+    async def freeze(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> RoundOut:
+        return await services.freeze_round(_user(request), round_id)
+
+    @get("/{round_id:int}/changes", summary="Volunteers and requests changed since the freeze")
+    async def changes(self, round_id: FromPath[int]) -> ChangedSinceFreeze:
+        return await services.changes_since_freeze(round_id)
+
+    @get("/{round_id:int}/problem", summary="The problem the next run solves (giveback-match/1)")
+    async def problem(self, round_id: FromPath[int]) -> dict[str, Any]:
+        return await services.export_problem(round_id)
+
+    @post("/{round_id:int}/pins", summary="Pin a visit (checked against the rules at once)")
+    async def pin(
+        self, round_id: FromPath[int], data: JSONBody[PinCreate], request: Request[Any, Any, Any]
+    ) -> AdjustmentOut:
+        return await services.add_pin(_user(request), round_id, data)
+
+    @post("/{round_id:int}/date-changes", summary="Move a proposed visit to another start day (becomes a pin)")
+    async def change_date(
+        self, round_id: FromPath[int], data: JSONBody[DateChange], request: Request[Any, Any, Any]
+    ) -> AdjustmentOut:
+        return await services.change_date(_user(request), round_id, data)
+
+    @post("/{round_id:int}/exclusions", summary="Forbid a volunteer–request pair")
+    async def exclude(
+        self, round_id: FromPath[int], data: JSONBody[PairCreate], request: Request[Any, Any, Any]
+    ) -> AdjustmentOut:
+        return await services.exclude_pair(_user(request), round_id, data)
+
+    @delete("/{round_id:int}/adjustments/{adjustment_id:int}", summary="Remove a pin, exclusion or veto")
+    async def remove_adjustment(
+        self, round_id: FromPath[int], adjustment_id: FromPath[int], request: Request[Any, Any, Any]
+    ) -> None:
+        await services.remove_adjustment(_user(request), round_id, adjustment_id)
+
+    @get("/{round_id:int}/runs", summary="The round's runs, newest first")
+    async def runs(self, round_id: FromPath[int]) -> list[RunOut]:
+        return await services.list_runs(round_id)
+
+    @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
+    async def run(self, round_id: FromPath[int], data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
+        return await services.start_run(_user(request), round_id, data)
+
+    @post("/{round_id:int}/results", summary="Import a result solved elsewhere (checked against every rule)")
+    async def import_result(
+        self, round_id: FromPath[int], data: JSONBody[dict[str, Any]], request: Request[Any, Any, Any]
+    ) -> RunOut:
+        return await services.import_result(_user(request), round_id, data)
+
+
+class VetoApi(Controller):
+    path = "/api/rounds"
+    tags = ["rounds"]
+    guards = [requires("host")]
+
+    @post("/{round_id:int}/vetoes", summary="A host contact vetoes a proposed volunteer, with a reason")
+    async def veto(
+        self, round_id: FromPath[int], data: JSONBody[PairCreate], request: Request[Any, Any, Any]
+    ) -> AdjustmentOut:
+        return await services.veto(_user(request), round_id, data)
+
+
+class RunApi(Controller):
+    path = "/api/runs"
+    tags = ["rounds"]
+
+    @get("/{run_id:int}", guards=[COORDINATORS], summary="A run's status and live progress")
+    async def show(self, run_id: FromPath[int]) -> RunOut:
+        return await services.get_run(run_id)
+
+    @post("/{run_id:int}/cancel", guards=[COORDINATORS], summary="Cancel a queued or running run")
+    async def cancel(self, run_id: FromPath[int], request: Request[Any, Any, Any]) -> RunOut:
+        return await services.cancel_run(_user(request), run_id)
+
+    @get("/{run_id:int}/proposals", guards=[REVIEWERS], summary="Proposals (host contacts: their own requests)")
+    async def proposals(self, run_id: FromPath[int], request: Request[Any, Any, Any]) -> ProposalsOut:
+        return await services.proposals(_user(request), run_id)
+
+    @post("/{run_id:int}/approve", guards=[COORDINATORS], summary="Approve all proposals or a selection")
+    async def approve(
+        self,
+        run_id: FromPath[int],
+        data: JSONBody[Approval],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> ApprovalOut:
+        return await services.approve(_user(request), run_id, data, base_url=settings.base_url)
+
+
+class RoundPages(Controller):
+    path = "/coordinator/rounds"
+    include_in_schema = False
+    guards = [COORDINATORS]
+
+    @get("/")
+    async def list(self) -> Template:
+        return page("rounds/list.html", rounds=await services.list_rounds(), values={})
+
+    @post("/")
+    async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form(), lists=("start_weekdays",))
+        try:
+            settings = RoundSettings(
+                start_weekdays=[int(day) for day in fields.get("start_weekdays") or ["0"]],
+                min_gap_days=int(fields.get("min_gap_days") or 14),
+                weights=Weights(),
+                time_limit_seconds=float(fields.get("time_limit_seconds") or 10),
+            )
+            data = parse(
+                RoundCreate,
+                {
+                    "name": fields.get("name", ""),
+                    "period_start": fields.get("period_start", ""),
+                    "period_end": fields.get("period_end", ""),
+                    "settings": settings,
+                },
+            )
+            created = await services.create_round(_user(request), data)
+        except ValueError:
+            problem = FormInvalid({"min_gap_days": "give whole numbers of days and seconds"})
+            return form_error_page("rounds/list.html", problem, rounds=await services.list_rounds(), values=fields)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("rounds/list.html", problem, rounds=await services.list_rounds(), values=fields)
+        return redirect(f"/coordinator/rounds/{created.id}")
+
+    @get("/{round_id:int}")
+    async def show(
+        self,
+        round_id: FromPath[int],
+        request: Request[Any, Any, Any],
+        region: FromQuery[str] = "",
+        topic: FromQuery[str] = "",
+    ) -> Template:
+        return await _round_page(_user(request), round_id, region=region, topic=topic)
+
+    @post("/{round_id:int}/freeze")
+    async def freeze(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+        return await _act(request, round_id, services.freeze_round(_user(request), round_id))
+
+    @post("/{round_id:int}/runs")
+    async def run(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        data = RunCreate(seed=int(fields.get("seed") or 0) if str(fields.get("seed") or "0").isdigit() else 0)
+        return await _act(request, round_id, services.start_run(_user(request), round_id, data))
+
+    @post("/{round_id:int}/runs/{run_id:int}/cancel")
+    async def cancel(
+        self, round_id: FromPath[int], run_id: FromPath[int], request: Request[Any, Any, Any]
+    ) -> Template | Redirect:
+        return await _act(request, round_id, services.cancel_run(_user(request), run_id))
+
+    @post("/{round_id:int}/pins")
+    async def pin(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form(), lists=("volunteers",))
+        try:
+            data = parse(PinCreate, fields)
+        except FormInvalid as problem:
+            return await _round_page(_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.add_pin(_user(request), round_id, data))
+
+    @post("/{round_id:int}/date-changes")
+    async def change_date(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        try:
+            data = parse(DateChange, fields)
+        except FormInvalid as problem:
+            return await _round_page(_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.change_date(_user(request), round_id, data))
+
+    @post("/{round_id:int}/exclusions")
+    async def exclude(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        try:
+            data = parse(PairCreate, fields)
+        except FormInvalid as problem:
+            return await _round_page(_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.exclude_pair(_user(request), round_id, data))
+
+    @post("/{round_id:int}/adjustments/{adjustment_id:int}/remove")
+    async def remove(
+        self, round_id: FromPath[int], adjustment_id: FromPath[int], request: Request[Any, Any, Any]
+    ) -> Template | Redirect:
+        return await _act(request, round_id, services.remove_adjustment(_user(request), round_id, adjustment_id))
+
+    @post("/{round_id:int}/runs/{run_id:int}/approve")
+    async def approve(
+        self,
+        round_id: FromPath[int],
+        run_id: FromPath[int],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        fields = form_fields(await request.form(), lists=("requests",))
+        selection = fields.get("requests") or None
+        try:
+            outcome = await services.approve(
+                _user(request), run_id, Approval(requests=selection), base_url=settings.base_url
+            )
+        except DomainError as problem:
+            return await _round_page(_user(request), round_id, problem=problem)
+        return await _round_page(_user(request), round_id, approval=outcome)
+
+
+async def _act(request: Request[Any, Any, Any], round_id: int, action: Any) -> Template | Redirect:
+    """Run a page's action; on a refusal show the round page with the message, else go back to it."""
+    try:
+        await action
+    except DomainError as problem:
+        return await _round_page(_user(request), round_id, problem=problem)
+    return redirect(f"/coordinator/rounds/{round_id}")
+
+
+async def _round_page(
+    user: SignedIn,
+    round_id: int,
+    *,
+    region: str = "",
+    topic: str = "",
+    problem: Exception | None = None,
+    approval: ApprovalOut | None = None,
+) -> Template:
+    current = await services.round_out(round_id)
+    runs = await services.list_runs(round_id)
+    latest = runs[0] if runs else None
+    shown = await services.proposals(user, latest.id) if latest and latest.status == "succeeded" else None
+    changes = await services.changes_since_freeze(round_id) if current.frozen_at else None
+    proposals = shown.proposals if shown else []
+    if region:
+        proposals = [p for p in proposals if p.region == region]
+    if topic:
+        proposals = [p for p in proposals if topic in p.topics]
+    context = {
+        "round": current,
+        "runs": runs,
+        "latest": latest,
+        "shown": shown,
+        "proposals": proposals,
+        "changes": changes,
+        "region": region,
+        "topic": topic,
+        "approval": approval,
+        "today": date.today(),
+    }
+    if problem is not None:
+        return form_error_page("rounds/round.html", problem, **context)
+    return page("rounds/round.html", **context)
+
+
+ROUTES = [RoundApi, VetoApi, RunApi, RoundPages]

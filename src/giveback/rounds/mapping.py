@@ -1,0 +1,136 @@
+"""From platform records to the solver's problem (``giveback-match/1``) and back.
+
+Problem ids are stable: volunteer ``v-<person id>``, request ``r-<request id>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+
+from giveback.hosts.schemas import MatchingRequest
+from giveback.rounds.schemas import RoundSettings
+from giveback.volunteers.schemas import MatchingVolunteer
+
+PROBLEM_FORMAT = "giveback-match/1"
+
+
+def volunteer_key(person_id: int) -> str:
+    return f"v-{person_id}"
+
+
+def request_key(request_id: int) -> str:
+    return f"r-{request_id}"
+
+
+def id_of(key: str) -> int:
+    """The database id inside a problem id (``r-12`` → 12)."""
+    return int(key.split("-", 1)[1])
+
+
+def _clip(windows: Iterable[tuple[date, date, bool]], first: date, last: date) -> list[dict[str, Any]]:
+    """The parts of the windows inside the period, as problem windows."""
+    clipped = []
+    for start, end, preferred in windows:
+        start, end = max(start, first), min(end, last)
+        if start <= end:
+            clipped.append({"start": start.isoformat(), "end": end.isoformat(), "preferred": preferred})
+    return clipped
+
+
+def volunteer_entry(volunteer: MatchingVolunteer, first: date, last: date) -> dict[str, Any]:
+    return {
+        "id": volunteer_key(volunteer.person_id),
+        "expertise": dict(sorted(volunteer.expertise.items())),
+        "languages": list(volunteer.languages),
+        "max_trips": volunteer.trips_per_year,
+        "availability": _clip(volunteer.windows, first, last),
+        "preferred_regions": sorted(volunteer.preferred_regions),
+        "excluded_countries": sorted(volunteer.excluded_countries),
+        "max_advisory_level": volunteer.max_advisory_level,
+    }
+
+
+def request_entry(request: MatchingRequest, first: date, last: date) -> dict[str, Any]:
+    return {
+        "id": request_key(request.id),
+        "host": request.organization_short_name or request.organization_name,
+        "country": request.country,
+        "region": request.region or "",
+        "needs": dict(request.needs),
+        "primary_need": request.primary_need,
+        "languages": list(request.languages),
+        "duration_days": request.duration_days,
+        "team_size": request.team_size,
+        "windows": _clip(request.windows, first, last),
+        "priority": request.priority,
+        "advisory_level": request.advisory_level,
+    }
+
+
+def base_problem(
+    *,
+    period_start: date,
+    period_end: date,
+    settings: RoundSettings,
+    volunteers: Iterable[MatchingVolunteer],
+    requests: Iterable[MatchingRequest],
+) -> dict[str, Any]:
+    """The round's problem before pins and exclusions: everyone available and every request hostable in the period."""
+    volunteer_entries = [volunteer_entry(v, period_start, period_end) for v in volunteers]
+    request_entries = [request_entry(r, period_start, period_end) for r in requests]
+    return {
+        "format": PROBLEM_FORMAT,
+        "horizon": {"start": period_start.isoformat(), "end": period_end.isoformat()},
+        "rules": {"start_weekdays": sorted(set(settings.start_weekdays)), "min_gap_days": settings.min_gap_days},
+        "weights": {name: getattr(settings.weights, name) for name in settings.weights.__struct_fields__},
+        "volunteers": [entry for entry in volunteer_entries if entry["availability"]],
+        "requests": [entry for entry in request_entries if entry["windows"]],
+        "pinned": [],
+        "forbidden": [],
+    }
+
+
+def with_adjustments(base: dict[str, Any], adjustments: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The frozen problem plus the round's pins, exclusions and vetoes (the problem a run solves)."""
+    problem = dict(base)
+    pinned: list[dict[str, Any]] = []
+    forbidden: set[tuple[str, str]] = set()
+    for adjustment in adjustments:
+        if adjustment["kind"] == "pin":
+            pinned.append(
+                {
+                    "request": adjustment["request_key"],
+                    "start": adjustment["start"].isoformat(),
+                    "volunteers": list(adjustment["volunteer_keys"]),
+                }
+            )
+        else:
+            forbidden.update((volunteer, adjustment["request_key"]) for volunteer in adjustment["volunteer_keys"])
+    problem["pinned"] = pinned
+    problem["forbidden"] = [{"volunteer": v, "request": r} for v, r in sorted(forbidden)]
+    return problem
+
+
+def problem_hash(problem: dict[str, Any]) -> str:
+    """A SHA-256 of the problem's canonical JSON: equal problems, equal hashes."""
+    canonical = json.dumps(problem, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def entries_by_id(problem: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
+    return {entry["id"]: entry for entry in problem.get(kind, [])}
+
+
+def changed_since_freeze(frozen: dict[str, Any], current: dict[str, Any]) -> dict[str, list[str]]:
+    """Volunteers and requests whose data differ between the frozen problem and today's records."""
+    changes: dict[str, list[str]] = {"volunteers": [], "requests": [], "added": [], "removed": []}
+    for kind in ("volunteers", "requests"):
+        before, now = entries_by_id(frozen, kind), entries_by_id(current, kind)
+        changes[kind] = sorted(key for key in before.keys() & now.keys() if before[key] != now[key])
+        changes["added"] += sorted(now.keys() - before.keys())
+        changes["removed"] += sorted(before.keys() - now.keys())
+    return changes

@@ -1,0 +1,193 @@
+"""What the match-round endpoints read and return."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+
+Weekday = Annotated[int, msgspec.Meta(ge=0, le=6)]
+Weight = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
+MAX_TIME_LIMIT_SECONDS = 300.0
+
+
+class Weights(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Points of each term of matching.md's score."""
+
+    served: Weight = 1000
+    expertise: Weight = 600
+    primary_need: Weight = 100
+    first_language: Weight = 150
+    preferred_region: Weight = 50
+    host_priority: Weight = 100
+    host_preferred_dates: Weight = 60
+    volunteer_preferred_dates: Weight = 40
+
+
+class RoundSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    start_weekdays: Annotated[list[Weekday], msgspec.Meta(min_length=1, max_length=7)] = msgspec.field(
+        default_factory=lambda: [0]
+    )
+    min_gap_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 14
+    weights: Weights = msgspec.field(default_factory=Weights)
+    time_limit_seconds: Annotated[float, msgspec.Meta(gt=0, le=MAX_TIME_LIMIT_SECONDS)] = 10.0
+
+
+class RoundCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    period_start: date
+    period_end: date
+    settings: RoundSettings = msgspec.field(default_factory=RoundSettings)
+
+
+class PinCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Fix a visit: this request, starting on this day, with these volunteers (problem ids, e.g. v-7)."""
+
+    request: str
+    start: date
+    volunteers: Annotated[list[str], msgspec.Meta(min_length=1)]
+
+
+class PairCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """Never match this volunteer with this request (an exclusion, or a host's veto with its reason)."""
+
+    volunteer: str
+    request: str
+    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class DateChange(msgspec.Struct, forbid_unknown_fields=True):
+    """Move a proposed visit to another start day (checked against the rules at once); it becomes a pin."""
+
+    request: str
+    start: date
+
+
+class RunCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    seed: Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)] = 0
+    workers: Annotated[int, msgspec.Meta(ge=1, le=8)] = 2
+    warm_start: bool = True
+
+
+class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Approve every proposal of the run, or only the requests named."""
+
+    requests: list[str] | None = None
+
+
+class AdjustmentOut(msgspec.Struct, kw_only=True):
+    id: int
+    kind: str
+    request: str
+    volunteers: list[str]
+    start: date | None
+    reason: str
+
+
+class RoundOut(msgspec.Struct, kw_only=True):
+    id: int
+    name: str
+    period_start: date
+    period_end: date
+    status: str
+    settings: RoundSettings
+    problem_hash: str
+    frozen_at: datetime | None
+    volunteers: int
+    requests: int
+    adjustments: list[AdjustmentOut]
+
+
+class RunOut(msgspec.Struct, kw_only=True):
+    id: int
+    round_id: int
+    status: str
+    seed: int
+    workers: int
+    time_limit: float
+    input_hash: str
+    warm_from: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    elapsed_seconds: float
+    objective: int | None
+    bound: int | None
+    gap_percent: float | None
+    solver_status: str
+    error: str
+    approved_at: datetime | None
+
+
+class MemberOut(msgspec.Struct, kw_only=True):
+    volunteer: str
+    person_id: int
+    name: str
+    score: dict[str, int]
+    total: int
+
+
+class ProposalOut(msgspec.Struct, kw_only=True):
+    request: str
+    request_id: int
+    title: str
+    host: str
+    country: str
+    region: str
+    topics: list[str]
+    start: date
+    end: date
+    score: int
+    members: list[MemberOut]
+    pinned: bool
+    vetoes: list[str]
+
+
+class UnmatchedOut(msgspec.Struct, kw_only=True):
+    request: str
+    request_id: int
+    title: str
+    host: str
+    reasons: list[str]
+
+
+class CapacityOut(msgspec.Struct, kw_only=True):
+    volunteer: str
+    person_id: int
+    name: str
+    proposed: int
+    max_trips: int
+
+
+class ChangeOut(msgspec.Struct, kw_only=True):
+    """What a run changed against the previous one of the round."""
+
+    added: list[str]
+    dropped: list[str]
+    moved: list[str]
+    restaffed: list[str]
+
+
+class ProposalsOut(msgspec.Struct, kw_only=True):
+    run: RunOut
+    proposals: list[ProposalOut]
+    unmatched: list[UnmatchedOut]
+    capacity: list[CapacityOut]
+    changes: ChangeOut | None
+
+
+class ApprovalOut(msgspec.Struct, kw_only=True):
+    trips: list[int]
+    refused: dict[str, list[str]]
+
+
+class ChangedSinceFreeze(msgspec.Struct, kw_only=True):
+    volunteers: list[str]
+    requests: list[str]
+    added: list[str]
+    removed: list[str]
+
+
+def to_builtins(value: Any) -> Any:
+    return msgspec.to_builtins(value)

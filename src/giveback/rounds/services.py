@@ -1,0 +1,719 @@
+"""Match rounds: open, freeze, adjust, run, review and approve.
+
+A round's inputs are frozen into a ``giveback-match/1`` problem so that later edits of profiles do not
+change a round under review; pins, exclusions and host vetoes are kept beside it and added to the problem
+each run solves. Approval turns proposals into trips in one transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import msgspec
+
+import solver
+from giveback.accounts.services import audit
+from giveback.accounts.sessions import SignedIn
+from giveback.accounts.tables import Person
+from giveback.db.engine import locked, write_transaction
+from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.hosts.services import list_requests_for_matching
+from giveback.hosts.tables import HostRequest, OrganizationClaim
+from giveback.rounds import mapping
+from giveback.rounds.schemas import (
+    AdjustmentOut,
+    Approval,
+    ApprovalOut,
+    CapacityOut,
+    ChangedSinceFreeze,
+    ChangeOut,
+    DateChange,
+    MemberOut,
+    PairCreate,
+    PinCreate,
+    ProposalOut,
+    ProposalsOut,
+    RoundCreate,
+    RoundOut,
+    RoundSettings,
+    RunCreate,
+    RunOut,
+    UnmatchedOut,
+)
+from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
+from giveback.trips.tables import Trip, TripMember
+from giveback.volunteers.services import list_volunteers_for_matching
+from solver.validate import rule_violations
+
+MAX_PERIOD = timedelta(days=2 * 366)
+ACTIVE_TRIP_STATUSES = ("approved", "invited", "confirmed", "in_progress", "completed", "reported")
+FINISHED_RUN_STATUSES = ("succeeded", "failed", "cancelled")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _settings(row: dict[str, Any]) -> RoundSettings:
+    return msgspec.convert(row["settings"], RoundSettings)
+
+
+async def _round_row(round_id: int) -> dict[str, Any]:
+    row = await MatchRound.select().where(MatchRound.id == round_id).first()
+    if row is None:
+        raise NotFound(f"no round {round_id}", field="round_id")
+    return row
+
+
+async def _adjustments(round_id: int) -> list[dict[str, Any]]:
+    return list(await RoundAdjustment.select().where(RoundAdjustment.round == round_id).order_by(RoundAdjustment.id))
+
+
+def _adjustment_out(row: dict[str, Any]) -> AdjustmentOut:
+    return AdjustmentOut(
+        id=row["id"],
+        kind=row["kind"],
+        request=row["request_key"],
+        volunteers=list(row["volunteer_keys"]),
+        start=row["start"],
+        reason=row["reason"],
+    )
+
+
+async def round_out(round_id: int) -> RoundOut:
+    row = await _round_row(round_id)
+    problem = row["problem"] or {}
+    return RoundOut(
+        id=row["id"],
+        name=row["name"],
+        period_start=row["period_start"],
+        period_end=row["period_end"],
+        status=row["status"],
+        settings=_settings(row),
+        problem_hash=row["problem_hash"],
+        frozen_at=row["frozen_at"],
+        volunteers=len(problem.get("volunteers", [])),
+        requests=len(problem.get("requests", [])),
+        adjustments=[_adjustment_out(a) for a in await _adjustments(round_id)],
+    )
+
+
+async def list_rounds() -> list[RoundOut]:
+    rows = await MatchRound.select(MatchRound.id).order_by(MatchRound.id, ascending=False)
+    return [await round_out(row["id"]) for row in rows]
+
+
+async def create_round(actor: SignedIn, data: RoundCreate) -> RoundOut:
+    """Open a round for a travel period with its settings (start weekdays, gap, weights, time limit)."""
+    if data.period_end < data.period_start:
+        raise InvalidInput("the period ends before it starts", field="period_end")
+    if data.period_end - data.period_start > MAX_PERIOD:
+        raise InvalidInput("a round covers at most two years", field="period_end")
+    async with write_transaction(MatchRound._meta.db):
+        row = await MatchRound.insert(
+            MatchRound(
+                name=data.name.strip(),
+                period_start=data.period_start,
+                period_end=data.period_end,
+                settings=msgspec.to_builtins(data.settings),
+                created_by=actor.person_id,
+            )
+        )
+        round_id = int(row[0]["id"])
+        await audit(actor.person_id, "round.opened", "round", round_id, name=data.name)
+    return await round_out(round_id)
+
+
+async def current_problem(round_row: dict[str, Any]) -> dict[str, Any]:
+    """Today's records as the round's base problem (what freezing would store now)."""
+    return mapping.base_problem(
+        period_start=round_row["period_start"],
+        period_end=round_row["period_end"],
+        settings=_settings(round_row),
+        volunteers=await list_volunteers_for_matching(),
+        requests=await list_requests_for_matching(),
+    )
+
+
+async def freeze_round(actor: SignedIn, round_id: int) -> RoundOut:
+    """Snapshot the round's inputs (again, to pull in changes); runs then solve this snapshot."""
+    async with write_transaction(MatchRound._meta.db):
+        row = await locked(MatchRound.select().where(MatchRound.id == round_id)).first()
+        if row is None:
+            raise NotFound(f"no round {round_id}", field="round_id")
+        if row["status"] not in ("open", "frozen"):
+            raise Conflict(f"the round is {row['status']}; only an open or frozen round can be frozen", field="status")
+        problem = await current_problem(row)
+        await MatchRound.update(
+            {
+                MatchRound.problem: problem,
+                MatchRound.problem_hash: mapping.problem_hash(problem),
+                MatchRound.frozen_at: _now(),
+                MatchRound.status: "frozen",
+            }
+        ).where(MatchRound.id == round_id)
+        await audit(
+            actor.person_id,
+            "round.frozen",
+            "round",
+            round_id,
+            volunteers=len(problem["volunteers"]),
+            requests=len(problem["requests"]),
+        )
+    return await round_out(round_id)
+
+
+async def changes_since_freeze(round_id: int) -> ChangedSinceFreeze:
+    row = await _round_row(round_id)
+    if row["problem"] is None:
+        raise Conflict("the round is not frozen yet", field="status")
+    changes = mapping.changed_since_freeze(row["problem"], await current_problem(row))
+    return ChangedSinceFreeze(**changes)
+
+
+async def _frozen_round(round_id: int) -> dict[str, Any]:
+    row = await _round_row(round_id)
+    if row["status"] != "frozen" or row["problem"] is None:
+        raise Conflict(f"the round is {row['status']}; freeze it first", field="status")
+    return row
+
+
+def _loaded(problem: dict[str, Any]) -> solver.Problem:
+    return solver.load_problem(problem)
+
+
+def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) -> None:
+    if request not in mapping.entries_by_id(problem, "requests"):
+        raise InvalidInput(f"{request} is not a request of this round", field="request")
+    known = mapping.entries_by_id(problem, "volunteers")
+    for volunteer in volunteers:
+        if volunteer not in known:
+            raise InvalidInput(f"{volunteer} is not a volunteer of this round", field="volunteers")
+
+
+def _visit_problems(problem: dict[str, Any], request: str, start: date, volunteers: list[str]) -> list[str]:
+    """Rules 1–6 broken by one visit in this problem, as messages."""
+    loaded = _loaded(problem)
+    request_entry = next(r for r in loaded.requests if r.id == request)
+    visit = solver.Visit(request, start, request_entry.last_day(start), tuple(volunteers))
+    if len(set(volunteers)) != request_entry.team_size:
+        return [f"{request} needs a team of {request_entry.team_size}, not {len(set(volunteers))}"]
+    forbidden = {(f.volunteer, f.request) for f in loaded.forbidden}
+    problems = [f"{v} is excluded from {request}" for v in volunteers if (v, request) in forbidden]
+    return problems + [str(v) for v in rule_violations(loaded, [visit])]
+
+
+async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> AdjustmentOut:
+    """Fix a visit for the next runs; it is checked against rules 1–6 at once."""
+    async with write_transaction(MatchRound._meta.db):
+        row = await _frozen_round(round_id)
+        _check_keys(row["problem"], data.request, data.volunteers)
+        problem = mapping.with_adjustments(row["problem"], await _adjustments(round_id))
+        if any(pin["request"] == data.request for pin in problem["pinned"]):
+            raise Conflict(f"{data.request} is pinned already; remove that pin first", field="request")
+        broken = _visit_problems(problem, data.request, data.start, data.volunteers)
+        if broken:
+            raise InvalidInput("; ".join(broken), field="start")
+        return await _add_adjustment(actor, round_id, "pin", data.request, data.volunteers, data.start, "")
+
+
+async def _add_adjustment(
+    actor: SignedIn, round_id: int, kind: str, request: str, volunteers: list[str], start: date | None, reason: str
+) -> AdjustmentOut:
+    row = await RoundAdjustment.insert(
+        RoundAdjustment(
+            round=round_id,
+            kind=kind,
+            request_key=request,
+            volunteer_keys=volunteers,
+            start=start,
+            reason=reason,
+            created_by=actor.person_id,
+        )
+    )
+    adjustment_id = int(row[0]["id"])
+    await audit(actor.person_id, f"round.{kind}", "round", round_id, request=request, volunteers=volunteers)
+    stored = await RoundAdjustment.select().where(RoundAdjustment.id == adjustment_id).first()
+    assert stored is not None
+    return _adjustment_out(stored)
+
+
+async def exclude_pair(actor: SignedIn, round_id: int, data: PairCreate) -> AdjustmentOut:
+    """A coordinator forbids a volunteer–request pair for the next runs."""
+    async with write_transaction(MatchRound._meta.db):
+        row = await _frozen_round(round_id)
+        _check_keys(row["problem"], data.request, [data.volunteer])
+        return await _add_adjustment(actor, round_id, "exclude", data.request, [data.volunteer], None, data.reason)
+
+
+async def _is_contact_of_request(person_id: int, request_id: int) -> bool:
+    request = await HostRequest.select(HostRequest.organization).where(HostRequest.id == request_id).first()
+    if request is None:
+        return False
+    return await OrganizationClaim.exists().where(
+        (OrganizationClaim.person == person_id)
+        & (OrganizationClaim.organization == request["organization"])
+        & (OrganizationClaim.status == "approved")
+    )
+
+
+async def veto(actor: SignedIn, round_id: int, data: PairCreate) -> AdjustmentOut:
+    """A host contact refuses a proposed volunteer for their request, with a reason; the next runs forbid the pair."""
+    if not data.reason.strip():
+        raise InvalidInput("say why the volunteer is vetoed", field="reason")
+    async with write_transaction(MatchRound._meta.db):
+        row = await _frozen_round(round_id)
+        _check_keys(row["problem"], data.request, [data.volunteer])
+        if not await _is_contact_of_request(actor.person_id, mapping.id_of(data.request)):
+            raise NotFound(f"{data.request} is not a request of your organizations", field="request")
+        return await _add_adjustment(actor, round_id, "veto", data.request, [data.volunteer], None, data.reason)
+
+
+async def remove_adjustment(actor: SignedIn, round_id: int, adjustment_id: int) -> None:
+    async with write_transaction(MatchRound._meta.db):
+        row = (
+            await RoundAdjustment.select()
+            .where((RoundAdjustment.id == adjustment_id) & (RoundAdjustment.round == round_id))
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"no adjustment {adjustment_id} in round {round_id}", field="adjustment_id")
+        await RoundAdjustment.delete().where(RoundAdjustment.id == adjustment_id)
+        await audit(actor.person_id, "round.adjustment_removed", "round", round_id, kind=row["kind"])
+
+
+async def change_date(actor: SignedIn, round_id: int, data: DateChange) -> AdjustmentOut:
+    """Move a proposed visit to another start day within the windows; it is checked at once and pinned."""
+    run = await _latest_run(round_id, status="succeeded")
+    if run is None:
+        raise Conflict("no finished run to take the visit from", field="request")
+    visit = next((v for v in (run["result"] or {}).get("visits", []) if v["request"] == data.request), None)
+    if visit is None:
+        raise InvalidInput(f"the last run proposes no visit to {data.request}", field="request")
+    return await add_pin(actor, round_id, PinCreate(data.request, data.start, list(visit["volunteers"])))
+
+
+async def _latest_run(round_id: int, *, status: str | None = None) -> dict[str, Any] | None:
+    query = SolverRun.select().where(SolverRun.round == round_id).order_by(SolverRun.id, ascending=False)
+    if status:
+        query = query.where(SolverRun.status == status)
+    return await query.first()
+
+
+def run_out(row: dict[str, Any]) -> RunOut:
+    objective, bound = row["objective"], row["bound"]
+    gap = None
+    if objective is not None and bound:
+        gap = round(100.0 * (bound - objective) / bound, 3)
+    return RunOut(
+        id=row["id"],
+        round_id=row["round"],
+        status=row["status"],
+        seed=row["seed"],
+        workers=row["workers"],
+        time_limit=row["time_limit"],
+        input_hash=row["input_hash"],
+        warm_from=row["warm_from"],
+        created_at=row["created_at"],
+        started_at=row["started_at"],
+        finished_at=row["finished_at"],
+        elapsed_seconds=row["elapsed_seconds"],
+        objective=objective,
+        bound=bound,
+        gap_percent=gap,
+        solver_status=row["solver_status"],
+        error=row["error"],
+        approved_at=row["approved_at"],
+    )
+
+
+async def _run_row(run_id: int) -> dict[str, Any]:
+    row = await SolverRun.select().where(SolverRun.id == run_id).first()
+    if row is None:
+        raise NotFound(f"no run {run_id}", field="run_id")
+    return row
+
+
+async def get_run(run_id: int) -> RunOut:
+    return run_out(await _run_row(run_id))
+
+
+async def list_runs(round_id: int) -> list[RunOut]:
+    await _round_row(round_id)
+    rows = await SolverRun.select().where(SolverRun.round == round_id).order_by(SolverRun.id, ascending=False)
+    return [run_out(row) for row in rows]
+
+
+async def run_problem(round_id: int) -> dict[str, Any]:
+    """The problem the next run of the round solves: the frozen snapshot plus pins, exclusions and vetoes."""
+    row = await _frozen_round(round_id)
+    return mapping.with_adjustments(row["problem"], await _adjustments(round_id))
+
+
+async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
+    """Queue a solve of the round; a worker picks it up. Warm-started from the round's last finished run."""
+    async with write_transaction(MatchRound._meta.db):
+        row = await _frozen_round(round_id)
+        await locked(MatchRound.select(MatchRound.id).where(MatchRound.id == round_id)).first()
+        if await SolverRun.exists().where(
+            (SolverRun.round == round_id) & SolverRun.status.is_in(["queued", "running"])
+        ):
+            raise Conflict("a run of this round is queued or running; wait for it or cancel it", field="round_id")
+        problem = mapping.with_adjustments(row["problem"], await _adjustments(round_id))
+        previous = await _latest_run(round_id, status="succeeded") if data.warm_start else None
+        inserted = await SolverRun.insert(
+            SolverRun(
+                round=round_id,
+                status="queued",
+                seed=data.seed,
+                workers=data.workers,
+                time_limit=_settings(row).time_limit_seconds,
+                input_hash=mapping.problem_hash(problem),
+                problem=problem,
+                warm_from=previous["id"] if previous else None,
+                started_by=actor.person_id,
+            )
+        )
+        run_id = int(inserted[0]["id"])
+        await audit(actor.person_id, "run.queued", "run", run_id, round=round_id)
+    return await get_run(run_id)
+
+
+async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
+    """Ask the worker to stop a run; a queued run is cancelled at once."""
+    async with write_transaction(SolverRun._meta.db):
+        row = await locked(SolverRun.select().where(SolverRun.id == run_id)).first()
+        if row is None:
+            raise NotFound(f"no run {run_id}", field="run_id")
+        if row["status"] == "queued":
+            await SolverRun.update(
+                {
+                    SolverRun.status: "cancelled",
+                    SolverRun.finished_at: _now(),
+                    SolverRun.error: "cancelled before it started",
+                }
+            ).where(SolverRun.id == run_id)
+        elif row["status"] == "running":
+            await SolverRun.update({SolverRun.cancel_requested: True}).where(SolverRun.id == run_id)
+        else:
+            raise Conflict(f"the run is {row['status']} already", field="status")
+        await audit(actor.person_id, "run.cancel_requested", "run", run_id)
+    return await get_run(run_id)
+
+
+async def _names(person_ids: set[int]) -> dict[int, str]:
+    if not person_ids:
+        return {}
+    rows = await Person.select(Person.id, Person.name).where(Person.id.is_in(sorted(person_ids)))
+    return {row["id"]: row["name"] for row in rows}
+
+
+async def _request_labels(request_ids: set[int]) -> dict[int, dict[str, str]]:
+    if not request_ids:
+        return {}
+    rows = await HostRequest.select(
+        HostRequest.id, HostRequest.title, HostRequest.organization.name, HostRequest.organization.short_name
+    ).where(HostRequest.id.is_in(sorted(request_ids)))
+    return {
+        row["id"]: {
+            "title": row["title"],
+            "host": row["organization.short_name"] or row["organization.name"],
+        }
+        for row in rows
+    }
+
+
+async def _viewable_request_ids(viewer: SignedIn) -> set[int] | None:
+    """None for coordinators (everything); for a host contact, their organizations' requests."""
+    if viewer.has("coordinator", "admin"):
+        return None
+    if not viewer.has("host"):
+        raise PermissionDenied("volunteers see visits once they are approved", field="role")
+    organizations = OrganizationClaim.select(OrganizationClaim.organization).where(
+        (OrganizationClaim.person == viewer.person_id) & (OrganizationClaim.status == "approved")
+    )
+    rows = await HostRequest.select(HostRequest.id).where(HostRequest.organization.is_in(organizations))
+    return {row["id"] for row in rows}
+
+
+def compare_runs(previous: dict[str, Any] | None, current: dict[str, Any]) -> ChangeOut | None:
+    """Visits added, dropped, moved to other dates, or given other volunteers, against the previous run."""
+    if previous is None:
+        return None
+    before = {v["request"]: v for v in previous.get("visits", [])}
+    after = {v["request"]: v for v in current.get("visits", [])}
+    common = before.keys() & after.keys()
+    return ChangeOut(
+        added=sorted(after.keys() - before.keys()),
+        dropped=sorted(before.keys() - after.keys()),
+        moved=sorted(r for r in common if before[r]["start"] != after[r]["start"]),
+        restaffed=sorted(r for r in common if sorted(before[r]["volunteers"]) != sorted(after[r]["volunteers"])),
+    )
+
+
+async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
+    """The run's proposals with each member's score by term, the unmatched requests with their reasons,
+    and each volunteer's unused capacity. Host contacts see only their own requests' proposals."""
+    row = await _run_row(run_id)
+    visible = await _viewable_request_ids(viewer)
+    result = row["result"] or {"visits": [], "unmatched": []}
+    problem = _loaded(row["problem"])
+    requests = {r.id: r for r in problem.requests}
+    volunteers = {v.id: v for v in problem.volunteers}
+    pinned = {pin.request for pin in problem.pinned}
+    adjustments = await _adjustments(row["round"])
+    vetoes: dict[str, list[str]] = {}
+    for adjustment in adjustments:
+        if adjustment["kind"] == "veto":
+            vetoes.setdefault(adjustment["request_key"], []).extend(adjustment["volunteer_keys"])
+    keys = [v["request"] for v in result["visits"]] + [u["request"] for u in result["unmatched"]]
+    labels = await _request_labels({mapping.id_of(k) for k in keys})
+    names = await _names({mapping.id_of(v.id) for v in problem.volunteers})
+    proposed_count: dict[str, int] = {}
+    shown: list[ProposalOut] = []
+    for visit in result["visits"]:
+        request = requests[visit["request"]]
+        start = date.fromisoformat(visit["start"])
+        for member in visit["volunteers"]:
+            proposed_count[member] = proposed_count.get(member, 0) + 1
+        if visible is not None and mapping.id_of(request.id) not in visible:
+            continue
+        members = []
+        for member in visit["volunteers"]:
+            breakdown = solver.score_member(problem, volunteers[member], request, start)
+            members.append(
+                MemberOut(
+                    volunteer=member,
+                    person_id=mapping.id_of(member),
+                    name=names.get(mapping.id_of(member), member),
+                    score=breakdown,
+                    total=sum(breakdown.values()),
+                )
+            )
+        label = labels.get(mapping.id_of(request.id), {"title": request.id, "host": request.host})
+        shown.append(
+            ProposalOut(
+                request=request.id,
+                request_id=mapping.id_of(request.id),
+                title=label["title"],
+                host=label["host"],
+                country=request.country,
+                region=request.region,
+                topics=sorted(request.needs),
+                start=start,
+                end=date.fromisoformat(visit["end"]),
+                score=int(visit.get("score") or 0),
+                members=members,
+                pinned=request.id in pinned,
+                vetoes=vetoes.get(request.id, []),
+            )
+        )
+    unmatched = [
+        UnmatchedOut(
+            request=u["request"],
+            request_id=mapping.id_of(u["request"]),
+            title=labels.get(mapping.id_of(u["request"]), {}).get("title", u["request"]),
+            host=labels.get(mapping.id_of(u["request"]), {}).get("host", ""),
+            reasons=list(u["reasons"]),
+        )
+        for u in result["unmatched"]
+        if visible is None or mapping.id_of(u["request"]) in visible
+    ]
+    capacity = (
+        [
+            CapacityOut(
+                volunteer=v.id,
+                person_id=mapping.id_of(v.id),
+                name=names.get(mapping.id_of(v.id), v.id),
+                proposed=proposed_count.get(v.id, 0),
+                max_trips=v.max_trips,
+            )
+            for v in problem.volunteers
+        ]
+        if visible is None
+        else []
+    )
+    previous = (
+        await SolverRun.select(SolverRun.result)
+        .where((SolverRun.round == row["round"]) & (SolverRun.id < run_id) & (SolverRun.status == "succeeded"))
+        .order_by(SolverRun.id, ascending=False)
+        .first()
+    )
+    changes = compare_runs(previous["result"] if previous else None, result) if visible is None else None
+    return ProposalsOut(run=run_out(row), proposals=shown, unmatched=unmatched, capacity=capacity, changes=changes)
+
+
+def _trip_uid(base_url: str) -> str:
+    host = urlsplit(base_url).hostname or "giveback.local"
+    return f"{uuid.uuid4()}@{host}"
+
+
+async def _booked_elsewhere(person_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
+    """Each volunteer's active trips, as (first day, last day)."""
+    if not person_ids:
+        return {}
+    rows = await TripMember.select(TripMember.person, TripMember.trip.start, TripMember.trip.end).where(
+        TripMember.person.is_in(person_ids)
+        & TripMember.trip.status.is_in(list(ACTIVE_TRIP_STATUSES))
+        & (TripMember.response != "declined")
+    )
+    booked: dict[int, list[tuple[date, date]]] = {}
+    for row in rows:
+        booked.setdefault(row["person"], []).append((row["trip.start"], row["trip.end"]))
+    return booked
+
+
+async def approve(
+    actor: SignedIn, run_id: int, data: Approval, *, base_url: str, round_id: int | None = None
+) -> ApprovalOut:
+    """Turn a run's proposals (all, or the requests named) into trips, in one transaction.
+
+    Only the round's latest finished run can be approved, and only once. Each proposal is checked again
+    against today's records (windows, requests still accepted, volunteers not booked on another trip);
+    those that fail are refused with the reason, the rest become trips and their requests become matched.
+    """
+    async with write_transaction(SolverRun._meta.db):
+        run = await locked(SolverRun.select().where(SolverRun.id == run_id)).first()
+        if run is None or (round_id is not None and run["round"] != round_id):
+            raise NotFound(f"no run {run_id} in this round", field="run_id")
+        round_row = await locked(MatchRound.select().where(MatchRound.id == run["round"])).first()
+        assert round_row is not None
+        if run["status"] != "succeeded" or run["solver_status"] not in ("optimal", "feasible"):
+            raise Conflict(
+                f"the run is {run['status']} ({run['solver_status'] or 'no result'}); nothing to approve",
+                field="run_id",
+            )
+        latest = await _latest_run(run["round"])
+        if latest is None or latest["id"] != run_id:
+            raise Conflict("a newer run of this round exists; approve that one", field="run_id")
+        claimed = (
+            await SolverRun.update({SolverRun.approved_at: _now(), SolverRun.approved_by: actor.person_id})
+            .where((SolverRun.id == run_id) & SolverRun.approved_at.is_null())
+            .returning(SolverRun.id)
+        )
+        if not claimed:
+            raise Conflict("this run is approved already", field="run_id")
+        visits = run["result"]["visits"]
+        if data.requests is not None:
+            unknown = set(data.requests) - {v["request"] for v in visits}
+            if unknown:
+                raise InvalidInput(f"the run proposes no visit to {', '.join(sorted(unknown))}", field="requests")
+            visits = [v for v in visits if v["request"] in set(data.requests)]
+        today = mapping.with_adjustments(await current_problem(round_row), [])
+        today["forbidden"] = run["problem"]["forbidden"]
+        refused: dict[str, list[str]] = {}
+        members = sorted({mapping.id_of(m) for v in visits for m in v["volunteers"]})
+        if members:
+            await locked(Person.select(Person.id).where(Person.id.is_in(members))).run()
+        booked = await _booked_elsewhere(members)
+        gap = timedelta(days=_settings(round_row).min_gap_days)
+        trip_ids: list[int] = []
+        for visit in visits:
+            start, end = date.fromisoformat(visit["start"]), date.fromisoformat(visit["end"])
+            reasons = _recheck(today, visit)
+            for member in visit["volunteers"]:
+                for other_start, other_end in booked.get(mapping.id_of(member), []):
+                    if start <= other_end + gap and other_start <= end + gap:
+                        reasons.append(f"{member} is already travelling {other_start} – {other_end}")
+            if not reasons:
+                moved = (
+                    await HostRequest.update({HostRequest.status: "matched", HostRequest.updated_at: _now()})
+                    .where((HostRequest.id == mapping.id_of(visit["request"])) & (HostRequest.status == "accepted"))
+                    .returning(HostRequest.id)
+                )
+                if not moved:
+                    reasons.append(f"{visit['request']} is no longer waiting for a visit")
+            if reasons:
+                refused[visit["request"]] = reasons
+                continue
+            trip = await Trip.insert(
+                Trip(
+                    uid=_trip_uid(base_url),
+                    request=mapping.id_of(visit["request"]),
+                    round=run["round"],
+                    run=run_id,
+                    start=start,
+                    end=end,
+                    status="approved",
+                    score=int(visit.get("score") or 0),
+                )
+            )
+            trip_id = int(trip[0]["id"])
+            trip_ids.append(trip_id)
+            problem = _loaded(run["problem"])
+            request = next(r for r in problem.requests if r.id == visit["request"])
+            volunteers = {v.id: v for v in problem.volunteers}
+            for member in visit["volunteers"]:
+                person_id = mapping.id_of(member)
+                booked.setdefault(person_id, []).append((start, end))
+                await TripMember.insert(
+                    TripMember(
+                        trip=trip_id,
+                        person=person_id,
+                        score=solver.score_member(problem, volunteers[member], request, start),
+                    )
+                )
+        await audit(
+            actor.person_id, "run.approved", "run", run_id, trips=trip_ids, refused=sorted(refused), round=run["round"]
+        )
+    return ApprovalOut(trips=trip_ids, refused=refused)
+
+
+def _recheck(today: dict[str, Any], visit: dict[str, Any]) -> list[str]:
+    """Rules 1–6 for one approved visit against today's records."""
+    request = visit["request"]
+    if request not in mapping.entries_by_id(today, "requests"):
+        return [f"{request} is no longer an accepted request with windows in the period"]
+    missing = [v for v in visit["volunteers"] if v not in mapping.entries_by_id(today, "volunteers")]
+    if missing:
+        return [f"{v} no longer has availability in the period" for v in missing]
+    return _visit_problems(today, request, date.fromisoformat(visit["start"]), list(visit["volunteers"]))
+
+
+async def export_problem(round_id: int) -> dict[str, Any]:
+    """The round's problem as the next run would solve it, to solve or audit elsewhere."""
+    return await run_problem(round_id)
+
+
+async def import_result(actor: SignedIn | None, round_id: int, data: Any) -> RunOut:
+    """Record a result solved elsewhere as a finished run, after checking it against every rule."""
+    try:
+        result = solver.load_result(data)
+    except solver.ProblemError as problem:
+        raise InvalidInput(problem.message, field=problem.path or "result") from None
+    problem_json = await run_problem(round_id)
+    expected_hash = mapping.problem_hash(problem_json)
+    stated_hash = (result.stats or {}).get("problem_hash")
+    if stated_hash and stated_hash != expected_hash:
+        raise InvalidInput(
+            f"the result was solved for problem {stated_hash[:12]}…, not this round's {expected_hash[:12]}…",
+            field="stats.problem_hash",
+        )
+    violations = solver.validate(_loaded(problem_json), result)
+    if violations:
+        raise InvalidInput("; ".join(str(v) for v in violations[:5]), field="visits")
+    async with write_transaction(SolverRun._meta.db):
+        moment = _now()
+        inserted = await SolverRun.insert(
+            SolverRun(
+                round=round_id,
+                status="succeeded",
+                input_hash=expected_hash,
+                problem=problem_json,
+                started_by=actor.person_id if actor else None,
+                started_at=moment,
+                finished_at=moment,
+                objective=result.objective,
+                bound=result.bound,
+                solver_status=result.status,
+                result=solver.result_to_json(result),
+                worker="imported",
+                time_limit=0.0,
+            )
+        )
+        run_id = int(inserted[0]["id"])
+        await audit(actor.person_id if actor else None, "run.imported", "run", run_id, round=round_id)
+    return await get_run(run_id)

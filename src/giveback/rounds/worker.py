@@ -1,0 +1,172 @@
+"""The solver worker: claims queued runs from the database, solves them, and reports progress.
+
+Several workers (processes, machines) can share one database: a run is claimed by a conditional update,
+so exactly one worker takes it. A running run's heartbeat is refreshed every half second; a run whose
+heartbeat is older than ``DEAD_AFTER`` is marked failed by any worker (its worker died), and nothing of
+it is applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import structlog
+
+import solver
+from giveback.db.engine import write_transaction
+from giveback.rounds.tables import SolverRun
+
+log = structlog.get_logger()
+
+PROGRESS_INTERVAL_SECONDS = 0.5
+POLL_INTERVAL_SECONDS = 0.5
+DEAD_AFTER = timedelta(seconds=30)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def reap_dead_runs(dead_after: timedelta = DEAD_AFTER) -> int:
+    """Mark failed every running run whose worker stopped sending heartbeats; returns how many."""
+    cutoff = _now() - dead_after
+    reaped = (
+        await SolverRun.update(
+            {
+                SolverRun.status: "failed",
+                SolverRun.finished_at: _now(),
+                SolverRun.error: "the worker stopped responding (killed or restarted); start the run again",
+            }
+        )
+        .where((SolverRun.status == "running") & (SolverRun.heartbeat_at < cutoff))
+        .returning(SolverRun.id)
+    )
+    for row in reaped:
+        log.warning("run.reaped", run=row["id"])
+    return len(reaped)
+
+
+async def claim_next_run(worker: str) -> dict[str, Any] | None:
+    """Take the oldest queued run, or None; two workers never take the same one."""
+    while True:
+        candidate = (
+            await SolverRun.select(SolverRun.id).where(SolverRun.status == "queued").order_by(SolverRun.id).first()
+        )
+        if candidate is None:
+            return None
+        claimed = (
+            await SolverRun.update(
+                {
+                    SolverRun.status: "running",
+                    SolverRun.worker: worker,
+                    SolverRun.started_at: _now(),
+                    SolverRun.heartbeat_at: _now(),
+                }
+            )
+            .where((SolverRun.id == candidate["id"]) & (SolverRun.status == "queued"))
+            .returning(SolverRun.id)
+        )
+        if claimed:
+            return await SolverRun.select().where(SolverRun.id == candidate["id"]).first()
+
+
+async def execute_run(run: dict[str, Any]) -> None:
+    """Solve a claimed run in a thread, writing progress and heartbeats, and store its result in one step."""
+    run_id = run["id"]
+    problem = solver.load_problem(run["problem"])
+    warm_start = None
+    if run["warm_from"]:
+        previous = await SolverRun.select(SolverRun.result).where(SolverRun.id == run["warm_from"]).first()
+        if previous and previous["result"]:
+            warm_start = solver.load_result(previous["result"])
+    latest: list[solver.Progress] = []
+    stop = threading.Event()
+    loop = asyncio.get_running_loop()
+    solving = loop.run_in_executor(
+        None,
+        lambda: solver.solve(
+            problem,
+            time_limit=run["time_limit"],
+            workers=run["workers"],
+            seed=run["seed"],
+            on_progress=latest.append,
+            should_stop=stop.is_set,
+            warm_start=warm_start,
+        ),
+    )
+    started = loop.time()
+    while not solving.done():
+        await asyncio.wait([solving], timeout=PROGRESS_INTERVAL_SECONDS)
+        progress = latest[-1] if latest else None
+        changes: dict[Any, Any] = {SolverRun.heartbeat_at: _now(), SolverRun.elapsed_seconds: loop.time() - started}
+        if progress:
+            changes[SolverRun.objective] = progress.objective
+            changes[SolverRun.bound] = progress.bound
+        await SolverRun.update(changes).where(SolverRun.id == run_id)
+        flags = (
+            await SolverRun.select(SolverRun.cancel_requested, SolverRun.status).where(SolverRun.id == run_id).first()
+        )
+        if flags and (flags["cancel_requested"] or flags["status"] != "running"):
+            stop.set()
+    try:
+        result = solving.result()
+    except Exception as error:  # the solver failed: record why, apply nothing
+        log.exception("run.failed", run=run_id)
+        await _finish(run_id, {SolverRun.status: "failed", SolverRun.error: f"the solver failed: {error}"})
+        return
+    cancelled = stop.is_set()
+    await _finish(
+        run_id,
+        {
+            SolverRun.status: "cancelled" if cancelled else "succeeded",
+            SolverRun.error: "cancelled by a coordinator" if cancelled else "",
+            SolverRun.solver_status: result.status,
+            SolverRun.objective: result.objective,
+            SolverRun.bound: result.bound,
+            SolverRun.result: solver.result_to_json(result),
+            SolverRun.elapsed_seconds: float(result.stats.get("wall_seconds", loop.time() - started)),
+        },
+    )
+    log.info("run.finished", run=run_id, status=result.status, objective=result.objective, bound=result.bound)
+
+
+async def _finish(run_id: int, changes: dict[Any, Any]) -> None:
+    """Record the outcome unless the run was reaped meanwhile (then its late result is dropped)."""
+    async with write_transaction(SolverRun._meta.db):
+        await SolverRun.update({**changes, SolverRun.finished_at: _now()}).where(
+            (SolverRun.id == run_id) & (SolverRun.status == "running")
+        )
+
+
+async def work_once(worker: str) -> bool:
+    """Reap dead runs, then solve one queued run if there is one; True when a run was solved."""
+    await reap_dead_runs()
+    run = await claim_next_run(worker)
+    if run is None:
+        return False
+    log.info("run.claimed", run=run["id"], worker=worker)
+    await execute_run(run)
+    return True
+
+
+async def work_forever(stop: asyncio.Event | None = None) -> None:
+    """Poll for queued runs until stopped."""
+    worker = worker_name()
+    log.info("worker.started", worker=worker)
+    while stop is None or not stop.is_set():
+        try:
+            solved = await work_once(worker)
+        except Exception:
+            log.exception("worker.error")
+            solved = False
+        if not solved:
+            await asyncio.sleep(POLL_INTERVAL_SECONDS)

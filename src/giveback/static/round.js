@@ -1,0 +1,22 @@
+// Live progress of a solver run: poll its JSON every second, update the bar, reload when it ends.
+(function () {
+  const box = document.getElementById("progress");
+  if (!box) return;
+  const show = (name, value) => {
+    const node = box.querySelector(`[data-field="${name}"]`);
+    if (node) node.textContent = value;
+  };
+  async function poll() {
+    const response = await fetch(`/api/runs/${box.dataset.run}`, { headers: { accept: "application/json" } });
+    if (!response.ok) return;
+    const run = await response.json();
+    show("status", run.status);
+    show("elapsed", run.elapsed_seconds.toFixed(1));
+    show("objective", run.objective ?? "—");
+    show("bound", run.bound ?? "—");
+    const bar = box.querySelector("progress");
+    if (bar && run.gap_percent !== null) bar.value = 100 - run.gap_percent;
+    if (!["queued", "running"].includes(run.status)) window.location.reload();
+  }
+  setInterval(poll, 1000);
+})();
