@@ -15,8 +15,8 @@ from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerC
 
 def _migrations_folder() -> Path:
     """``migrations/`` beside ``src/`` in a checkout; ``giveback/migrations`` inside an installed wheel."""
-    packaged = Path(__file__).parent / "migrations"
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "migrations"
+    checkout = Path(__file__).resolve().parents[2] / "migrations"
+    return checkout if checkout.is_dir() else Path(__file__).parent / "migrations"
 
 
 MIGRATIONS_FOLDER = _migrations_folder()

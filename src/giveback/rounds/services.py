@@ -62,14 +62,19 @@ def _settings(row: dict[str, Any]) -> RoundSettings:
 
 
 async def _round_row(round_id: int) -> dict[str, Any]:
-    row = await MatchRound.select().where(MatchRound.id == round_id).first()
+    row = await MatchRound.select().output(load_json=True).where(MatchRound.id == round_id).first()
     if row is None:
         raise NotFound(f"no round {round_id}", field="round_id")
     return row
 
 
 async def _adjustments(round_id: int) -> list[dict[str, Any]]:
-    return list(await RoundAdjustment.select().where(RoundAdjustment.round == round_id).order_by(RoundAdjustment.id))
+    return list(
+        await RoundAdjustment.select()
+        .output(load_json=True)
+        .where(RoundAdjustment.round == round_id)
+        .order_by(RoundAdjustment.id)
+    )
 
 
 def _adjustment_out(row: dict[str, Any]) -> AdjustmentOut:
@@ -141,7 +146,7 @@ async def current_problem(round_row: dict[str, Any]) -> dict[str, Any]:
 async def freeze_round(actor: SignedIn, round_id: int) -> RoundOut:
     """Snapshot the round's inputs (again, to pull in changes); runs then solve this snapshot."""
     async with write_transaction(MatchRound._meta.db):
-        row = await locked(MatchRound.select().where(MatchRound.id == round_id)).first()
+        row = await locked(MatchRound.select().output(load_json=True).where(MatchRound.id == round_id)).first()
         if row is None:
             raise NotFound(f"no round {round_id}", field="round_id")
         if row["status"] not in ("open", "frozen"):
@@ -236,7 +241,7 @@ async def _add_adjustment(
     )
     adjustment_id = int(row[0]["id"])
     await audit(actor.person_id, f"round.{kind}", "round", round_id, request=request, volunteers=volunteers)
-    stored = await RoundAdjustment.select().where(RoundAdjustment.id == adjustment_id).first()
+    stored = await RoundAdjustment.select().output(load_json=True).where(RoundAdjustment.id == adjustment_id).first()
     assert stored is not None
     return _adjustment_out(stored)
 
@@ -276,6 +281,7 @@ async def remove_adjustment(actor: SignedIn, round_id: int, adjustment_id: int) 
     async with write_transaction(MatchRound._meta.db):
         row = (
             await RoundAdjustment.select()
+            .output(load_json=True)
             .where((RoundAdjustment.id == adjustment_id) & (RoundAdjustment.round == round_id))
             .first()
         )
@@ -297,7 +303,12 @@ async def change_date(actor: SignedIn, round_id: int, data: DateChange) -> Adjus
 
 
 async def _latest_run(round_id: int, *, status: str | None = None) -> dict[str, Any] | None:
-    query = SolverRun.select().where(SolverRun.round == round_id).order_by(SolverRun.id, ascending=False)
+    query = (
+        SolverRun.select()
+        .output(load_json=True)
+        .where(SolverRun.round == round_id)
+        .order_by(SolverRun.id, ascending=False)
+    )
     if status:
         query = query.where(SolverRun.status == status)
     return await query.first()
@@ -331,7 +342,7 @@ def run_out(row: dict[str, Any]) -> RunOut:
 
 
 async def _run_row(run_id: int) -> dict[str, Any]:
-    row = await SolverRun.select().where(SolverRun.id == run_id).first()
+    row = await SolverRun.select().output(load_json=True).where(SolverRun.id == run_id).first()
     if row is None:
         raise NotFound(f"no run {run_id}", field="run_id")
     return row
@@ -343,7 +354,12 @@ async def get_run(run_id: int) -> RunOut:
 
 async def list_runs(round_id: int) -> list[RunOut]:
     await _round_row(round_id)
-    rows = await SolverRun.select().where(SolverRun.round == round_id).order_by(SolverRun.id, ascending=False)
+    rows = (
+        await SolverRun.select()
+        .output(load_json=True)
+        .where(SolverRun.round == round_id)
+        .order_by(SolverRun.id, ascending=False)
+    )
     return [run_out(row) for row in rows]
 
 
@@ -385,7 +401,7 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
 async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
     """Ask the worker to stop a run; a queued run is cancelled at once."""
     async with write_transaction(SolverRun._meta.db):
-        row = await locked(SolverRun.select().where(SolverRun.id == run_id)).first()
+        row = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if row is None:
             raise NotFound(f"no run {run_id}", field="run_id")
         if row["status"] == "queued":
@@ -538,6 +554,7 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
     )
     previous = (
         await SolverRun.select(SolverRun.result)
+        .output(load_json=True)
         .where((SolverRun.round == row["round"]) & (SolverRun.id < run_id) & (SolverRun.status == "succeeded"))
         .order_by(SolverRun.id, ascending=False)
         .first()
@@ -576,10 +593,12 @@ async def approve(
     those that fail are refused with the reason, the rest become trips and their requests become matched.
     """
     async with write_transaction(SolverRun._meta.db):
-        run = await locked(SolverRun.select().where(SolverRun.id == run_id)).first()
+        run = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if run is None or (round_id is not None and run["round"] != round_id):
             raise NotFound(f"no run {run_id} in this round", field="run_id")
-        round_row = await locked(MatchRound.select().where(MatchRound.id == run["round"])).first()
+        round_row = await locked(
+            MatchRound.select().output(load_json=True).where(MatchRound.id == run["round"])
+        ).first()
         assert round_row is not None
         if run["status"] != "succeeded" or run["solver_status"] not in ("optimal", "feasible"):
             raise Conflict(

@@ -76,7 +76,7 @@ async def claim_next_run(worker: str) -> dict[str, Any] | None:
             .returning(SolverRun.id)
         )
         if claimed:
-            return await SolverRun.select().where(SolverRun.id == candidate["id"]).first()
+            return await SolverRun.select().output(load_json=True).where(SolverRun.id == candidate["id"]).first()
 
 
 async def execute_run(run: dict[str, Any]) -> None:
@@ -85,7 +85,12 @@ async def execute_run(run: dict[str, Any]) -> None:
     problem = solver.load_problem(run["problem"])
     warm_start = None
     if run["warm_from"]:
-        previous = await SolverRun.select(SolverRun.result).where(SolverRun.id == run["warm_from"]).first()
+        previous = (
+            await SolverRun.select(SolverRun.result)
+            .output(load_json=True)
+            .where(SolverRun.id == run["warm_from"])
+            .first()
+        )
         if previous and previous["result"]:
             warm_start = solver.load_result(previous["result"])
     latest: list[solver.Progress] = []
