@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from giveback.settings import Settings, SettingsError
+from solver.cli import solve
 
 SETTINGS_EXIT_CODE = 2
 
@@ -281,6 +282,9 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}") from None
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
+
+
+cli.add_command(solve)
 
 
 def main() -> None:

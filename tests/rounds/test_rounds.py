@@ -6,40 +6,13 @@ import asyncio
 from collections.abc import Callable
 
 import httpx
-from programs import PERIOD_END, PERIOD_START, Program, make_contact
 from helpers import member
+from programs import PERIOD_START, Program, make_contact
+from round_steps import ROUND, open_and_freeze, run_round
 
 from giveback.hosts.tables import HostRequest
 from giveback.rounds.tables import SolverRun
-from giveback.rounds.worker import work_once
 from giveback.trips.tables import Trip, TripMember
-
-ROUND = {
-    "name": "2031",
-    "period_start": PERIOD_START.isoformat(),
-    "period_end": PERIOD_END.isoformat(),
-    "settings": {"time_limit_seconds": 5},
-}
-
-
-async def open_and_freeze(client: httpx.AsyncClient) -> int:
-    created = await client.post("/api/rounds", json=ROUND)
-    assert created.status_code == 201, created.text
-    round_id = created.json()["id"]
-    frozen = await client.post(f"/api/rounds/{round_id}/freeze")
-    assert frozen.status_code == 201, frozen.text
-    assert frozen.json()["status"] == "frozen"
-    return int(round_id)
-
-
-async def run_round(client: httpx.AsyncClient, round_id: int, **body: object) -> dict:
-    queued = await client.post(f"/api/rounds/{round_id}/runs", json={"workers": 1, **body})
-    assert queued.status_code == 201, queued.text
-    assert queued.json()["status"] == "queued"
-    assert await work_once("test-worker")
-    run = (await client.get(f"/api/runs/{queued.json()['id']}")).json()
-    assert run["status"] == "succeeded", run
-    return run
 
 
 async def test_open_freeze_run_review_adjust_rerun_and_approve(

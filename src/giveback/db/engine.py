@@ -63,7 +63,7 @@ async def close_pool(engine: Engine[Any]) -> None:
         await engine.close_connection_pool()
 
 
-def locked(query: Select) -> Select:
+def locked(query: Select[Any]) -> Select[Any]:
     """Lock the selected rows until the transaction ends.
 
     PostgreSQL takes ``SELECT … FOR UPDATE``; SQLite has no row locks, and needs none inside

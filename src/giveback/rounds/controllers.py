@@ -48,7 +48,7 @@ class RoundApi(Controller):
     guards = [COORDINATORS]
 
     @get("/", summary="List match rounds")
-    async def list(self) -> list[RoundOut]:
+    async def index(self) -> list[RoundOut]:
         return await services.list_rounds()
 
     @post("/", summary="Open a round for a travel period")
@@ -155,7 +155,7 @@ class RoundPages(Controller):
     guards = [COORDINATORS]
 
     @get("/")
-    async def list(self) -> Template:
+    async def index(self) -> Template:
         return page("rounds/list.html", rounds=await services.list_rounds(), values={})
 
     @post("/")
@@ -256,7 +256,7 @@ class RoundPages(Controller):
         selection = fields.get("requests") or None
         try:
             outcome = await services.approve(
-                _user(request), run_id, Approval(requests=selection), base_url=settings.base_url
+                _user(request), run_id, Approval(requests=selection), base_url=settings.base_url, round_id=round_id
             )
         except DomainError as problem:
             return await _round_page(_user(request), round_id, problem=problem)
@@ -291,7 +291,7 @@ async def _round_page(
         proposals = [p for p in proposals if p.region == region]
     if topic:
         proposals = [p for p in proposals if topic in p.topics]
-    context = {
+    context: dict[str, Any] = {
         "round": current,
         "runs": runs,
         "latest": latest,

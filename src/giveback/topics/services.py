@@ -5,6 +5,10 @@ A topic is never deleted or re-slugged, so nothing that refers to it breaks: it 
 
 from __future__ import annotations
 
+from typing import Any
+
+from piccolo.columns import Column
+
 from giveback.accounts.services import audit
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
@@ -44,7 +48,7 @@ async def update_topic(actor_id: int, slug: str, data: TopicUpdate) -> TopicOut:
         row = await locked(Topic.select().where(Topic.slug == slug)).first()
         if row is None:
             raise NotFound(f"no topic {slug}", field="slug")
-        changes = {}
+        changes: dict[Column | str, Any] = {}
         if data.name is not None:
             changes[Topic.name] = data.name.strip()
         if data.retired is not None:

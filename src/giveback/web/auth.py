@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from typing import Any
+from typing import Any, cast
 
 from litestar import Request
 from litestar.connection import ASGIConnection
@@ -76,7 +76,8 @@ class SessionMiddleware(ASGIMiddleware):
 
 def _sets_session_cookie(message: Message) -> bool:
     prefix = f"{SESSION_COOKIE}=".encode()
-    return any(name.lower() == b"set-cookie" and value.startswith(prefix) for name, value in message["headers"])
+    headers = cast("list[tuple[bytes, bytes]]", message.get("headers", []))
+    return any(name.lower() == b"set-cookie" and value.startswith(prefix) for name, value in headers)
 
 
 def current_user(request: Request[Any, Any, Any]) -> SignedIn | None:
