@@ -33,6 +33,7 @@ from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.controllers import home
 from giveback.piccolo_app import APP_CONFIG
+from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
@@ -105,6 +106,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *VOLUNTEER_ROUTES,
             *HOST_ROUTES,
             *ROUND_ROUTES,
+            PrivacyApi,
+            PrivacyPages,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
         ],
         lifespan=[lifespan],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.tables import Person, RoleGrant
@@ -24,7 +24,12 @@ class Program:
 
 async def _volunteer(email: str, topics: dict[str, int], languages: list[str], start: date, days: int) -> int:
     person = await Person.insert(
-        Person(email=email, name=email.split("@")[0].title(), password_hash=await hash_password("x" * 12))
+        Person(
+            email=email,
+            name=email.split("@")[0].title(),
+            password_hash=await hash_password("x" * 12),
+            email_confirmed_at=datetime.now(UTC),
+        )
     )
     person_id = int(person[0]["id"])
     await RoleGrant.insert(RoleGrant(person=person_id, role="volunteer"))

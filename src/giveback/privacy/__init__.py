@@ -1,0 +1,1 @@
+"""Personal data: every person can download what the platform holds about them, and delete their account."""
