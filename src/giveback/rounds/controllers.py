@@ -33,8 +33,8 @@ from giveback.settings import Settings
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 
-COORDINATORS = requires("coordinator", "admin")
-REVIEWERS = requires("coordinator", "admin", "host")
+COORDINATORS = requires("coordinator")
+REVIEWERS = requires("coordinator", "host")
 
 
 def _user(request: Request[Any, Any, Any]) -> SignedIn:

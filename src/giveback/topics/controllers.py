@@ -15,7 +15,7 @@ from giveback.topics.schemas import TopicCreate, TopicOut, TopicUpdate
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 
-COORDINATORS = requires("coordinator", "admin")
+COORDINATORS = requires("coordinator")
 
 
 class TopicApi(Controller):

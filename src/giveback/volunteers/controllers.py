@@ -92,7 +92,7 @@ class VolunteerApi(Controller):
     async def save(self, request: Request[Any, Any, Any], data: JSONBody[ProfileIn]) -> ProfileOut:
         return await services.save_profile(_user(request), data)
 
-    @get("/", guards=[requires("coordinator", "admin")], summary="Volunteer profiles (coordinators)")
+    @get("/", guards=[requires("coordinator")], summary="Volunteer profiles (coordinators)")
     async def list_profiles(
         self,
         request: Request[Any, Any, Any],

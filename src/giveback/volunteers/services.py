@@ -37,7 +37,7 @@ from giveback.volunteers.schemas import (
 )
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
-STAFF_ROLES = ("coordinator", "admin")
+STAFF_ROLES = ("coordinator",)
 CV_MAX_BYTES = 2 * 1024 * 1024
 CV_CONTENT_TYPE = "application/pdf"
 PDF_MAGIC = b"%PDF-"

@@ -1,0 +1,280 @@
+"""Every endpoint, called as every role, on one's own record and on someone else's.
+
+``ACCESS`` names the rule of every route the app serves; a route without a rule fails
+``test_every_endpoint_has_an_access_rule``, so no endpoint ships without one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from access_world import NEXT_YEAR, ROLES, World, build_world
+from litestar import Litestar
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may call a route: everyone, anyone signed in, or the roles named; ``own`` names the path
+    parameter whose record must belong to a volunteer or host caller (someone else's answers 404)."""
+
+    roles: frozenset[str] | None  # None: public
+    signed_in: bool = True
+    own: str | None = None
+
+    def allows(self, role: str) -> bool:
+        if self.roles is None:
+            return not self.signed_in or role != "anonymous"
+        return role in self.roles
+
+
+PUBLIC = Rule(roles=None, signed_in=False)
+SIGNED_IN = Rule(roles=None)
+
+
+def only(*roles: str, own: str | None = None) -> Rule:
+    return Rule(roles=frozenset(roles), own=own)
+
+
+COORDINATOR = only("coordinator")
+VOLUNTEER = only("volunteer")
+HOST = only("host")
+
+ACCESS: dict[str, Rule] = {
+    # public pages and API
+    "GET /": PUBLIC,
+    "GET /health": PUBLIC,
+    "GET /schema": PUBLIC,
+    "GET /schema/openapi.json": PUBLIC,
+    "GET /schema/swagger": PUBLIC,
+    "GET /schema/oauth2-redirect.html": PUBLIC,
+    "GET /schema/{path:str}": PUBLIC,
+    "GET /static/{file_path:path}": PUBLIC,
+    "GET /organizations": PUBLIC,
+    "GET /organizations/{organization_id:int}": PUBLIC,
+    "GET /requests": PUBLIC,
+    "GET /volunteers": PUBLIC,
+    "GET /volunteers/{person_id:int}": PUBLIC,
+    "GET /api/organizations": PUBLIC,
+    "GET /api/organizations/{organization_id:int}": PUBLIC,
+    "GET /api/topics": PUBLIC,
+    "GET /api/directory/requests": PUBLIC,
+    "GET /api/directory/volunteers": PUBLIC,
+    "GET /api/directory/volunteers/{person_id:int}": PUBLIC,
+    # signing up, in and out
+    "GET /signup": PUBLIC,
+    "POST /signup": PUBLIC,
+    "GET /login": PUBLIC,
+    "POST /login": PUBLIC,
+    "GET /confirm": PUBLIC,
+    "POST /confirm": PUBLIC,
+    "GET /forgot-password": PUBLIC,
+    "POST /forgot-password": PUBLIC,
+    "GET /reset-password": PUBLIC,
+    "POST /reset-password": PUBLIC,
+    "POST /api/auth/signup": PUBLIC,
+    "POST /api/auth/confirm": PUBLIC,
+    "POST /api/auth/resend-confirmation": PUBLIC,
+    "POST /api/auth/login": PUBLIC,
+    "POST /api/auth/password-reset": PUBLIC,
+    "POST /api/auth/password-reset/confirm": PUBLIC,
+    "POST /api/auth/logout": SIGNED_IN,
+    "POST /logout": SIGNED_IN,
+    "POST /api/auth/password": SIGNED_IN,
+    # one's own account and data
+    "GET /api/me": SIGNED_IN,
+    "GET /api/me/data": SIGNED_IN,
+    "DELETE /api/me/account": SIGNED_IN,
+    "GET /account": SIGNED_IN,
+    "GET /account/data": SIGNED_IN,
+    "POST /account/password": SIGNED_IN,
+    "POST /account/delete": SIGNED_IN,
+    "GET /api/people": only("coordinator", "admin"),
+    "PUT /api/people/{person_id:int}/roles": only("admin"),
+    # topics
+    "POST /api/topics": COORDINATOR,
+    "PATCH /api/topics/{slug:str}": COORDINATOR,
+    "GET /coordinator/topics": COORDINATOR,
+    "POST /coordinator/topics": COORDINATOR,
+    "POST /coordinator/topics/{slug:str}": COORDINATOR,
+    # volunteers
+    "GET /api/volunteers": COORDINATOR,
+    "GET /api/volunteers/{person_id:int}": only("volunteer", "coordinator", own="person_id"),
+    "GET /api/volunteers/{person_id:int}/cv": only("volunteer", "coordinator", own="person_id"),
+    "GET /api/volunteers/me": VOLUNTEER,
+    "PUT /api/volunteers/me": VOLUNTEER,
+    "GET /api/volunteers/me/cv": SIGNED_IN,  # 404 for everyone without a CV
+    "POST /api/volunteers/me/cv": VOLUNTEER,
+    "DELETE /api/volunteers/me/cv": VOLUNTEER,
+    "GET /api/volunteers/me/windows": VOLUNTEER,
+    "POST /api/volunteers/me/windows": VOLUNTEER,
+    "PUT /api/volunteers/me/windows/{window_id:int}": only("volunteer", own="window_id"),
+    "DELETE /api/volunteers/me/windows/{window_id:int}": only("volunteer", own="window_id"),
+    "GET /volunteer/profile": VOLUNTEER,
+    "POST /volunteer/profile": VOLUNTEER,
+    "POST /volunteer/cv": VOLUNTEER,
+    "POST /volunteer/cv/delete": VOLUNTEER,
+    "GET /volunteer/availability": VOLUNTEER,
+    "POST /volunteer/availability": VOLUNTEER,
+    "GET /volunteer/availability/{window_id:int}/edit": only("volunteer", own="window_id"),
+    "POST /volunteer/availability/{window_id:int}": only("volunteer", own="window_id"),
+    "POST /volunteer/availability/{window_id:int}/delete": only("volunteer", own="window_id"),
+    # hosts, claims and requests
+    "POST /api/organizations/register": HOST,
+    "POST /api/organizations/{organization_id:int}/claims": HOST,
+    "GET /api/claims": only("host", "coordinator"),
+    "POST /api/claims/{claim_id:int}/approve": COORDINATOR,
+    "POST /api/claims/{claim_id:int}/reject": COORDINATOR,
+    "GET /api/requests": only("host", "coordinator"),
+    "POST /api/requests": HOST,
+    "GET /api/requests/{request_id:int}": only("host", "coordinator", own="request_id"),
+    "PUT /api/requests/{request_id:int}": only("host", own="request_id"),
+    "DELETE /api/requests/{request_id:int}": only("host", own="request_id"),
+    "POST /api/requests/{request_id:int}/submit": only("host", own="request_id"),
+    "POST /api/requests/{request_id:int}/withdraw": only("host", own="request_id"),
+    "POST /api/requests/{request_id:int}/accept": COORDINATOR,
+    "POST /api/requests/{request_id:int}/decline": COORDINATOR,
+    "PUT /api/requests/{request_id:int}/priority": COORDINATOR,
+    "GET /host": HOST,
+    "POST /host/claims": HOST,
+    "POST /host/organizations": HOST,
+    "GET /host/requests/new": HOST,
+    "POST /host/requests/new": HOST,
+    "GET /host/requests/{request_id:int}/edit": only("host", own="request_id"),
+    "POST /host/requests/{request_id:int}/edit": only("host", own="request_id"),
+    "POST /host/requests/{request_id:int}/submit": only("host", own="request_id"),
+    "POST /host/requests/{request_id:int}/withdraw": only("host", own="request_id"),
+    "POST /host/requests/{request_id:int}/delete": only("host", own="request_id"),
+    "GET /coordinator/claims": COORDINATOR,
+    "POST /coordinator/claims/{claim_id:int}/approve": COORDINATOR,
+    "POST /coordinator/claims/{claim_id:int}/reject": COORDINATOR,
+    "GET /coordinator/requests": COORDINATOR,
+    "POST /coordinator/requests/{request_id:int}/accept": COORDINATOR,
+    "POST /coordinator/requests/{request_id:int}/decline": COORDINATOR,
+    "POST /coordinator/requests/{request_id:int}/priority": COORDINATOR,
+    # match rounds
+    "GET /api/rounds": COORDINATOR,
+    "POST /api/rounds": COORDINATOR,
+    "GET /api/rounds/{round_id:int}": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/freeze": COORDINATOR,
+    "GET /api/rounds/{round_id:int}/changes": COORDINATOR,
+    "GET /api/rounds/{round_id:int}/problem": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/pins": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/date-changes": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/exclusions": COORDINATOR,
+    "DELETE /api/rounds/{round_id:int}/adjustments/{adjustment_id:int}": COORDINATOR,
+    "GET /api/rounds/{round_id:int}/runs": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/runs": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/results": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/vetoes": HOST,
+    "GET /api/runs/{run_id:int}": COORDINATOR,
+    "POST /api/runs/{run_id:int}/cancel": COORDINATOR,
+    "GET /api/runs/{run_id:int}/proposals": only("host", "coordinator"),
+    "POST /api/runs/{run_id:int}/approve": COORDINATOR,
+    "GET /coordinator/rounds": COORDINATOR,
+    "POST /coordinator/rounds": COORDINATOR,
+    "GET /coordinator/rounds/{round_id:int}": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/freeze": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/runs": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/runs/{run_id:int}/cancel": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/runs/{run_id:int}/approve": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/pins": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/date-changes": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/exclusions": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/adjustments/{adjustment_id:int}/remove": COORDINATOR,
+}
+
+# Valid bodies, so that ownership (checked after validation) decides the answer.
+BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/volunteers/me/windows": {"start": f"{NEXT_YEAR}-08-01", "end": f"{NEXT_YEAR}-08-31"},
+    "PUT /api/volunteers/me/windows/{window_id:int}": {
+        "start": f"{NEXT_YEAR}-03-02",
+        "end": f"{NEXT_YEAR}-04-29",
+        "preferred": True,
+    },
+    "PUT /api/requests/{request_id:int}": {
+        "organization_id": 0,
+        "title": "Renamed",
+        "needs": [{"topic": "venous", "weight": 2}],
+        "languages": ["en"],
+        "windows": [{"start": f"{NEXT_YEAR}-03-01", "end": f"{NEXT_YEAR}-05-30", "preferred": True}],
+        "duration_days": 7,
+    },
+}
+
+# Calls that end a session or destroy the caller's records run last.
+LAST_WORDS = ("DELETE ", "/delete", "/logout", "/api/auth/password")
+
+
+def served_routes(app: Litestar) -> Iterator[str]:
+    for route in app.routes:
+        for method in getattr(route, "route_handler_map", {}):
+            if method not in ("OPTIONS", "HEAD"):
+                yield f"{method} {route.path}"
+
+
+def in_calling_order(routes: list[str]) -> list[str]:
+    return sorted(routes, key=lambda key: (any(word in key for word in LAST_WORDS), key))
+
+
+async def call(world: World, key: str, role: str, *, foreign: bool = False) -> httpx.Response:
+    method, template = key.split(" ", 1)
+    client = world.clients[role]
+    path = world.path(template, role, foreign=foreign)
+    if key == "POST /api/volunteers/me/cv":
+        return await client.post(path, files={"file": ("cv.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+    if template.startswith("/api"):
+        body = dict(BODIES.get(key, {}))
+        if "organization_id" in body:
+            body["organization_id"] = int(world.path("{organization_id}", role, foreign=foreign))
+        return await client.request(method, path, json=body if method != "GET" else None)
+    token = client.headers.get("X-CSRF-Token") or client.cookies.get("giveback_csrf") or ""
+    data = {"csrf_token": token} if method != "GET" else None
+    return await client.request(method, path, data=data, headers={"accept": "text/html", "X-CSRF-Token": ""})
+
+
+def refused_anonymously(key: str, status: int) -> bool:
+    return status == (401 if key.split(" ", 1)[1].startswith("/api") else 303)
+
+
+async def test_every_endpoint_has_an_access_rule(running_app: Litestar) -> None:
+    served = set(served_routes(running_app))
+    assert served - ACCESS.keys() == set(), "endpoints without an access rule"
+    assert ACCESS.keys() - served == set(), "rules for endpoints that no longer exist"
+
+
+@pytest.mark.parametrize("chunk", range(4))
+async def test_access_matrix(
+    new_client: Callable[[], httpx.AsyncClient], inbox, running_app: Litestar, chunk: int
+) -> None:
+    world = await build_world(new_client, inbox)
+    await world.clients["anonymous"].get("/")  # receives the anonymous CSRF cookie
+    routes = in_calling_order([key for key in served_routes(running_app) if key in ACCESS])
+    failures = []
+    for key in routes[chunk::4]:
+        rule = ACCESS[key]
+        for role in ROLES:
+            await world.ensure_signed_in(role)
+            answer = await call(world, key, role)
+            status = answer.status_code
+            if status >= 500:
+                failures.append(f"{key} as {role}: {status}")
+            elif rule.allows(role):
+                if status in (401, 403) or (
+                    role == "anonymous" and refused_anonymously(key, status) and rule.signed_in
+                ):
+                    failures.append(f"{key} as {role}: refused with {status}")
+            elif role == "anonymous":
+                if not refused_anonymously(key, status):
+                    failures.append(f"{key} as anonymous: {status}, expected a demand to log in")
+            elif status != 403 and not (status == 404 and "{" in key):
+                failures.append(f"{key} as {role}: {status}, expected 403 (or 404 for a record)")
+            if rule.own and role in ("volunteer", "host") and rule.allows(role):
+                await world.ensure_signed_in(role)
+                foreign = await call(world, key, role, foreign=True)
+                if foreign.status_code not in (403, 404):
+                    failures.append(f"{key} as {role} on someone else's record: {foreign.status_code}")
+    assert not failures, "\n".join(failures)
