@@ -224,14 +224,15 @@ async def call(world: World, key: str, role: str, *, foreign: bool = False) -> h
     method, template = key.split(" ", 1)
     client = world.clients[role]
     path = world.path(template, role, foreign=foreign)
+    token = client.headers.get("X-CSRF-Token") or client.cookies.get("giveback_csrf") or ""
     if key == "POST /api/volunteers/me/cv":
-        return await client.post(path, files={"file": ("cv.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")})
+        pdf = {"file": ("cv.pdf", b"%PDF-1.4\n%%EOF\n", "application/pdf")}
+        return await client.post(path, files=pdf, data={"csrf_token": token})
     if template.startswith("/api"):
         body = dict(BODIES.get(key, {}))
         if "organization_id" in body:
             body["organization_id"] = int(world.path("{organization_id}", role, foreign=foreign))
         return await client.request(method, path, json=body if method != "GET" else None)
-    token = client.headers.get("X-CSRF-Token") or client.cookies.get("giveback_csrf") or ""
     data = {"csrf_token": token} if method != "GET" else None
     return await client.request(method, path, data=data, headers={"accept": "text/html", "X-CSRF-Token": ""})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import httpx
-from helpers import PASSWORD, log_in, member
+from helpers import PASSWORD, VOLUNTEER_PROFILE, log_in, member
 from programs import Program
 from round_steps import open_and_freeze, run_round
 
@@ -16,23 +16,7 @@ from giveback.volunteers.tables import VolunteerProfile
 
 async def test_a_volunteer_downloads_their_data(client: httpx.AsyncClient, inbox) -> None:
     await member(client, inbox, "vol@example.org", ["volunteer"])
-    profile = await client.put(
-        "/api/volunteers/me",
-        json={
-            "name": "Vera Volunteer",
-            "institution": "Clinic",
-            "country": "US",
-            "career_stage": "senior",
-            "expertise": {"venous": 3},
-            "languages": ["en"],
-            "max_advisory_level": 2,
-            "excluded_countries": [],
-            "preferred_regions": [],
-            "trips_per_year": 1,
-            "bio": "",
-            "directory_opt_in": False,
-        },
-    )
+    profile = await client.put("/api/volunteers/me", json={**VOLUNTEER_PROFILE, "name": "Vera Volunteer"})
     assert profile.status_code in (200, 201), profile.text
     download = await client.get("/api/me/data")
     assert download.status_code == 200

@@ -7,26 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import httpx
-from helpers import log_in, member
+from helpers import VOLUNTEER_PROFILE, log_in, member
 
 from giveback.hosts.tables import OrganizationClaim
 from giveback.organizations.tables import Organization
 
 ROLES = ("anonymous", "volunteer", "host", "coordinator", "admin")
-VOLUNTEER_PROFILE = {
-    "name": "Vol",
-    "institution": "Clinic",
-    "country": "US",
-    "career_stage": "senior",
-    "expertise": {"venous": 3},
-    "languages": ["en"],
-    "max_advisory_level": 2,
-    "excluded_countries": [],
-    "preferred_regions": [],
-    "trips_per_year": 1,
-    "bio": "",
-    "directory_opt_in": True,
-}
 NEXT_YEAR = date.today().year + 1
 
 

@@ -7,6 +7,21 @@ import httpx
 from giveback.accounts.tables import Person, RoleGrant
 
 PASSWORD = "correct horse battery staple"
+# A complete volunteer profile, valid for PUT /api/volunteers/me.
+VOLUNTEER_PROFILE = {
+    "name": "Vol",
+    "institution": "Clinic",
+    "country": "US",
+    "career_stage": "senior",
+    "expertise": {"venous": 3},
+    "languages": ["en"],
+    "max_advisory_level": 2,
+    "excluded_countries": [],
+    "preferred_regions": [],
+    "trips_per_year": 1,
+    "bio": "",
+    "directory_opt_in": True,
+}
 
 
 async def sign_up(client: httpx.AsyncClient, inbox: object, email: str, roles: list[str] | None = None) -> None:

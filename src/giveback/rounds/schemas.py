@@ -7,29 +7,31 @@ from typing import Annotated, Any
 
 import msgspec
 
+from solver.problem import DEFAULT_MIN_GAP_DAYS, DEFAULT_START_WEEKDAYS, DEFAULT_WEIGHTS
+
 Weekday = Annotated[int, msgspec.Meta(ge=0, le=6)]
 Weight = Annotated[int, msgspec.Meta(ge=0, le=100_000)]
 MAX_TIME_LIMIT_SECONDS = 300.0
 
 
 class Weights(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Points of each term of matching.md's score."""
+    """Points of each term of matching.md's score (defaults: the solver's)."""
 
-    served: Weight = 1000
-    expertise: Weight = 600
-    primary_need: Weight = 100
-    first_language: Weight = 150
-    preferred_region: Weight = 50
-    host_priority: Weight = 100
-    host_preferred_dates: Weight = 60
-    volunteer_preferred_dates: Weight = 40
+    served: Weight = DEFAULT_WEIGHTS["served"]
+    expertise: Weight = DEFAULT_WEIGHTS["expertise"]
+    primary_need: Weight = DEFAULT_WEIGHTS["primary_need"]
+    first_language: Weight = DEFAULT_WEIGHTS["first_language"]
+    preferred_region: Weight = DEFAULT_WEIGHTS["preferred_region"]
+    host_priority: Weight = DEFAULT_WEIGHTS["host_priority"]
+    host_preferred_dates: Weight = DEFAULT_WEIGHTS["host_preferred_dates"]
+    volunteer_preferred_dates: Weight = DEFAULT_WEIGHTS["volunteer_preferred_dates"]
 
 
 class RoundSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     start_weekdays: Annotated[list[Weekday], msgspec.Meta(min_length=1, max_length=7)] = msgspec.field(
-        default_factory=lambda: [0]
+        default_factory=lambda: list(DEFAULT_START_WEEKDAYS)
     )
-    min_gap_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = 14
+    min_gap_days: Annotated[int, msgspec.Meta(ge=0, le=365)] = DEFAULT_MIN_GAP_DAYS
     weights: Weights = msgspec.field(default_factory=Weights)
     time_limit_seconds: Annotated[float, msgspec.Meta(gt=0, le=MAX_TIME_LIMIT_SECONDS)] = 10.0
 
