@@ -1,0 +1,89 @@
+"""The engine's behaviour around the model: progress, cancellation, warm starts, seeds, large rounds."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from solver_builders import example
+
+import solver.engine
+from solver import Forbidden, Pin, Progress, load_problem, solve, validate
+from solver.generate import generate
+
+
+def test_progress_reports_objective_and_bound() -> None:
+    problem = load_problem(example("program-60x40.json"))
+    reports: list[Progress] = []
+    result = solve(problem, time_limit=20, on_progress=reports.append)
+    assert reports
+    assert all(report.objective is not None and report.bound is not None for report in reports)
+    assert all(report.objective <= report.bound for report in reports if report.objective and report.bound)
+    assert reports[-1].objective == result.objective and reports[-1].bound == result.bound
+
+
+def test_cancellation_returns_a_valid_plan() -> None:
+    problem = load_problem(generate(300, 150, seed=4))
+    result = solve(problem, time_limit=60, should_stop=lambda: True)
+    assert result.status in {"feasible", "optimal"}
+    assert validate(problem, result) == []
+    assert result.stats["wall_seconds"] < 30
+
+
+def test_reproducible_with_one_worker_and_a_seed() -> None:
+    problem = load_problem(generate(80, 50, seed=3))
+    first = solve(problem, time_limit=20, workers=1, seed=7)
+    second = solve(problem, time_limit=20, workers=1, seed=7)
+    assert first.visits == second.visits
+
+
+def test_lp_focus_keeps_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = load_problem(generate(60, 40, seed=8))
+    first = solve(problem, time_limit=20)
+    visit = first.visits[len(first.visits) // 2]
+    pinned = dataclasses.replace(problem, pinned=(Pin(visit.request, visit.start, visit.volunteers),))
+    monkeypatch.setattr(solver.engine, "FOCUS_ABOVE_TRIPLES", 0)
+    monkeypatch.setattr(solver.engine, "FULL_MODEL_TRIPLES", 0)
+    result = solve(pinned, time_limit=20)
+    assert validate(pinned, result) == []
+
+
+def test_warm_start_after_a_pin_and_an_exclusion_changes_little() -> None:
+    problem = load_problem(generate(120, 70, seed=5))
+    first = solve(problem, time_limit=20)
+    singles = [visit for visit in first.visits if len(visit.volunteers) == 1]
+    kept, excluded = singles[0], singles[1]
+    edited = dataclasses.replace(
+        problem,
+        pinned=(Pin(kept.request, kept.start, kept.volunteers),),
+        forbidden=(Forbidden(excluded.volunteers[0], excluded.request),),
+    )
+    again = solve(edited, time_limit=20, warm_start=first)
+    assert validate(edited, again) == []
+    assert not any(v.request == excluded.request and excluded.volunteers[0] in v.volunteers for v in again.visits)
+    before = {(v.request, v.start, v.volunteers) for v in first.visits}
+    after = {(v.request, v.start, v.volunteers) for v in again.visits}
+    assert len(before - after) <= max(3, len(before) // 10)
+
+
+def test_rules_tour_reasons_name_the_rule_and_the_rival() -> None:
+    result = solve(load_problem(example("rules-tour.json")), time_limit=10)
+    reasons = {entry.request: " ".join(entry.reasons) for entry in result.unmatched}
+    assert "ben avoids CM" in reasons["cm-drain"]
+    assert "ana" in reasons["ar-onco"] and "br-hepato" in reasons["ar-onco"]
+
+
+def test_large_round_path_keeps_rules_and_a_true_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = load_problem(generate(150, 90, seed=2))
+    whole = solve(problem, time_limit=30)
+    monkeypatch.setattr(solver.engine, "FOCUS_ABOVE_TRIPLES", 0)
+    focused = solve(problem, time_limit=30)
+    assert validate(problem, focused) == []
+    assert focused.status == "optimal" and focused.objective == whole.objective
+    monkeypatch.setattr(solver.engine, "FULL_MODEL_TRIPLES", 0)
+    monkeypatch.setattr(solver.engine, "CANDIDATES_PER_REQUEST", 3)
+    pruned = solve(problem, time_limit=30)
+    assert validate(problem, pruned) == []
+    assert pruned.status == "feasible"
+    assert pruned.bound is not None and whole.objective <= pruned.bound
+    assert pruned.objective <= whole.objective
