@@ -9,8 +9,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# Two threads hash at most: a burst of log-ins queues here instead of starving the event loop's thread.
-_HASHING_THREADS = ThreadPoolExecutor(max_workers=2, thread_name_prefix="password-hash")
+# One thread hashes: a burst of log-ins queues here, and the event loop keeps a core to itself.
+_HASHING_THREADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
 # Verified when the e-mail matches no account, so that a miss takes as long as a wrong password.
 _UNKNOWN_ACCOUNT_HASH = _hasher.hash("no account has this password")
 
