@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from giveback.settings import Settings, SettingsError
-from solver.cli import solve
 
 SETTINGS_EXIT_CODE = 2
 
@@ -50,7 +49,21 @@ def ensure_database_ready(settings: Settings) -> None:
         sys.exit(1)
 
 
-@click.group()
+class GivebackCommands(click.Group):
+    """The command group; ``solve`` (OR-Tools) is imported only when it is called."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), "solve"])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "solve":
+            from solver.cli import solve
+
+            return solve
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=GivebackCommands)
 @click.version_option(package_name="giveback")
 def cli() -> None:
     """Giveback: run international visiting-professor exchanges end to end."""
@@ -284,10 +297,48 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
 
 
-cli.add_command(solve)
-
-
 def main() -> None:
     # Piccolo warns on stderr before the clear one-line error the command prints itself.
     warnings.filterwarnings("ignore", category=Warning, module=r"piccolo\.engine")
     cli()
+
+
+@cli.command()
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=True, file_okay=True),
+    help="The backup file to write (never overwritten), or a folder for a timestamped one. "
+    "Default: giveback-<UTC time>.sqlite3 or .dump in the current folder.",
+)
+def backup(output: str | None) -> None:
+    """Back up the database while the servers keep running (SQLite online backup, or pg_dump)."""
+    from pathlib import Path
+
+    from giveback.operations.backup import OperationFailed, backup_database, describe
+
+    settings = load_settings()
+    try:
+        snapshot = backup_database(settings, Path(output) if output else None)
+    except OperationFailed as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    click.echo(describe("backup written", snapshot, settings.database_url))
+
+
+@cli.command()
+@click.argument("path", type=click.Path())
+@click.option("--force", is_flag=True, help="Replace a database that already holds tables.")
+def restore(path: str, force: bool) -> None:
+    """Restore a backup made by `giveback backup` into the database (stop the servers first)."""
+    from pathlib import Path
+
+    from giveback.operations.backup import OperationFailed, describe, restore_database
+
+    settings = load_settings()
+    try:
+        snapshot = restore_database(settings, Path(path), force=force)
+    except OperationFailed as problem:
+        click.echo(f"error: {problem}", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    click.echo(describe("restored from", snapshot, settings.database_url))
