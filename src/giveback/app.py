@@ -14,6 +14,8 @@ from litestar import Litestar
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.exceptions import InternalServerException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
@@ -23,6 +25,7 @@ from litestar.template import TemplateConfig
 
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
@@ -37,12 +40,17 @@ from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
+from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import SessionMiddleware, check_csrf
-from giveback.web.errors import domain_error_handler
+from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
+from giveback.web.inputs import refuse_nul_characters
+from giveback.web.openapi import document_error_answers
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
+# The largest request body: a CV upload (at most 2 MiB) with its multipart envelope fits with room to spare.
+REQUEST_MAX_BODY_BYTES = 3 * 1024 * 1024
 
 log = structlog.get_logger()
 
@@ -92,7 +100,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if opened_pool:
                 await close_pool(engine)
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             home,
             health,
@@ -106,6 +114,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *VOLUNTEER_ROUTES,
             *HOST_ROUTES,
             *ROUND_ROUTES,
+            *TRIP_ROUTES,
+            *CALENDAR_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
@@ -117,8 +127,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         middleware=[SessionMiddleware(settings)],
-        guards=[check_csrf],
-        exception_handlers={DomainError: domain_error_handler},
+        guards=[check_csrf, refuse_nul_characters],
+        exception_handlers={
+            DomainError: domain_error_handler,
+            InternalServerException: internal_error_handler,
+            RequestEntityTooLarge: too_large_handler,
+        },
+        request_max_body_size=REQUEST_MAX_BODY_BYTES,
         template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Giveback",
@@ -131,3 +146,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=LoggingConfig(log_exceptions="always", configure_root_logger=False),
         debug=settings.debug,
     )
+    document_error_answers(app)
+    return app

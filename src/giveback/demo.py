@@ -19,6 +19,8 @@ from giveback.organizations.tables import Organization
 from giveback.piccolo_app import APP_CONFIG
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
+from giveback.trips.demo import load_demo_history
+from giveback.trips.tables import Trip
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerProfile
 
 DEMO_PASSWORD = "giveback-demo-password"  # noqa: S105 (printed to the person running the demo)
@@ -111,6 +113,7 @@ class DemoSummary(msgspec.Struct, kw_only=True):
     topics: int
     volunteers: int
     requests: int
+    trips: int
     loaded_now: bool
 
 
@@ -132,6 +135,7 @@ async def load_demo(settings: Settings, *, today: date | None = None) -> DemoSum
             topics=await Topic.count().where(Topic.retired.eq(False)),
             volunteers=await VolunteerProfile.count(),
             requests=await HostRequest.count(),
+            trips=await Trip.count(),
             loaded_now=loaded_now,
         )
     finally:
@@ -242,6 +246,7 @@ async def _load(rng: random.Random, today: date) -> None:
                 await RequestNeed.insert(RequestNeed(request=request_id, topic=topic, weight=weights[topic]))
             for start, end, preferred in _windows(rng, today, rng.randint(1, 3), duration):
                 await HostingWindow.insert(HostingWindow(request=request_id, start=start, end=end, preferred=preferred))
+        await load_demo_history(rng, today)
 
 
 def describe_demo(summary: DemoSummary, *, base_url: str) -> str:
@@ -250,7 +255,8 @@ def describe_demo(summary: DemoSummary, *, base_url: str) -> str:
     return "\n".join(
         [
             f"Giveback demo: {summary.organizations} host societies in {summary.countries} countries,"
-            f" {summary.topics} topics, {summary.volunteers} volunteers, {summary.requests} host requests.",
+            f" {summary.topics} topics, {summary.volunteers} volunteers, {summary.requests} host requests,"
+            f" {summary.trips} trips since 2022.",
             f"Open {base_url}/ (host societies at {base_url}/organizations/, API at {base_url}/schema).",
             f"Log in with any of these (password: {DEMO_PASSWORD}):",
             logins,

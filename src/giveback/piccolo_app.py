@@ -5,10 +5,12 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic
+from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
@@ -47,6 +49,12 @@ APP_CONFIG = AppConfig(
         SolverRun,
         Trip,
         TripMember,
+        TripEvent,
+        TripReport,
+        ReminderSent,
+        OutboxMessage,
+        FeedToken,
+        CalendarImport,
     ],
     migration_dependencies=[],
     commands=[],

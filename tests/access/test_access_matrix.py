@@ -185,6 +185,50 @@ ACCESS: dict[str, Rule] = {
     "POST /coordinator/rounds/{round_id:int}/date-changes": COORDINATOR,
     "POST /coordinator/rounds/{round_id:int}/exclusions": COORDINATOR,
     "POST /coordinator/rounds/{round_id:int}/adjustments/{adjustment_id:int}/remove": COORDINATOR,
+    # trips, reports and the dashboard
+    "GET /dashboard": PUBLIC,
+    "GET /api/dashboard": PUBLIC,
+    "GET /api/dashboard/program": COORDINATOR,
+    "GET /coordinator/dashboard": COORDINATOR,
+    "GET /api/exports/{what:str}": COORDINATOR,
+    "GET /trips": SIGNED_IN,
+    "GET /api/trips": SIGNED_IN,
+    "GET /api/trips/outstanding": COORDINATOR,
+    "GET /api/trips/{trip_id:int}": only("volunteer", "host", "coordinator", own="trip_id"),
+    "GET /trips/{trip_id:int}": only("volunteer", "host", "coordinator", own="trip_id"),
+    "GET /api/trips/{trip_id:int}/reports": only("volunteer", "host", "coordinator", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/reports/{kind:str}": only("volunteer", own="trip_id"),
+    "POST /trips/{trip_id:int}/reports/{kind:str}": only("volunteer", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/postpone": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/reschedule": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/cancel": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/decline": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/complete": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/reminders": COORDINATOR,
+    "POST /trips/{trip_id:int}/actions": COORDINATOR,
+    "GET /coordinator/reports": COORDINATOR,
+    "POST /coordinator/reports/{trip_id:int}/remind": COORDINATOR,
+    # calendars: feeds, imports, invite answers (the token is the key)
+    "GET /api/calendar/feeds": SIGNED_IN,
+    "POST /api/calendar/feeds": SIGNED_IN,
+    "POST /api/calendar/feeds/{feed_id:int}/rotate": only("volunteer", "host", "coordinator", "admin", own="feed_id"),
+    "DELETE /api/calendar/feeds/{feed_id:int}": only("volunteer", "host", "coordinator", "admin", own="feed_id"),
+    "GET /api/calendar/import": VOLUNTEER,
+    "PUT /api/calendar/import": VOLUNTEER,
+    "DELETE /api/calendar/import": VOLUNTEER,
+    "POST /api/calendar/import/refresh": VOLUNTEER,
+    "GET /api/invites/{token:str}": PUBLIC,
+    "POST /api/invites/{token:str}": PUBLIC,
+    "GET /feeds/{name:str}": PUBLIC,
+    "GET /calendar": SIGNED_IN,
+    "POST /calendar/feeds": SIGNED_IN,
+    "POST /calendar/feeds/{feed_id:int}/rotate": only("volunteer", "host", "coordinator", "admin", own="feed_id"),
+    "POST /calendar/feeds/{feed_id:int}/revoke": only("volunteer", "host", "coordinator", "admin", own="feed_id"),
+    "POST /calendar/import": VOLUNTEER,
+    "POST /calendar/import/refresh": VOLUNTEER,
+    "POST /calendar/import/unlink": VOLUNTEER,
+    "GET /invites/{token:str}": PUBLIC,
+    "POST /invites/{token:str}": PUBLIC,
 }
 
 # Valid bodies, so that ownership (checked after validation) decides the answer.
@@ -203,6 +247,15 @@ BODIES: dict[str, dict[str, Any]] = {
         "windows": [{"start": f"{NEXT_YEAR}-03-01", "end": f"{NEXT_YEAR}-05-30", "preferred": True}],
         "duration_days": 7,
     },
+}
+
+REPORT = {"rating_overall": 5, "rating_teaching": 4, "rating_logistics": 4}
+BODIES["POST /api/trips/{trip_id:int}/reports/{kind:str}"] = REPORT
+# The guard refuses loopback before connecting: no traffic leaves the machine.
+BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
+FORMS: dict[str, dict[str, Any]] = {
+    "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
+    "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
 }
 
 # Calls that end a session or destroy the caller's records run last.
@@ -233,7 +286,7 @@ async def call(world: World, key: str, role: str, *, foreign: bool = False) -> h
         if "organization_id" in body:
             body["organization_id"] = int(world.path("{organization_id}", role, foreign=foreign))
         return await client.request(method, path, json=body if method != "GET" else None)
-    data = {"csrf_token": token} if method != "GET" else None
+    data = {"csrf_token": token, **FORMS.get(key, {})} if method != "GET" else None
     return await client.request(method, path, data=data, headers={"accept": "text/html", "X-CSRF-Token": ""})
 
 

@@ -11,6 +11,7 @@ from helpers import VOLUNTEER_PROFILE, log_in, member
 
 from giveback.hosts.tables import OrganizationClaim
 from giveback.organizations.tables import Organization
+from giveback.trips.tables import Trip, TripMember
 
 ROLES = ("anonymous", "volunteer", "host", "coordinator", "admin")
 NEXT_YEAR = date.today().year + 1
@@ -80,6 +81,21 @@ async def _host_with_request(
     return person_id, int(org["id"]), int(request.json()["id"]), int(claim[0]["id"])
 
 
+async def _trip(request_id: int, volunteer_id: int) -> int:
+    """A trip that has happened, to the request, with the volunteer (written straight into the tables)."""
+    trip = await Trip.insert(
+        Trip(
+            uid=f"matrix-{request_id}@testserver.local",
+            request=request_id,
+            start=date(NEXT_YEAR - 2, 3, 1),
+            end=date(NEXT_YEAR - 2, 3, 7),
+            status="completed",
+        )
+    )
+    await TripMember.insert(TripMember(trip=trip[0]["id"], person=volunteer_id, response="accepted"))
+    return int(trip[0]["id"])
+
+
 async def build_world(new_client, inbox) -> World:
     world = World()
     for role in ROLES:
@@ -118,6 +134,13 @@ async def build_world(new_client, inbox) -> World:
     )
     assert exclusion.status_code == 201, exclusion.text
     run = await coordinator.post(f"/api/rounds/{round_id}/runs", json={"workers": 1})
+    trip = await _trip(request, volunteer)
+    other_trip = await _trip(other_request, other_volunteer)
+    feeds = {}
+    for role in ("volunteer", "volunteer-other", "host", "coordinator"):
+        made = await world.clients[role].post("/api/calendar/feeds", json={"kind": "personal"})
+        assert made.status_code == 201, made.text
+        feeds[role] = str(made.json()["feed"]["id"])
     common = {
         "round_id": str(round_id),
         "run_id": str(run.json()["id"]),
@@ -125,6 +148,10 @@ async def build_world(new_client, inbox) -> World:
         "slug": "venous",
         "path": "openapi.json",
         "file_path": "giveback.css",
+        "what": "trips",
+        "kind": "volunteer",
+        "token": "not-a-valid-token",
+        "name": "not-a-valid-token.ics",
     }
     world.own = {
         "coordinator": {
@@ -134,19 +161,40 @@ async def build_world(new_client, inbox) -> World:
             "organization_id": str(org),
             "request_id": str(request),
             "claim_id": str(claim),
+            "trip_id": str(trip),
+            "feed_id": feeds["coordinator"],
         },
-        "volunteer": {**common, "person_id": str(volunteer), "window_id": str(window)},
+        "volunteer": {
+            **common,
+            "person_id": str(volunteer),
+            "window_id": str(window),
+            "trip_id": str(trip),
+            "feed_id": feeds["volunteer"],
+        },
         "host": {
             **common,
             "organization_id": str(org),
             "request_id": str(request),
             "claim_id": str(claim),
             "person_id": str(host),
+            "trip_id": str(trip),
+            "feed_id": feeds["host"],
         },
         "admin": {**common, "person_id": str(admin)},
     }
     world.foreign = {
-        "volunteer": {"person_id": str(other_volunteer), "window_id": str(other_window)},
-        "host": {"organization_id": str(other_org), "request_id": str(other_request), "claim_id": str(other_claim)},
+        "volunteer": {
+            "person_id": str(other_volunteer),
+            "window_id": str(other_window),
+            "trip_id": str(other_trip),
+            "feed_id": feeds["volunteer-other"],
+        },
+        "host": {
+            "organization_id": str(other_org),
+            "request_id": str(other_request),
+            "claim_id": str(other_claim),
+            "trip_id": str(other_trip),
+            "feed_id": feeds["volunteer-other"],
+        },
     }
     return world

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
@@ -29,6 +29,7 @@ from giveback.mail.service import Mailer
 from giveback.settings import Settings
 from giveback.web.auth import expired_session_cookie, requires, session_cookie, signed_in
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.openapi import PathId, no_content
 
 RESET_SENT = "if an account has this address, we sent it a link"
 
@@ -65,7 +66,13 @@ class AuthApi(Controller):
         raw_session, _ = await services.log_in(data.email, data.password)
         return Response(await _session_out(raw_session), headers={"set-cookie": session_cookie(settings, raw_session)})
 
-    @post("/logout", status_code=HTTP_204_NO_CONTENT, guards=[signed_in], summary="End this session")
+    @post(
+        "/logout",
+        status_code=HTTP_204_NO_CONTENT,
+        guards=[signed_in],
+        summary="End this session",
+        responses=no_content("The session is ended and its cookie expired"),
+    )
     async def log_out(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[None]:
         user: SignedIn = request.state.user
         await end_session(user.session_id)
@@ -110,7 +117,7 @@ class PeopleApi(Controller):
 
     @put("/people/{person_id:int}/roles", guards=[requires("admin")], summary="Set a person's roles (admin)")
     async def set_roles(
-        self, person_id: FromPath[int], data: JSONBody[RoleChange], request: Request[Any, Any, Any]
+        self, person_id: PathId, data: JSONBody[RoleChange], request: Request[Any, Any, Any]
     ) -> PersonOut:
         user: SignedIn = request.state.user
         return await services.set_roles(user.person_id, person_id, data.roles)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, delete, get, post, put
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
@@ -33,6 +33,7 @@ from giveback.organizations import services as organizations
 from giveback.topics.services import list_topics
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.openapi import OptionalQueryId, PathId
 
 HOST = requires("host")
 COORDINATOR = requires("coordinator")
@@ -58,7 +59,7 @@ class ClaimApi(Controller):
         summary="Ask to represent an organization (host contact)",
     )
     async def claim(
-        self, organization_id: FromPath[int], data: JSONBody[ClaimIn], request: Request[Any, Any, Any]
+        self, organization_id: PathId, data: JSONBody[ClaimIn], request: Request[Any, Any, Any]
     ) -> ClaimOut:
         return await services.claim_organization(_user(request).person_id, organization_id, data.message)
 
@@ -76,7 +77,7 @@ class ClaimApi(Controller):
         status_code=HTTP_200_OK,
         summary="Approve a claim: the person becomes a contact of the organization",
     )
-    async def approve(self, claim_id: FromPath[int], request: Request[Any, Any, Any]) -> ClaimOut:
+    async def approve(self, claim_id: PathId, request: Request[Any, Any, Any]) -> ClaimOut:
         return await services.approve_claim(_user(request).person_id, claim_id)
 
     @post(
@@ -85,9 +86,7 @@ class ClaimApi(Controller):
         status_code=HTTP_200_OK,
         summary="Reject a claim, saying why",
     )
-    async def reject(
-        self, claim_id: FromPath[int], data: JSONBody[DecisionIn], request: Request[Any, Any, Any]
-    ) -> ClaimOut:
+    async def reject(self, claim_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]) -> ClaimOut:
         return await services.reject_claim(_user(request).person_id, claim_id, data.reason)
 
 
@@ -102,7 +101,7 @@ class RequestApi(Controller):
         status: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
         topic: FromQuery[str | None] = None,
-        organization_id: FromQuery[int | None] = None,
+        organization_id: OptionalQueryId = None,
     ) -> list[RequestOut]:
         return await services.list_requests(
             _user(request),
@@ -117,31 +116,31 @@ class RequestApi(Controller):
         return await services.create_request(_user(request), data)
 
     @get("/{request_id:int}", guards=[HOST_OR_COORDINATOR], summary="One request")
-    async def show(self, request_id: FromPath[int], request: Request[Any, Any, Any]) -> RequestOut:
+    async def show(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
         return await services.get_request(_user(request), request_id)
 
     @put("/{request_id:int}", guards=[HOST], summary="Edit a draft or submitted request")
     async def update(
-        self, request_id: FromPath[int], data: JSONBody[RequestIn], request: Request[Any, Any, Any]
+        self, request_id: PathId, data: JSONBody[RequestIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
         return await services.update_request(_user(request), request_id, data)
 
     @delete("/{request_id:int}", guards=[HOST], status_code=HTTP_204_NO_CONTENT, summary="Delete a draft")
-    async def remove(self, request_id: FromPath[int], request: Request[Any, Any, Any]) -> None:
+    async def remove(self, request_id: PathId, request: Request[Any, Any, Any]) -> None:
         await services.delete_request(_user(request), request_id)
 
     @post("/{request_id:int}/submit", guards=[HOST], status_code=HTTP_200_OK, summary="Submit a draft")
-    async def submit(self, request_id: FromPath[int], request: Request[Any, Any, Any]) -> RequestOut:
+    async def submit(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
         return await services.submit_request(_user(request), request_id)
 
     @post("/{request_id:int}/withdraw", guards=[HOST], status_code=HTTP_200_OK, summary="Withdraw back to draft")
-    async def withdraw(self, request_id: FromPath[int], request: Request[Any, Any, Any]) -> RequestOut:
+    async def withdraw(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
         return await services.withdraw_request(_user(request), request_id)
 
     @post(
         "/{request_id:int}/accept", guards=[COORDINATOR], status_code=HTTP_200_OK, summary="Accept a submitted request"
     )
-    async def accept(self, request_id: FromPath[int], request: Request[Any, Any, Any]) -> RequestOut:
+    async def accept(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
         return await services.accept_request(_user(request).person_id, request_id)
 
     @post(
@@ -151,13 +150,13 @@ class RequestApi(Controller):
         summary="Decline a submitted request, saying why",
     )
     async def decline(
-        self, request_id: FromPath[int], data: JSONBody[DecisionIn], request: Request[Any, Any, Any]
+        self, request_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
         return await services.decline_request(_user(request).person_id, request_id, data.reason)
 
     @put("/{request_id:int}/priority", guards=[COORDINATOR], summary="Mark a request as a priority, or not")
     async def priority(
-        self, request_id: FromPath[int], data: JSONBody[PriorityIn], request: Request[Any, Any, Any]
+        self, request_id: PathId, data: JSONBody[PriorityIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
         return await services.set_priority(_user(request).person_id, request_id, data.priority)
 
@@ -192,7 +191,7 @@ class PublicPages(Controller):
         )
 
     @get("/organizations/{organization_id:int}")
-    async def organization(self, organization_id: FromPath[int]) -> Template:
+    async def organization(self, organization_id: PathId) -> Template:
         return page(
             "hosts/organization.html",
             organization=await organizations.get_organization(organization_id),
@@ -314,9 +313,7 @@ class HostPages(Controller):
         return redirect("/host?done=registered")
 
     @get("/requests/new")
-    async def new_request(
-        self, request: Request[Any, Any, Any], organization_id: FromQuery[int | None] = None
-    ) -> Template:
+    async def new_request(self, request: Request[Any, Any, Any], organization_id: OptionalQueryId = None) -> Template:
         context = await _form_context(_user(request))
         if organization_id is None and context["organizations"]:
             organization_id = context["organizations"][0].id
@@ -346,7 +343,7 @@ class HostPages(Controller):
 
     @get("/requests/{request_id:int}/edit")
     async def edit_request(
-        self, request: Request[Any, Any, Any], request_id: FromPath[int], done: FromQuery[str] = ""
+        self, request: Request[Any, Any, Any], request_id: PathId, done: FromQuery[str] = ""
     ) -> Template:
         user = _user(request)
         existing = await services.get_request(user, request_id)
@@ -356,7 +353,7 @@ class HostPages(Controller):
         )
 
     @post("/requests/{request_id:int}/edit")
-    async def update_request(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Template | Redirect:
+    async def update_request(self, request: Request[Any, Any, Any], request_id: PathId) -> Template | Redirect:
         user = _user(request)
         existing = await services.get_request(user, request_id)
         context = await _form_context(user)
@@ -368,17 +365,17 @@ class HostPages(Controller):
         return redirect(f"/host/requests/{request_id}/edit?done=saved")
 
     @post("/requests/{request_id:int}/submit")
-    async def submit(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Redirect:
+    async def submit(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         await services.submit_request(_user(request), request_id)
         return redirect(f"/host/requests/{request_id}/edit?done=submitted")
 
     @post("/requests/{request_id:int}/withdraw")
-    async def withdraw(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Redirect:
+    async def withdraw(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         await services.withdraw_request(_user(request), request_id)
         return redirect(f"/host/requests/{request_id}/edit?done=withdrawn")
 
     @post("/requests/{request_id:int}/delete")
-    async def delete(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Redirect:
+    async def delete(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         await services.delete_request(_user(request), request_id)
         return redirect("/host?done=deleted")
 
@@ -411,12 +408,12 @@ class CoordinatorPages(Controller):
         return page("hosts/coordinator_claims.html", **await self._claims_page(_user(request), status))
 
     @post("/claims/{claim_id:int}/approve")
-    async def approve(self, request: Request[Any, Any, Any], claim_id: FromPath[int]) -> Redirect:
+    async def approve(self, request: Request[Any, Any, Any], claim_id: PathId) -> Redirect:
         await services.approve_claim(_user(request).person_id, claim_id)
         return redirect("/coordinator/claims?done=approved")
 
     @post("/claims/{claim_id:int}/reject")
-    async def reject(self, request: Request[Any, Any, Any], claim_id: FromPath[int]) -> Template | Redirect:
+    async def reject(self, request: Request[Any, Any, Any], claim_id: PathId) -> Template | Redirect:
         user = _user(request)
         fields = form_fields(await request.form())
         try:
@@ -431,12 +428,12 @@ class CoordinatorPages(Controller):
         return page("hosts/coordinator_requests.html", **await self._requests_page(_user(request), status))
 
     @post("/requests/{request_id:int}/accept")
-    async def accept(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Redirect:
+    async def accept(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         await services.accept_request(_user(request).person_id, request_id)
         return redirect("/coordinator/requests?done=accepted")
 
     @post("/requests/{request_id:int}/decline")
-    async def decline(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Template | Redirect:
+    async def decline(self, request: Request[Any, Any, Any], request_id: PathId) -> Template | Redirect:
         user = _user(request)
         fields = form_fields(await request.form())
         try:
@@ -447,7 +444,7 @@ class CoordinatorPages(Controller):
         return redirect("/coordinator/requests?done=declined")
 
     @post("/requests/{request_id:int}/priority")
-    async def priority(self, request: Request[Any, Any, Any], request_id: FromPath[int]) -> Redirect:
+    async def priority(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         fields = form_fields(await request.form())
         await services.set_priority(_user(request).person_id, request_id, fields.get("priority") == "1")
         status = str(fields.get("status") or "")

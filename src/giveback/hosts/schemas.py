@@ -69,7 +69,8 @@ class WindowIn(msgspec.Struct, forbid_unknown_fields=True):
 class RequestIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A request for a visit; ``country`` defaults to the organization's, ``primary_need`` to the heaviest need."""
 
-    organization_id: int
+    # Bounded like the id column (Serial: 32-bit on PostgreSQL): a larger id overflowed the query (a 500).
+    organization_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
     needs: list[NeedIn]
     languages: list[Annotated[str, msgspec.Meta(max_length=10)]]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Template
 
 from giveback import geo
 from giveback.organizations import services
 from giveback.organizations.schemas import OrganizationOut
+from giveback.web.openapi import PathId
 
 
 class OrganizationApi(Controller):
@@ -25,7 +26,7 @@ class OrganizationApi(Controller):
         return await services.list_organizations(region=region, country=country, search=search)
 
     @get("/{organization_id:int}", summary="One host organization")
-    async def show(self, organization_id: FromPath[int]) -> OrganizationOut:
+    async def show(self, organization_id: PathId) -> OrganizationOut:
         return await services.get_organization(organization_id)
 
 

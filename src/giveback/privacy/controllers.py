@@ -19,6 +19,7 @@ from giveback.privacy.schemas import AccountDeletion
 from giveback.settings import Settings
 from giveback.web.auth import expired_session_cookie, signed_in
 from giveback.web.forms import form_error_page, form_fields, redirect
+from giveback.web.openapi import download, no_content
 
 
 def _download(data: dict[str, Any]) -> Response[bytes]:
@@ -39,12 +40,21 @@ class PrivacyApi(Controller):
     tags = ["accounts"]
     guards = [signed_in]
 
-    @get("/data", summary="Download everything the platform holds about me (JSON)")
+    @get(
+        "/data",
+        summary="Download everything the platform holds about me (JSON)",
+        responses=download("application/json", "Everything held about me, as a JSON attachment"),
+    )
     async def export(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         user: SignedIn = request.state.user
         return _download(await services.export_personal_data(user.person_id))
 
-    @delete("/account", status_code=HTTP_204_NO_CONTENT, summary="Delete my account (trips stay, anonymised)")
+    @delete(
+        "/account",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Delete my account (trips stay, anonymised)",
+        responses=no_content("The account is deleted and the session cookie expired"),
+    )
     async def erase(
         self, data: JSONBody[AccountDeletion], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Response[None]:

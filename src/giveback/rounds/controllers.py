@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from giveback.accounts.sessions import SignedIn
@@ -27,11 +27,11 @@ from giveback.rounds.schemas import (
     RoundSettings,
     RunCreate,
     RunOut,
-    Weights,
 )
 from giveback.settings import Settings
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.openapi import PathId
 
 COORDINATORS = requires("coordinator")
 REVIEWERS = requires("coordinator", "host")
@@ -56,56 +56,52 @@ class RoundApi(Controller):
         return await services.create_round(_user(request), data)
 
     @get("/{round_id:int}", summary="A round with its settings and adjustments")
-    async def show(self, round_id: FromPath[int]) -> RoundOut:
+    async def show(self, round_id: PathId) -> RoundOut:
         return await services.round_out(round_id)
 
     @post("/{round_id:int}/freeze", summary="Snapshot the round's inputs (again)")
-    async def freeze(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> RoundOut:
+    async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> RoundOut:
         return await services.freeze_round(_user(request), round_id)
 
     @get("/{round_id:int}/changes", summary="Volunteers and requests changed since the freeze")
-    async def changes(self, round_id: FromPath[int]) -> ChangedSinceFreeze:
+    async def changes(self, round_id: PathId) -> ChangedSinceFreeze:
         return await services.changes_since_freeze(round_id)
 
     @get("/{round_id:int}/problem", summary="The problem the next run solves (giveback-match/1)")
-    async def problem(self, round_id: FromPath[int]) -> dict[str, Any]:
+    async def problem(self, round_id: PathId) -> dict[str, Any]:
         return await services.export_problem(round_id)
 
     @post("/{round_id:int}/pins", summary="Pin a visit (checked against the rules at once)")
-    async def pin(
-        self, round_id: FromPath[int], data: JSONBody[PinCreate], request: Request[Any, Any, Any]
-    ) -> AdjustmentOut:
+    async def pin(self, round_id: PathId, data: JSONBody[PinCreate], request: Request[Any, Any, Any]) -> AdjustmentOut:
         return await services.add_pin(_user(request), round_id, data)
 
     @post("/{round_id:int}/date-changes", summary="Move a proposed visit to another start day (becomes a pin)")
     async def change_date(
-        self, round_id: FromPath[int], data: JSONBody[DateChange], request: Request[Any, Any, Any]
+        self, round_id: PathId, data: JSONBody[DateChange], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
         return await services.change_date(_user(request), round_id, data)
 
     @post("/{round_id:int}/exclusions", summary="Forbid a volunteer–request pair")
     async def exclude(
-        self, round_id: FromPath[int], data: JSONBody[PairCreate], request: Request[Any, Any, Any]
+        self, round_id: PathId, data: JSONBody[PairCreate], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
         return await services.exclude_pair(_user(request), round_id, data)
 
     @delete("/{round_id:int}/adjustments/{adjustment_id:int}", summary="Remove a pin, exclusion or veto")
-    async def remove_adjustment(
-        self, round_id: FromPath[int], adjustment_id: FromPath[int], request: Request[Any, Any, Any]
-    ) -> None:
+    async def remove_adjustment(self, round_id: PathId, adjustment_id: PathId, request: Request[Any, Any, Any]) -> None:
         await services.remove_adjustment(_user(request), round_id, adjustment_id)
 
     @get("/{round_id:int}/runs", summary="The round's runs, newest first")
-    async def runs(self, round_id: FromPath[int]) -> list[RunOut]:
+    async def runs(self, round_id: PathId) -> list[RunOut]:
         return await services.list_runs(round_id)
 
     @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
-    async def run(self, round_id: FromPath[int], data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
+    async def run(self, round_id: PathId, data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
         return await services.start_run(_user(request), round_id, data)
 
     @post("/{round_id:int}/results", summary="Import a result solved elsewhere (checked against every rule)")
     async def import_result(
-        self, round_id: FromPath[int], data: JSONBody[dict[str, Any]], request: Request[Any, Any, Any]
+        self, round_id: PathId, data: JSONBody[dict[str, Any]], request: Request[Any, Any, Any]
     ) -> RunOut:
         return await services.import_result(_user(request), round_id, data)
 
@@ -117,7 +113,7 @@ class VetoApi(Controller):
 
     @post("/{round_id:int}/vetoes", summary="A host contact vetoes a proposed volunteer, with a reason")
     async def veto(
-        self, round_id: FromPath[int], data: JSONBody[PairCreate], request: Request[Any, Any, Any]
+        self, round_id: PathId, data: JSONBody[PairCreate], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
         return await services.veto(_user(request), round_id, data)
 
@@ -127,21 +123,21 @@ class RunApi(Controller):
     tags = ["rounds"]
 
     @get("/{run_id:int}", guards=[COORDINATORS], summary="A run's status and live progress")
-    async def show(self, run_id: FromPath[int]) -> RunOut:
+    async def show(self, run_id: PathId) -> RunOut:
         return await services.get_run(run_id)
 
     @post("/{run_id:int}/cancel", guards=[COORDINATORS], summary="Cancel a queued or running run")
-    async def cancel(self, run_id: FromPath[int], request: Request[Any, Any, Any]) -> RunOut:
+    async def cancel(self, run_id: PathId, request: Request[Any, Any, Any]) -> RunOut:
         return await services.cancel_run(_user(request), run_id)
 
     @get("/{run_id:int}/proposals", guards=[REVIEWERS], summary="Proposals (host contacts: their own requests)")
-    async def proposals(self, run_id: FromPath[int], request: Request[Any, Any, Any]) -> ProposalsOut:
+    async def proposals(self, run_id: PathId, request: Request[Any, Any, Any]) -> ProposalsOut:
         return await services.proposals(_user(request), run_id)
 
     @post("/{run_id:int}/approve", guards=[COORDINATORS], summary="Approve all proposals or a selection")
     async def approve(
         self,
-        run_id: FromPath[int],
+        run_id: PathId,
         data: JSONBody[Approval],
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
@@ -162,11 +158,14 @@ class RoundPages(Controller):
     async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form(), lists=("start_weekdays",))
         try:
-            settings = RoundSettings(
-                start_weekdays=[int(day) for day in fields.get("start_weekdays") or ["0"]],
-                min_gap_days=int(fields.get("min_gap_days") or 14),
-                weights=Weights(),
-                time_limit_seconds=float(fields.get("time_limit_seconds") or 10),
+            # Parsed, not constructed: a constructed struct skips the bounds (time limit, gap, weekdays).
+            settings = parse(
+                RoundSettings,
+                {
+                    "start_weekdays": [int(day) for day in fields.get("start_weekdays") or ["0"]],
+                    "min_gap_days": int(fields.get("min_gap_days") or 14),
+                    "time_limit_seconds": float(fields.get("time_limit_seconds") or 10),
+                },
             )
             data = parse(
                 RoundCreate,
@@ -188,7 +187,7 @@ class RoundPages(Controller):
     @get("/{round_id:int}")
     async def show(
         self,
-        round_id: FromPath[int],
+        round_id: PathId,
         request: Request[Any, Any, Any],
         region: FromQuery[str] = "",
         topic: FromQuery[str] = "",
@@ -196,23 +195,21 @@ class RoundPages(Controller):
         return await _round_page(_user(request), round_id, region=region, topic=topic)
 
     @post("/{round_id:int}/freeze")
-    async def freeze(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+    async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         return await _act(request, round_id, services.freeze_round(_user(request), round_id))
 
     @post("/{round_id:int}/runs")
-    async def run(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+    async def run(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form())
         data = RunCreate(seed=int(fields.get("seed") or 0) if str(fields.get("seed") or "0").isdigit() else 0)
         return await _act(request, round_id, services.start_run(_user(request), round_id, data))
 
     @post("/{round_id:int}/runs/{run_id:int}/cancel")
-    async def cancel(
-        self, round_id: FromPath[int], run_id: FromPath[int], request: Request[Any, Any, Any]
-    ) -> Template | Redirect:
+    async def cancel(self, round_id: PathId, run_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         return await _act(request, round_id, services.cancel_run(_user(request), run_id))
 
     @post("/{round_id:int}/pins")
-    async def pin(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+    async def pin(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form(), lists=("volunteers",))
         try:
             data = parse(PinCreate, fields)
@@ -221,7 +218,7 @@ class RoundPages(Controller):
         return await _act(request, round_id, services.add_pin(_user(request), round_id, data))
 
     @post("/{round_id:int}/date-changes")
-    async def change_date(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+    async def change_date(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form())
         try:
             data = parse(DateChange, fields)
@@ -230,7 +227,7 @@ class RoundPages(Controller):
         return await _act(request, round_id, services.change_date(_user(request), round_id, data))
 
     @post("/{round_id:int}/exclusions")
-    async def exclude(self, round_id: FromPath[int], request: Request[Any, Any, Any]) -> Template | Redirect:
+    async def exclude(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form())
         try:
             data = parse(PairCreate, fields)
@@ -240,15 +237,15 @@ class RoundPages(Controller):
 
     @post("/{round_id:int}/adjustments/{adjustment_id:int}/remove")
     async def remove(
-        self, round_id: FromPath[int], adjustment_id: FromPath[int], request: Request[Any, Any, Any]
+        self, round_id: PathId, adjustment_id: PathId, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
         return await _act(request, round_id, services.remove_adjustment(_user(request), round_id, adjustment_id))
 
     @post("/{round_id:int}/runs/{run_id:int}/approve")
     async def approve(
         self,
-        round_id: FromPath[int],
-        run_id: FromPath[int],
+        round_id: PathId,
+        run_id: PathId,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:

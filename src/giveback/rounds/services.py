@@ -18,6 +18,7 @@ import solver
 from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
+from giveback.calendars.services import queue_invites, without_busy_days
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.services import list_requests_for_matching
@@ -138,7 +139,7 @@ async def current_problem(round_row: dict[str, Any]) -> dict[str, Any]:
         period_start=round_row["period_start"],
         period_end=round_row["period_end"],
         settings=_settings(round_row),
-        volunteers=await list_volunteers_for_matching(),
+        volunteers=await without_busy_days(await list_volunteers_for_matching()),
         requests=await list_requests_for_matching(),
     )
 
@@ -675,6 +676,7 @@ async def approve(
                         score=solver.score_member(problem, volunteers[member], request, start),
                     )
                 )
+            await queue_invites(trip_id, method="REQUEST", base_url=base_url)
         await audit(
             actor.person_id, "run.approved", "run", run_id, trips=trip_ids, refused=sorted(refused), round=run["round"]
         )

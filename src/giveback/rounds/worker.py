@@ -18,14 +18,18 @@ from typing import Any
 import structlog
 
 import solver
+from giveback.calendars.sender import calendar_jobs_once
 from giveback.db.engine import write_transaction
 from giveback.rounds.tables import SolverRun
+from giveback.settings import Settings
+from giveback.trips.scheduler import run_scheduled_steps
 
 log = structlog.get_logger()
 
 PROGRESS_INTERVAL_SECONDS = 0.5
 POLL_INTERVAL_SECONDS = 0.5
 DEAD_AFTER = timedelta(seconds=30)
+SCHEDULED_STEPS_INTERVAL = timedelta(minutes=1)
 
 
 def worker_name() -> str:
@@ -164,12 +168,19 @@ async def work_once(worker: str) -> bool:
 
 
 async def work_forever(stop: asyncio.Event | None = None) -> None:
-    """Poll for queued runs until stopped."""
+    """Poll for queued runs until stopped; between runs, send queued mail, refresh imported calendars, and
+    once a minute take the trips' time-driven steps (start, complete, report reminders)."""
     worker = worker_name()
+    settings = Settings.from_env()
+    next_scheduled_steps = _now()
     log.info("worker.started", worker=worker)
     while stop is None or not stop.is_set():
         try:
+            if _now() >= next_scheduled_steps:
+                await run_scheduled_steps(_now().date(), settings=settings)
+                next_scheduled_steps = _now() + SCHEDULED_STEPS_INTERVAL
             solved = await work_once(worker)
+            await calendar_jobs_once(settings)
         except Exception:
             log.exception("worker.error")
             solved = False

@@ -10,7 +10,7 @@ from urllib.parse import quote
 import pycountry
 from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.datastructures import UploadFile
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
+from litestar.params import FromQuery, JSONBody, MultipartBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
 from litestar.types import ControllerRouterHandler
@@ -34,6 +34,7 @@ from giveback.volunteers.schemas import (
 )
 from giveback.web.auth import requires, signed_in
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.openapi import PathId, download
 
 EXPERTISE_PREFIX = "expertise."
 _CODES = re.compile(r"[\s,;]+")
@@ -108,16 +109,24 @@ class VolunteerApi(Controller):
         )
 
     @get("/{person_id:int}", summary="One volunteer's profile (coordinators, or the volunteer)")
-    async def show(self, request: Request[Any, Any, Any], person_id: FromPath[int]) -> ProfileOut:
+    async def show(self, request: Request[Any, Any, Any], person_id: PathId) -> ProfileOut:
         return await services.get_profile(_user(request), person_id)
 
-    @get("/me/cv", summary="Download your CV (always as an attachment)")
+    @get(
+        "/me/cv",
+        summary="Download your CV (always as an attachment)",
+        responses=download("application/pdf", "The CV, as a PDF attachment"),
+    )
     async def my_cv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
         user = _user(request)
         return _cv_response(await services.cv_file(user, user.person_id))
 
-    @get("/{person_id:int}/cv", summary="Download a volunteer's CV (coordinators, or the volunteer)")
-    async def cv(self, request: Request[Any, Any, Any], person_id: FromPath[int]) -> Response[bytes]:
+    @get(
+        "/{person_id:int}/cv",
+        summary="Download a volunteer's CV (coordinators, or the volunteer)",
+        responses=download("application/pdf", "The CV, as a PDF attachment"),
+    )
+    async def cv(self, request: Request[Any, Any, Any], person_id: PathId) -> Response[bytes]:
         return _cv_response(await services.cv_file(_user(request), person_id))
 
     @post("/me/cv", summary="Upload your CV: a PDF of at most 2 MiB in the multipart field 'file'")
@@ -143,12 +152,12 @@ class VolunteerApi(Controller):
 
     @put("/me/windows/{window_id:int}", summary="Change one of your availability windows")
     async def change_window(
-        self, request: Request[Any, Any, Any], window_id: FromPath[int], data: JSONBody[WindowIn]
+        self, request: Request[Any, Any, Any], window_id: PathId, data: JSONBody[WindowIn]
     ) -> WindowOut:
         return await services.change_window(_user(request), window_id, data)
 
     @delete("/me/windows/{window_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Delete an availability window")
-    async def delete_window(self, request: Request[Any, Any, Any], window_id: FromPath[int]) -> None:
+    async def delete_window(self, request: Request[Any, Any, Any], window_id: PathId) -> None:
         await services.delete_window(_user(request), window_id)
 
 
@@ -168,7 +177,7 @@ class DirectoryApi(Controller):
         )
 
     @get("/{person_id:int}", summary="One volunteer of the public directory")
-    async def show(self, person_id: FromPath[int]) -> DirectoryEntry:
+    async def show(self, person_id: PathId) -> DirectoryEntry:
         return await services.directory_entry(person_id)
 
 
@@ -213,7 +222,7 @@ class DirectoryPages(Controller):
         )
 
     @get("/{person_id:int}")
-    async def show(self, person_id: FromPath[int]) -> Template:
+    async def show(self, person_id: PathId) -> Template:
         return page("volunteers/public_profile.html", volunteer=await services.directory_entry(person_id))
 
 
@@ -349,13 +358,13 @@ class VolunteerPages(Controller):
         return redirect("/volunteer/availability?added=1")
 
     @get("/availability/{window_id:int}/edit")
-    async def edit_window_form(self, request: Request[Any, Any, Any], window_id: FromPath[int]) -> Template:
+    async def edit_window_form(self, request: Request[Any, Any, Any], window_id: PathId) -> Template:
         window = await services.get_window(_user(request), window_id)
         values = {"start": window.start.isoformat(), "end": window.end.isoformat(), "preferred": window.preferred}
         return page("volunteers/window_edit.html", window=window, values=values, errors={})
 
     @post("/availability/{window_id:int}")
-    async def change_window(self, request: Request[Any, Any, Any], window_id: FromPath[int]) -> Template | Redirect:
+    async def change_window(self, request: Request[Any, Any, Any], window_id: PathId) -> Template | Redirect:
         user = _user(request)
         window = await services.get_window(user, window_id)
         fields = _window_fields(await request.form())
@@ -366,7 +375,7 @@ class VolunteerPages(Controller):
         return redirect("/volunteer/availability?changed=1")
 
     @post("/availability/{window_id:int}/delete")
-    async def delete_window(self, request: Request[Any, Any, Any], window_id: FromPath[int]) -> Redirect:
+    async def delete_window(self, request: Request[Any, Any, Any], window_id: PathId) -> Redirect:
         await services.delete_window(_user(request), window_id)
         return redirect("/volunteer/availability?deleted=1")
 

@@ -5,10 +5,15 @@ JSON callers (``/api/…``) get ``{"status_code", "detail", "field"}``; page cal
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
+import msgspec
 from litestar import MediaType, Request, Response
+from litestar.exceptions import InternalServerException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.exceptions.responses import create_debug_response, create_exception_response
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -16,6 +21,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
 )
 
@@ -66,4 +72,45 @@ def domain_error_handler(request: Request[Any, Any, Any], error: DomainError) ->
         context={"status_code": status, "message": error.message, "field": error.field},
         status_code=status,
         headers=headers,
+    )
+
+
+# msgspec's message for the whole request's arguments: "<rule> - at `$.data.<field>`" when the body broke it.
+_BODY_ERROR = re.compile(r"(?P<message>.*) - at `\$\.data(?:\.(?P<key>[^`]*))?`", re.DOTALL)
+
+
+def internal_error_handler(request: Request[Any, Any, Any], error: InternalServerException) -> Response[Any]:
+    """Answer 400, not 500, for a body field that Litestar mistakes for a dependency.
+
+    Litestar 2.25 reports an invalid body field as a server error when the field has the name of a dependency
+    (a round's ``settings`` and the app's ``settings``). Every other server error keeps Litestar's answer.
+    """
+    cause = error.__cause__
+    match = _BODY_ERROR.fullmatch(str(cause)) if isinstance(cause, msgspec.ValidationError) else None
+    if match is None:
+        if request.app.debug:
+            return create_debug_response(request, error)
+        return create_exception_response(request, error)
+    problem = {"message": match["message"], "key": match["key"] or "", "source": "body"}
+    body = {
+        "status_code": HTTP_400_BAD_REQUEST,
+        "detail": f"Validation failed for {request.method} {request.url.path}",
+        "extra": [problem],
+    }
+    return Response(body, status_code=HTTP_400_BAD_REQUEST, media_type=MediaType.JSON)
+
+
+def too_large_handler(request: Request[Any, Any, Any], _: RequestEntityTooLarge) -> Response[Any]:
+    """Refuse a request body over the app's limit (nothing of it is read further, nothing is stored)."""
+    limit = request.route_handler.resolve_request_max_body_size()
+    message = (
+        f"the request body is larger than the limit of {limit} bytes" if limit else "the request body is too large"
+    )
+    if wants_json(request):
+        body = {"status_code": HTTP_413_REQUEST_ENTITY_TOO_LARGE, "detail": message, "field": "body"}
+        return Response(body, status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE, media_type=MediaType.JSON)
+    return Template(
+        template_name="error.html",
+        context={"status_code": HTTP_413_REQUEST_ENTITY_TOO_LARGE, "message": message, "field": "body"},
+        status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     )

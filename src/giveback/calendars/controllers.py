@@ -1,0 +1,257 @@
+"""Calendar endpoints: feed management (API and the /calendar page), the secret feeds, invite answers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, delete, get, head, post, put
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.types import ControllerRouterHandler
+
+from giveback.accounts.sessions import SignedIn
+from giveback.calendars import services
+from giveback.calendars.schemas import (
+    FeedCreate,
+    FeedCreated,
+    FeedOut,
+    ImportIn,
+    ImportOut,
+    InviteAnswerOut,
+    InviteView,
+)
+from giveback.errors import DomainError, NotFound
+from giveback.hosts.services import contact_organization_ids
+from giveback.organizations.tables import Organization
+from giveback.settings import Settings
+from giveback.web.auth import signed_in
+from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+
+FEED_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8" itself (exactly once)
+
+
+def _user(request: Request[Any, Any, Any]) -> SignedIn:
+    user: SignedIn = request.state.user
+    return user
+
+
+class CalendarApi(Controller):
+    path = "/api/calendar"
+    tags = ["calendars"]
+    guards = [signed_in]
+
+    @get("/feeds", summary="Your calendar feeds (their secret addresses are shown only when made)")
+    async def feeds(self, request: Request[Any, Any, Any]) -> list[FeedOut]:
+        return await services.list_feeds(_user(request))
+
+    @post("/feeds", summary="Make a feed: personal, organization (contacts) or program (coordinators)")
+    async def create_feed(
+        self, request: Request[Any, Any, Any], data: JSONBody[FeedCreate], settings: NamedDependency[Settings]
+    ) -> FeedCreated:
+        return await services.create_feed(_user(request), data, settings)
+
+    @post("/feeds/{feed_id:int}/rotate", status_code=200, summary="New secret address; the old one stops at once")
+    async def rotate_feed(
+        self, request: Request[Any, Any, Any], feed_id: FromPath[int], settings: NamedDependency[Settings]
+    ) -> FeedCreated:
+        return await services.rotate_feed(_user(request), feed_id, settings)
+
+    @delete("/feeds/{feed_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Revoke a feed")
+    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: FromPath[int]) -> None:
+        await services.revoke_feed(_user(request), feed_id)
+
+    @get("/import", summary="Your imported calendar: address host, last fetch, error, busy days (volunteers)")
+    async def import_status(self, request: Request[Any, Any, Any]) -> ImportOut:
+        return await services.import_status(_user(request))
+
+    @put("/import", summary="Link your calendar's secret iCal address (volunteers)")
+    async def link(self, request: Request[Any, Any, Any], data: JSONBody[ImportIn]) -> ImportOut:
+        return await services.link_calendar(_user(request), data)
+
+    @delete("/import", status_code=HTTP_204_NO_CONTENT, summary="Unlink your calendar and forget its busy days")
+    async def unlink(self, request: Request[Any, Any, Any]) -> None:
+        await services.unlink_calendar(_user(request))
+
+    @post("/import/refresh", status_code=200, summary="Fetch your linked calendar now")
+    async def refresh(self, request: Request[Any, Any, Any]) -> ImportOut:
+        return await services.refresh_own_import(_user(request))
+
+
+class InviteApi(Controller):
+    path = "/api/invites"
+    tags = ["calendars"]
+
+    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
+        return await services.invite_view(token, settings)
+
+    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
+        return await services.answer_invite(token, settings)
+
+
+def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: datetime) -> bool:
+    """304 only when the client's copy is current: If-None-Match wins; else If-Modified-Since."""
+    if_none_match = request.headers.get("if-none-match")
+    if if_none_match is not None:
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag in tags or "*" in tags
+    if_modified_since = request.headers.get("if-modified-since")
+    if if_modified_since:
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+        except (TypeError, ValueError):
+            return False
+        return since.tzinfo is not None and last_modified <= since
+    return False
+
+
+async def _feed(name: str, settings: Settings) -> tuple[services.FeedBody, dict[str, str]]:
+    """The feed a ``<token>.ics`` path names, and the headers both GET and HEAD answer with."""
+    if not name.endswith(".ics"):
+        raise NotFound("no such feed", field="token")
+    result = await services.feed_body(name.removesuffix(".ics"), settings)
+    headers = {
+        "ETag": result.etag,
+        "Last-Modified": format_datetime(result.last_modified, usegmt=True),
+        "Cache-Control": "private, no-cache",
+        "Content-Disposition": 'inline; filename="giveback.ics"',
+        "X-Robots-Tag": "noindex",
+        "Referrer-Policy": "no-referrer",
+    }
+    return result, headers
+
+
+@get("/feeds/{name:str}", include_in_schema=False)
+async def feed(
+    request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
+) -> Response[bytes]:
+    """A secret iCal feed (``/feeds/<token>.ics``); an unknown or rotated token answers 404."""
+    result, headers = await _feed(name, settings)
+    if _not_modified(request, result.etag, result.last_modified):
+        return Response(b"", status_code=304, headers=headers, media_type=FEED_MEDIA_TYPE)
+    return Response(result.body, headers=headers, media_type=FEED_MEDIA_TYPE)
+
+
+@head("/feeds/{name:str}", include_in_schema=False)
+async def feed_head(
+    request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
+) -> Response[None]:
+    """The feed's headers only (some calendar clients check ETag and Last-Modified this way)."""
+    result, headers = await _feed(name, settings)
+    status = 304 if _not_modified(request, result.etag, result.last_modified) else 200
+    return Response(None, status_code=status, headers=headers, media_type=FEED_MEDIA_TYPE)
+
+
+# --- pages ----------------------------------------------------------------------------------------------
+
+
+async def _organizations(user: SignedIn) -> list[dict[str, Any]]:
+    ids = await contact_organization_ids(user.person_id)
+    if not ids:
+        return []
+    rows = await Organization.select(Organization.id, Organization.name).where(Organization.id.is_in(ids))
+    return sorted(rows, key=lambda r: r["name"])
+
+
+class CalendarPages(Controller):
+    path = "/calendar"
+    include_in_schema = False
+    guards = [signed_in]
+
+    async def _context(self, user: SignedIn) -> dict[str, Any]:
+        feeds = await services.list_feeds(user)
+        context: dict[str, Any] = {
+            "feeds": feeds,
+            "organizations": await _organizations(user),
+            "is_coordinator": user.has("coordinator"),
+            "is_volunteer": user.has("volunteer"),
+            "imported": await services.import_status(user) if user.has("volunteer") else None,
+            "new_feed": None,
+            "errors": {},
+            "values": {},
+        }
+        context["has_personal"] = any(f.kind == "personal" for f in feeds)
+        context["has_program"] = any(f.kind == "program" for f in feeds)
+        have = {f.organization_id for f in feeds if f.kind == "organization"}
+        context["organizations_without_feed"] = [o for o in context["organizations"] if o["id"] not in have]
+        return context
+
+    @get("/")
+    async def show(self, request: Request[Any, Any, Any]) -> Template:
+        return page("calendars/calendar.html", **await self._context(_user(request)))
+
+    @post("/feeds")
+    async def create_feed(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        user = _user(request)
+        fields = form_fields(await request.form())
+        if not fields.get("organization_id"):
+            fields.pop("organization_id", None)
+        try:
+            created = await services.create_feed(user, parse(FeedCreate, fields), settings)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("calendars/calendar.html", problem, **{**await self._context(user), "errors": {}})
+        return page("calendars/calendar.html", 201, **{**await self._context(user), "new_feed": created})
+
+    @post("/feeds/{feed_id:int}/rotate")
+    async def rotate_feed(
+        self, request: Request[Any, Any, Any], feed_id: FromPath[int], settings: NamedDependency[Settings]
+    ) -> Template:
+        user = _user(request)
+        created = await services.rotate_feed(user, feed_id, settings)
+        return page("calendars/calendar.html", **{**await self._context(user), "new_feed": created})
+
+    @post("/feeds/{feed_id:int}/revoke")
+    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: FromPath[int]) -> Redirect:
+        await services.revoke_feed(_user(request), feed_id)
+        return redirect("/calendar?revoked=1")
+
+    @post("/import")
+    async def link(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        user = _user(request)
+        fields = form_fields(await request.form())
+        try:
+            await services.link_calendar(user, parse(ImportIn, fields))
+            await services.refresh_own_import(user)
+        except (FormInvalid, DomainError) as problem:
+            context = {**await self._context(user), "values": fields}
+            context.pop("errors")
+            return form_error_page("calendars/calendar.html", problem, **context)
+        return redirect("/calendar?linked=1#import")
+
+    @post("/import/refresh")
+    async def refresh(self, request: Request[Any, Any, Any]) -> Redirect:
+        await services.refresh_own_import(_user(request))
+        return redirect("/calendar?refreshed=1#import")
+
+    @post("/import/unlink")
+    async def unlink(self, request: Request[Any, Any, Any]) -> Redirect:
+        await services.unlink_calendar(_user(request))
+        return redirect("/calendar?unlinked=1#import")
+
+
+class InvitePages(Controller):
+    """The pages behind the links in invites: GET shows a confirmation, only POST changes anything."""
+
+    path = "/invites"
+    include_in_schema = False
+
+    @get("/{token:str}")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=None)
+
+    @post("/{token:str}")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        try:
+            done = await services.answer_invite(token, settings)
+        except DomainError as problem:
+            view = await services.invite_view(token, settings)
+            return form_error_page("calendars/invite.html", problem, view=view, token=token, done=None)
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=done)
+
+
+ROUTES: list[ControllerRouterHandler] = [CalendarApi, InviteApi, feed, feed_head, CalendarPages, InvitePages]

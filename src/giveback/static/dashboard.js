@@ -1,0 +1,40 @@
+// Draw the dashboard's charts with the vendored Chart.js; the tables under each chart hold the same numbers.
+(function () {
+  const source = document.getElementById("chart-data");
+  if (!source || !window.Chart) return;
+  const charts = JSON.parse(source.textContent);
+  const colour = "#0b6e6e";
+  const palette = ["#0b6e6e", "#f0a500", "#5b4b8a", "#c8553d", "#2a7ab0", "#6a994e"];
+  for (const chart of charts) {
+    const canvas = document.getElementById(`c-${chart.id}`);
+    if (!canvas || !chart.series.length) continue;
+    canvas.parentElement.hidden = false;
+    const horizontal = chart.kind === "hbar";
+    const type = horizontal ? "bar" : chart.kind;
+    if (horizontal) canvas.parentElement.style.height = `${Math.max(160, chart.series.length * 26 + 60)}px`;
+    new window.Chart(canvas, {
+      type,
+      data: {
+        labels: chart.series.map((point) => point.label),
+        datasets: [{
+          label: chart.unit,
+          data: chart.series.map((point) => point.value),
+          backgroundColor: type === "doughnut" ? palette : colour,
+          borderColor: colour,
+          fill: false,
+          tension: 0.2,
+        }],
+      },
+      options: {
+        indexAxis: horizontal ? "y" : "x",
+        maintainAspectRatio: !horizontal,
+        aspectRatio: 2,
+        plugins: { legend: { display: type === "doughnut", position: "right" } },
+        scales: type === "doughnut" ? {} : {
+          x: { beginAtZero: true, ticks: { precision: 0 } },
+          y: { beginAtZero: true, ticks: { precision: 0 } },
+        },
+      },
+    });
+  }
+})();

@@ -1,0 +1,388 @@
+"""Trip endpoints: the lifecycle API, reports, reminders, exports, the program dashboard, and their pages."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+
+from giveback.accounts.sessions import SignedIn
+from giveback.errors import DomainError, InvalidInput, NotFound
+from giveback.geo import country_name
+from giveback.settings import Settings
+from giveback.topics.tables import Topic
+from giveback.trips import dashboard as dashboards
+from giveback.trips import exports, services
+from giveback.trips.schemas import (
+    CASE_ROLES,
+    STATUSES,
+    DashboardOut,
+    DatesIn,
+    OutstandingOut,
+    PostponeIn,
+    ReasonIn,
+    ReminderOut,
+    ReportIn,
+    ReportOut,
+    TripDetail,
+    TripOut,
+)
+from giveback.web.auth import requires, signed_in
+from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
+
+COORDINATORS = requires("coordinator")
+CASE_LINES = 4
+
+
+def _user(request: Request[Any, Any, Any]) -> SignedIn:
+    user: SignedIn = request.state.user
+    return user
+
+
+class TripApi(Controller):
+    path = "/api/trips"
+    tags = ["trips"]
+    guards = [signed_in]
+
+    @get("/", summary="Trips I may see (volunteer: mine; host: my organizations'; coordinator: all)")
+    async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> list[TripOut]:
+        return await services.list_trips(_user(request), status=status)
+
+    @get("/outstanding", guards=[COORDINATORS], summary="Completed trips with reports still missing")
+    async def outstanding(self, request: Request[Any, Any, Any]) -> list[OutstandingOut]:
+        return await services.outstanding(_user(request))
+
+    @get("/{trip_id:int}", summary="A trip with its transition log and reports")
+    async def show(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> TripDetail:
+        return await services.get_trip(_user(request), trip_id)
+
+    @post("/{trip_id:int}/postpone", guards=[COORDINATORS], status_code=200, summary="Postpone (reason required)")
+    async def postpone(
+        self,
+        trip_id: FromPath[int],
+        data: JSONBody[PostponeIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> TripDetail:
+        return await services.postpone(
+            _user(request), trip_id, data.reason, start=data.start, end=data.end, base_url=settings.base_url
+        )
+
+    @post("/{trip_id:int}/reschedule", guards=[COORDINATORS], status_code=200, summary="Change the dates")
+    async def reschedule(
+        self,
+        trip_id: FromPath[int],
+        data: JSONBody[DatesIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> TripDetail:
+        return await services.reschedule(
+            _user(request), trip_id, data.start, data.end, data.reason, base_url=settings.base_url
+        )
+
+    @post("/{trip_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel (reason required)")
+    async def cancel(
+        self,
+        trip_id: FromPath[int],
+        data: JSONBody[ReasonIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> TripDetail:
+        return await services.cancel(_user(request), trip_id, data.reason, base_url=settings.base_url)
+
+    @post("/{trip_id:int}/decline", guards=[COORDINATORS], status_code=200, summary="Record a declined visit")
+    async def decline(
+        self,
+        trip_id: FromPath[int],
+        data: JSONBody[ReasonIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> TripDetail:
+        return await services.decline(_user(request), trip_id, data.reason, base_url=settings.base_url)
+
+    @post("/{trip_id:int}/complete", guards=[COORDINATORS], status_code=200, summary="Mark completed early or late")
+    async def complete(
+        self, trip_id: FromPath[int], data: JSONBody[ReasonIn], request: Request[Any, Any, Any]
+    ) -> TripDetail:
+        return await services.complete(_user(request), trip_id, data.reason)
+
+    @get("/{trip_id:int}/reports", summary="The trip's volunteer report and host evaluation")
+    async def reports(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> list[ReportOut]:
+        return await services.list_reports(_user(request), trip_id)
+
+    @post("/{trip_id:int}/reports/{kind:str}", summary="File the volunteer report or the host evaluation")
+    async def report(
+        self, trip_id: FromPath[int], kind: FromPath[str], data: JSONBody[ReportIn], request: Request[Any, Any, Any]
+    ) -> ReportOut:
+        return await services.submit_report(_user(request), trip_id, kind, data)
+
+    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
+    async def remind(
+        self,
+        trip_id: FromPath[int],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> ReminderOut:
+        return await services.remind(_user(request), trip_id, settings=settings, base_url=settings.base_url)
+
+
+class ExportApi(Controller):
+    path = "/api/exports"
+    tags = ["trips"]
+    guards = [COORDINATORS]
+
+    @get("/{what:str}", summary="Trips or reports as CSV or JSON (stable columns, see docs/trips.md)")
+    async def export(self, what: FromPath[str], format: FromQuery[str] = "csv") -> Response[Any]:
+        if what not in ("trips", "reports"):
+            raise NotFound("exports are trips and reports", field="what")
+        if format not in ("csv", "json"):
+            raise InvalidInput("format must be csv or json", field="format")
+        columns, rows = await exports.export(what)
+        disposition = {"Content-Disposition": f'attachment; filename="giveback-{what}.{format}"'}
+        if format == "json":
+            body = {"columns": list(columns), "rows": [[row[c] for c in columns] for row in rows]}
+            return Response(body, media_type=MediaType.JSON, headers=disposition)
+        return Response(exports.to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=disposition)
+
+
+class DashboardApi(Controller):
+    path = "/api/dashboard"
+    tags = ["dashboard"]
+
+    @get("/", summary="The program's growth, aggregates only (public)")
+    async def public(self) -> DashboardOut:
+        return await dashboards.dashboard()
+
+    @get("/program", guards=[COORDINATORS], summary="The program dashboard with filters (coordinators)")
+    async def program(
+        self, year: FromQuery[int | None] = None, region: FromQuery[str] = "", topic: FromQuery[str] = ""
+    ) -> DashboardOut:
+        return await dashboards.dashboard(year=year, region=region, topic=topic, coordinator=True)
+
+
+# --- pages ------------------------------------------------------------------------------------------------
+
+ACTION_PATHS = ("postpone", "reschedule", "cancel", "decline", "complete")
+
+
+def _date(value: Any, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        raise FormInvalid({name: "give a date as YYYY-MM-DD"}) from None
+
+
+async def _topics() -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = (
+        await Topic.select(Topic.slug, Topic.name).where(Topic.retired.eq(False)).order_by(Topic.position)
+    )
+    return rows
+
+
+async def _trip_page(
+    request: Request[Any, Any, Any],
+    trip_id: int,
+    *,
+    problem: Exception | None = None,
+    values: dict[str, Any] | None = None,
+) -> Template:
+    detail = await services.get_trip(_user(request), trip_id)
+    topics = await _topics()
+    context: dict[str, Any] = {
+        "detail": detail,
+        "trip": detail.trip,
+        "topics": topics,
+        "topic_names": {t["slug"]: t["name"] for t in topics},
+        "case_roles": CASE_ROLES,
+        "case_lines": range(CASE_LINES),
+        "values": values or {},
+        "country_name": country_name,
+    }
+    if problem is not None:
+        return form_error_page("trips/trip.html", problem, **context)
+    return page("trips/trip.html", **context)
+
+
+def _report_fields(form: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {key: form.get(key) for key in form if key != "csrf_token" and not key.startswith("case_")}
+    cases = []
+    for line in range(CASE_LINES):
+        count = form.get(f"case_count_{line}")
+        if count not in (None, "", "0"):
+            cases.append(
+                {"topic": form.get(f"case_topic_{line}", ""), "role": form.get(f"case_role_{line}", ""), "count": count}
+            )
+    fields = {key: value for key, value in fields.items() if value not in (None, "")}
+    fields["cases"] = cases
+    return fields
+
+
+class TripPages(Controller):
+    path = "/trips"
+    include_in_schema = False
+    guards = [signed_in]
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> Template:
+        trips = await services.list_trips(_user(request), status=status if status in STATUSES else "")
+        return page("trips/list.html", trips=trips, status=status, statuses=STATUSES, country_name=country_name)
+
+    @get("/{trip_id:int}")
+    async def show(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> Template:
+        return await _trip_page(request, trip_id)
+
+    @post("/{trip_id:int}/actions", guards=[COORDINATORS], status_code=200)
+    async def act(
+        self, trip_id: FromPath[int], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        form = await request.form()
+        action = str(form.get("action") or "")
+        reason = str(form.get("reason") or "")
+        user = _user(request)
+        values = {"action": action or "none", "reason": reason, "start": form.get("start"), "end": form.get("end")}
+        try:
+            if action not in ACTION_PATHS:
+                raise FormInvalid({"action": "choose one of the actions"})
+            start, end = _date(form.get("start"), "start"), _date(form.get("end"), "end")
+            if action == "postpone":
+                await services.postpone(user, trip_id, reason, start=start, end=end, base_url=settings.base_url)
+            elif action == "reschedule":
+                if start is None or end is None:
+                    raise FormInvalid({"start" if start is None else "end": "give the new first and last day"})
+                await services.reschedule(user, trip_id, start, end, reason, base_url=settings.base_url)
+            elif action == "cancel":
+                await services.cancel(user, trip_id, reason, base_url=settings.base_url)
+            elif action == "decline":
+                await services.decline(user, trip_id, reason, base_url=settings.base_url)
+            else:
+                await services.complete(user, trip_id, reason)
+        except (FormInvalid, DomainError) as problem:
+            if isinstance(problem, NotFound) and problem.field == "trip_id":
+                raise
+            return await _trip_page(request, trip_id, problem=problem, values=values)
+        return redirect(f"/trips/{trip_id}")
+
+    @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
+    async def report(
+        self, trip_id: FromPath[int], kind: FromPath[str], request: Request[Any, Any, Any]
+    ) -> Template | Redirect:
+        fields = _report_fields(await request.form())
+        try:
+            data = parse(ReportIn, fields)
+            await services.submit_report(_user(request), trip_id, kind, data)
+        except (FormInvalid, DomainError) as problem:
+            if isinstance(problem, NotFound):
+                raise
+            values = {**fields, "kind": kind}
+            return await _trip_page(request, trip_id, problem=problem, values=values)
+        return redirect(f"/trips/{trip_id}")
+
+
+class CoordinatorTripPages(Controller):
+    path = "/coordinator"
+    include_in_schema = False
+    guards = [COORDINATORS]
+
+    @get("/reports")
+    async def outstanding(self, request: Request[Any, Any, Any], sent: FromQuery[int | None] = None) -> Template:
+        rows = await services.outstanding(_user(request))
+        return page("trips/outstanding.html", rows=rows, sent=sent)
+
+    @post("/reports/{trip_id:int}/remind", status_code=200)
+    async def remind(
+        self,
+        trip_id: FromPath[int],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        try:
+            sent = await services.remind(_user(request), trip_id, settings=settings, base_url=settings.base_url)
+        except DomainError as problem:
+            rows = await services.outstanding(_user(request))
+            return form_error_page("trips/outstanding.html", problem, rows=rows, sent=None)
+        return redirect(f"/coordinator/reports?sent={sent.sent_to}")
+
+    @get("/dashboard")
+    async def dashboard(
+        self, year: FromQuery[str] = "", region: FromQuery[str] = "", topic: FromQuery[str] = ""
+    ) -> Template:
+        topics = await _topics()
+        try:
+            chosen_year = int(year) if year else None
+            data = await dashboards.dashboard(year=chosen_year, region=region, topic=topic, coordinator=True)
+        except (ValueError, DomainError) as problem:
+            error = problem if isinstance(problem, DomainError) else InvalidInput("year must be a number", field="year")
+            data = await dashboards.dashboard(coordinator=True)
+            return form_error_page(
+                "dashboard/dashboard.html",
+                error,
+                data=data,
+                coordinator=True,
+                charts=_charts(data),
+                topics=topics,
+                regions=dashboards.REGIONS,
+                values={"year": year, "region": region, "topic": topic},
+            )
+        return page(
+            "dashboard/dashboard.html",
+            data=data,
+            coordinator=True,
+            charts=_charts(data),
+            topics=topics,
+            regions=dashboards.REGIONS,
+            values={"year": year, "region": region, "topic": topic},
+            errors={},
+        )
+
+
+def _charts(data: DashboardOut) -> list[dict[str, Any]]:
+    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js."""
+    charts = [
+        ("trips-per-year", "Visits per year", "bar", "visits", data.trips_per_year),
+        ("countries", "Countries reached (cumulative)", "line", "countries", data.countries_cumulative),
+        (
+            "organizations",
+            "Host organizations reached (cumulative)",
+            "line",
+            "organizations",
+            data.organizations_cumulative,
+        ),
+        ("volunteer-days", "Volunteer-days given per year", "bar", "volunteer-days", data.volunteer_days_per_year),
+        ("attendees", "Attendees trained per year", "bar", "attendees", data.attendees_per_year),
+        ("cadres", "Attendees by cadre", "doughnut", "attendees", data.attendees_by_cadre),
+        ("topics", "Topics taught (visits)", "hbar", "visits", data.topics_taught),
+        ("world", "Visits by country (world view)", "hbar", "visits", data.countries_ranked),
+        ("matched", "Share of requests matched per round", "bar", "% matched", data.matched_share_per_round),
+    ]
+    if data.organizations_ranked is not None:
+        charts.append(
+            ("host-organizations", "Visits by host organization", "hbar", "visits", data.organizations_ranked)
+        )
+    return [
+        {"id": key, "title": title, "kind": kind, "unit": unit, "series": msgspec.to_builtins(series)}
+        for key, title, kind, unit, series in charts
+    ]
+
+
+@get("/dashboard", include_in_schema=False)
+async def public_dashboard() -> Template:
+    data = await dashboards.dashboard()
+    return page("dashboard/dashboard.html", data=data, coordinator=False, charts=_charts(data), errors={}, values={})
+
+
+ROUTES: list[ControllerRouterHandler] = [
+    TripApi,
+    ExportApi,
+    DashboardApi,
+    TripPages,
+    CoordinatorTripPages,
+    public_dashboard,
+]

@@ -1,0 +1,69 @@
+"""What the OpenAPI schema says about every JSON operation: the bounded record ids and the error answers.
+
+Each refusal (``giveback.web.errors``) answers ``{"status_code", "detail", "field"}``; Litestar's own validation
+answers ``{"status_code", "detail", "extra"}``. Every ``/api/`` operation documents these answers.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Litestar
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import PathParameter, QueryParameter
+from litestar.routes import HTTPRoute
+
+# Ids are Piccolo Serial columns: 32-bit on PostgreSQL (64-bit on SQLite). A larger id names no record, and
+# overflowed the query (a 500).
+MAX_RECORD_ID = 2**31 - 1
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_RECORD_ID, description="A record's id")]
+"""A record's id in the path (``FromPath[int]`` with the bounds of an id)."""
+OptionalQueryId = Annotated[int | None, QueryParameter(ge=1, le=MAX_RECORD_ID, description="A record's id")]
+"""A record's id in the query, if any (``FromQuery[int | None]`` with the bounds of an id)."""
+
+
+class ErrorAnswer(msgspec.Struct):
+    """Why a call was refused: the rule's message, and the field it concerns."""
+
+    status_code: int
+    detail: str
+    field: str | None = None
+    extra: Any = None
+
+
+def _answer(description: str) -> ResponseSpec:
+    return ResponseSpec(data_container=ErrorAnswer, description=description, generate_examples=False)
+
+
+ERROR_ANSWERS: dict[int, ResponseSpec] = {
+    400: _answer("The input breaks a rule (a field's format, or a rule across fields); `field` or `extra` names it"),
+    401: _answer("Log in first"),
+    403: _answer("The caller's roles do not allow this, or the CSRF token is missing or wrong"),
+    404: _answer("No such record, or one the caller may not see"),
+    409: _answer("The record's state does not allow this, or a duplicate exists"),
+    413: _answer("The request body is larger than the limit"),
+    429: _answer("Too many attempts; try again after Retry-After seconds"),
+}
+
+
+def no_content(description: str) -> dict[int, ResponseSpec]:
+    """A 204 answer documented without a body (a handler returning ``Response[None]`` would claim JSON null)."""
+    return {204: ResponseSpec(data_container=None, description=description)}
+
+
+def download(media_type: str, description: str) -> dict[int, ResponseSpec]:
+    """A 200 answer that is a file in this media type (a handler returning ``Response[bytes]`` would claim a JSON
+    string)."""
+    data: Any = dict[str, Any] if media_type == "application/json" else bytes
+    return {
+        200: ResponseSpec(data_container=data, media_type=media_type, description=description, generate_examples=False)
+    }
+
+
+def document_error_answers(app: Litestar) -> None:
+    """List the standard error answers on every JSON operation (an operation's own entries take precedence)."""
+    for route in app.routes:
+        if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
+            for handler in route.route_handlers:
+                handler.responses = {**ERROR_ANSWERS, **(handler.responses or {})}

@@ -1,0 +1,13 @@
+#!/bin/sh
+# The real calendar parsers the calendars tests check every feed and invite with (all offline afterwards).
+# Run from the repository root: sh tests/calendars/install-parsers.sh
+set -eu
+# libical (GNOME's parser, with its RFC 5546 restriction checks): headers and library for the small C checker.
+if ! pkg-config --exists libical; then
+  apt-get update
+  apt-get install -y --no-install-recommends libical-dev gcc pkg-config
+fi
+# Mozilla's ical.js (Thunderbird's parser), pinned by tests/calendars/js/package-lock.json.
+npm ci --prefix tests/calendars/js
+# Python: the `ical` parser, Radicale (a real CalDAV server), and the runtime libraries of the domain.
+${PYTHON:-.venv/bin/python} -m pip install "ical>=8" "radicale>=3.2" "recurring-ical-events>=3" "itsdangerous>=2.1"

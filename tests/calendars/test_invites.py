@@ -1,0 +1,275 @@
+"""Invites: iTIP messages queued with the trip change, their MIME layout, real parsers, and the answer links."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+from typing import Any
+
+import calkit
+from calkit import FIRST_DAY, LAST_DAY, RealClients, assert_calendar_text, calendar_part, make_world, the_event
+
+from giveback.calendars.sender import drain_outbox
+from giveback.calendars.services import answer_token
+from giveback.calendars.tables import OutboxMessage
+from giveback.db.engine import write_transaction
+from giveback.hosts.tables import HostRequest
+from giveback.settings import Settings
+from giveback.trips.tables import Trip, TripMember
+
+
+def assert_invite(
+    message: EmailMessage,
+    method: str,
+    real_clients: RealClients,
+    settings: Settings,
+    first_day: date = FIRST_DAY,
+    last_day: date = LAST_DAY,
+) -> Any:
+    """The layout calendar.md demands, checked on one received message; returns the event."""
+    assert message.get_content_type() == "multipart/mixed"
+    parts = list(message.iter_parts())
+    assert [p.get_content_type() for p in parts] == ["multipart/alternative", "application/ics"]
+    alternative = [p.get_content_type() for p in parts[0].iter_parts()]
+    assert alternative == ["text/plain", "text/html", "text/calendar"]
+    inline, data = calendar_part(message)
+    assert inline.get_param("method") == method
+    attachment = parts[1]
+    assert attachment.get_filename() == "invite.ics"
+    assert attachment.get_payload(decode=True) == data
+    assert_calendar_text(data)
+    calendar = calkit.parse(data)
+    assert str(calendar["METHOD"]) == method
+    event = the_event(data)
+    organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
+    assert parseaddr(message["From"])[1] == organizer == parseaddr(settings.mail_from)[1]
+    attendees = event.get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert attendees and all(a.params["RSVP"] == "TRUE" for a in attendees)
+    assert event.decoded("DTSTART") == first_day
+    assert event.decoded("DTEND") == last_day + timedelta(days=1)
+    unfolded = data.decode().replace("\r\n ", "")
+    assert f"DTSTART;VALUE=DATE:{first_day:%Y%m%d}\r\n" in unfolded
+    assert f"DTEND;VALUE=DATE:{last_day + timedelta(days=1):%Y%m%d}\r\n" in unfolded
+    if method == "CANCEL":
+        assert str(event["STATUS"]) == "CANCELLED"
+    else:
+        assert str(event["STATUS"]) != "CANCELLED"
+    parsed = real_clients.check(data, itip=True)
+    assert parsed["method"] == method
+    (js_event,) = parsed["events"]
+    assert js_event["startIsDate"] and js_event["endIsDate"]
+    assert all(a["rsvp"] == "TRUE" for a in js_event["attendees"])
+    return event
+
+
+async def test_approval_queues_one_request_per_recipient_in_the_transaction(
+    new_client, inbox, settings, real_clients
+) -> None:
+    world = await make_world(new_client, inbox, settings, invite=False)
+    async with write_transaction(Trip._meta.db):
+        await calkit.queue_invites(world.trip_id, method="REQUEST", base_url=settings.base_url)
+        rows = await OutboxMessage.select().where(OutboxMessage.trip == world.trip_id)
+        assert len(rows) == 3
+    # a rolled-back change leaves no message behind
+    try:
+        async with write_transaction(Trip._meta.db):
+            await calkit.queue_invites(world.trip_id, method="REQUEST", base_url=settings.base_url)
+            raise RuntimeError("the trip change failed")
+    except RuntimeError:
+        pass
+    assert await OutboxMessage.count().where(OutboxMessage.trip == world.trip_id) == 3
+    trip = await Trip.select().where(Trip.id == world.trip_id).first()
+    assert trip["status"] == "invited"
+
+    assert await drain_outbox(settings) == 3
+    assert sorted(m["To"] for m in inbox.messages) == sorted([*world.volunteer_emails, world.contact_email])
+    stored = {r["recipient"]: r["message_id"] for r in rows}
+    for message in inbox.messages:
+        event = assert_invite(message, "REQUEST", real_clients, settings)
+        assert message["Message-ID"] == stored[message["To"]]
+        assert str(event["UID"]) == trip["uid"]
+        assert int(event["SEQUENCE"]) == trip["sequence"]
+        # DTSTAMP is the trip's last change, not the sending time
+        assert event.decoded("DTSTAMP") == trip["updated_at"].replace(microsecond=0)
+        emails = sorted(str(a).removeprefix("mailto:") for a in event["ATTENDEE"])
+        assert emails == sorted([*world.volunteer_emails, world.contact_email])
+    body = next(m for m in inbox.messages if world.volunteer_emails[0] in m["To"]).get_body(("plain",))
+    assert "/invites/" in body.get_content()
+    host_body = next(m for m in inbox.messages if world.contact_email in m["To"]).get_body(("plain",))
+    assert "/invites/" not in host_body.get_content()  # accept/decline links are for volunteers
+    assert all(m["Message-ID"] for m in inbox.messages)
+
+
+async def test_user_text_is_escaped_and_cannot_add_a_property(new_client, inbox, settings, real_clients) -> None:
+    title = 'Course\r\nATTENDEE;RSVP=TRUE:mailto:evil@example.com\nMETHOD:CANCEL, "quoted"; semi ' + "é" * 40
+    world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, title=title, invite=False)
+    await calkit.approve_and_invite(world.trip_id, settings)
+    await drain_outbox(settings)
+    message = inbox.last_to(world.volunteer_emails[0])
+    event = assert_invite(message, "REQUEST", real_clients, settings)
+    attendees = event["ATTENDEE"]
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == [f"mailto:{world.volunteer_emails[0]}"]
+    assert "Course\r\nATTENDEE" in str(event["SUMMARY"]) or "Course\nATTENDEE" in str(event["SUMMARY"])
+    _, data = calendar_part(message)
+    assert data.count(b"\r\nATTENDEE") == 1 and data.count(b"\r\nMETHOD") == 1
+    parsed = real_clients.check(data, itip=True)
+    assert len(parsed["events"][0]["attendees"]) == 1
+
+
+async def test_accept_links_confirm_the_trip_and_bump_the_sequence(new_client, inbox, settings, real_clients) -> None:
+    world = await make_world(new_client, inbox, settings, invite=False)
+    await calkit.approve_and_invite(world.trip_id, settings)
+    await drain_outbox(settings)
+    first = the_event(calendar_part(inbox.last_to(world.volunteer_emails[0]))[1])
+    anonymous = new_client()
+    for number, email in enumerate(world.volunteer_emails):
+        link = inbox.link_to(email, "/invites/")
+        accept = next(p for p in re.findall(r"/invites/\S+", inbox.last_to(email).get_body(("plain",)).get_content()))
+        assert link == accept
+        shown = await anonymous.get(link)  # GET changes nothing
+        assert shown.status_code == 200
+        assert "Accept my place" in shown.text
+        member = await TripMember.select().where(TripMember.person == world.volunteers[number]).first()
+        assert member["response"] == "pending"
+        csrf = anonymous.cookies.get("giveback_csrf")
+        answered = await anonymous.post(link, data={"csrf_token": csrf})
+        assert answered.status_code == 200, answered.text
+        assert "your place on this trip is confirmed" in answered.text
+        member = await TripMember.select().where(TripMember.person == world.volunteers[number]).first()
+        assert member["response"] == "accepted"
+        trip = await Trip.select().where(Trip.id == world.trip_id).first()
+        assert trip["status"] == ("confirmed" if number == 1 else "invited")
+    inbox.messages.clear()
+    assert await drain_outbox(settings) == 3  # the confirmed trip goes out again to everyone
+    updated = the_event(calendar_part(inbox.last_to(world.volunteer_emails[0]))[1])
+    assert str(updated["UID"]) == str(first["UID"])
+    assert int(updated["SEQUENCE"]) > int(first["SEQUENCE"])
+    assert str(updated["STATUS"]) == "CONFIRMED"
+    assert updated.decoded("DTSTAMP") >= first.decoded("DTSTAMP")
+    for message in inbox.messages:
+        assert_invite(message, "REQUEST", real_clients, settings)
+    # answering again is harmless; the JSON API tells the same
+    token = inbox.link_to(world.volunteer_emails[0], "/invites/").rsplit("/", 1)[1]
+    again = await anonymous.post(f"/api/invites/{token}", json={})
+    assert again.status_code == 200
+    assert again.json()["changed"] is False
+
+
+async def test_declines_free_places_cancel_for_the_decliner_and_reopen_the_request(
+    new_client, inbox, settings, real_clients
+) -> None:
+    world = await make_world(new_client, inbox, settings, invite=False)
+    await calkit.approve_and_invite(world.trip_id, settings)
+    assert await drain_outbox(settings) == 3
+    inbox.messages.clear()
+    before = await Trip.select().where(Trip.id == world.trip_id).first()
+    api = new_client()
+    decline_0 = answer_token(settings.secret_key, await _member_id(world.volunteers[0]), "decline")
+    view = await api.get(f"/api/invites/{decline_0}")
+    assert view.status_code == 200 and view.json()["answer"] == "decline" and view.json()["answerable"]
+    answered = await api.post(f"/api/invites/{decline_0}", json={})
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["response"] == "declined"
+    trip = await Trip.select().where(Trip.id == world.trip_id).first()
+    assert trip["sequence"] > before["sequence"]
+    assert trip["status"] in ("invited", "approved")
+    assert await drain_outbox(settings) == 4  # CANCEL to the decliner, REQUEST to the others, the coordinator
+    cancel = inbox.last_to(world.volunteer_emails[0])
+    event = assert_invite(cancel, "CANCEL", real_clients, settings)
+    assert int(event["SEQUENCE"]) == trip["sequence"]
+    assert "REQUEST" not in calendar_part(cancel)[1].decode()
+    remaining = assert_invite(inbox.last_to(world.volunteer_emails[1]), "REQUEST", real_clients, settings)
+    assert str(remaining["UID"]) == trip["uid"] and int(remaining["SEQUENCE"]) == trip["sequence"]
+    assert world.volunteer_emails[0] not in str(remaining.get("ATTENDEE"))
+    notice = inbox.last_to(world.coordinator_email)
+    assert "Declined" in notice["Subject"] and world.volunteer_emails[0] in notice.get_content()
+
+    inbox.messages.clear()
+    decline_1 = answer_token(settings.secret_key, await _member_id(world.volunteers[1]), "decline")
+    assert (await api.post(f"/api/invites/{decline_1}", json={})).json()["trip_status"] == "declined"
+    trip = await Trip.select().where(Trip.id == world.trip_id).first()
+    assert trip["status"] == "declined"
+    request = await HostRequest.select(HostRequest.status).where(HostRequest.id == world.request_id).first()
+    assert request["status"] == "accepted"  # back in the pool for a follow-up round
+    await drain_outbox(settings)
+    for email in (world.volunteer_emails[1], world.contact_email):
+        event = assert_invite(inbox.last_to(email), "CANCEL", real_clients, settings)
+        assert int(event["SEQUENCE"]) == trip["sequence"]
+    assert "Nobody is left" in inbox.last_to(world.coordinator_email).get_content()
+    # a declined trip takes no more answers
+    accept_1 = answer_token(settings.secret_key, await _member_id(world.volunteers[1]), "accept")
+    refused = await api.post(f"/api/invites/{accept_1}", json={})
+    assert refused.status_code == 409 and refused.json()["field"] == "answer"
+
+
+async def _member_id(person_id: int) -> int:
+    row = await TripMember.select(TripMember.id).where(TripMember.person == person_id).first()
+    return int(row["id"])
+
+
+async def test_forged_or_foreign_links_answer_404_and_change_nothing(new_client, inbox, settings) -> None:
+    world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False)
+    client = new_client()
+    member = await _member_id(world.volunteers[0])
+    forged = answer_token("another-secret-key-another-secret-key", member, "accept")
+    for token in (forged, "not-a-token", answer_token(settings.secret_key, 999999, "accept")):
+        for path in (f"/api/invites/{token}",):
+            assert (await client.get(path)).status_code == 404
+            response = await client.post(path, json={})
+            assert response.status_code == 404 and response.json()["field"] == "token"
+    page = await client.get(f"/invites/{forged}", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    row = await TripMember.select().where(TripMember.id == member).first()
+    assert row["response"] == "pending"
+    # a page form post without the CSRF cookie value is refused
+    token = answer_token(settings.secret_key, member, "accept")
+    refused = await client.post(f"/invites/{token}", data={"csrf_token": "wrong"})
+    assert refused.status_code == 403
+    assert (await TripMember.select().where(TripMember.id == member).first())["response"] == "pending"
+
+
+async def test_links_in_invites_are_built_from_the_base_url(new_client, inbox, settings) -> None:
+    world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False, invite=False)
+    await calkit.approve_and_invite(world.trip_id, settings)
+    await drain_outbox(settings)
+    text = inbox.last_to(world.volunteer_emails[0]).get_body(("plain",)).get_content()
+    links = re.findall(r"https?://[^\s/]+", text)
+    assert links and all(link == settings.base_url for link in links)
+
+
+async def test_date_changes_and_cancellation_by_the_coordinator_send_updates_and_cancels(
+    new_client, inbox, settings, real_clients
+) -> None:
+    world = await make_world(new_client, inbox, settings, volunteers=1, logins=True)
+    await drain_outbox(settings)
+    before = await Trip.select().where(Trip.id == world.trip_id).first()
+    coordinator = world.coordinator_client
+    moved = await coordinator.post(
+        f"/api/trips/{world.trip_id}/reschedule",
+        json={"start": "2031-05-05", "end": "2031-05-09", "reason": "the host asked"},
+    )
+    assert moved.status_code == 200, moved.text
+    inbox.messages.clear()
+    assert await drain_outbox(settings) == 2
+    trip = await Trip.select().where(Trip.id == world.trip_id).first()
+    assert trip["uid"] == before["uid"] and trip["sequence"] > before["sequence"]
+    for email in (world.volunteer_emails[0], world.contact_email):
+        event = assert_invite(
+            inbox.last_to(email), "REQUEST", real_clients, settings, date(2031, 5, 5), date(2031, 5, 9)
+        )
+        assert str(event["UID"]) == trip["uid"] and int(event["SEQUENCE"]) == trip["sequence"]
+    cancelled = await coordinator.post(f"/api/trips/{world.trip_id}/cancel", json={"reason": "flights cancelled"})
+    assert cancelled.status_code == 200, cancelled.text
+    inbox.messages.clear()
+    assert await drain_outbox(settings) == 2
+    final = await Trip.select().where(Trip.id == world.trip_id).first()
+    assert final["sequence"] > trip["sequence"]
+    for email in (world.volunteer_emails[0], world.contact_email):
+        message = inbox.last_to(email)
+        event = assert_invite(message, "CANCEL", real_clients, settings, date(2031, 5, 5), date(2031, 5, 9))
+        assert int(event["SEQUENCE"]) == final["sequence"]
+        assert "METHOD:REQUEST" not in calendar_part(message)[1].decode()

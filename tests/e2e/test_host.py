@@ -1,0 +1,92 @@
+"""Journey 2: a host contact signs up, claims a seed society, a coordinator approves, the contact posts a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from e2e_steps import expect, in_days, log_in, nav, sign_up
+from e2e_support import LiveServer
+
+SOBRICE = "Brazilian Society of Interventional Radiology and Endovascular Surgery"
+
+
+@pytest.mark.journey("2-host")
+async def test_host_claims_a_society_and_posts_a_request(actors: Any, live_server: LiveServer) -> None:
+    host = await actors("host")
+    page = host.page
+    await sign_up(host, live_server, name="Hana Host", email="hana@example.org", roles=["host"])
+    await log_in(host, "hana@example.org")
+    await nav(host, "Hosting")
+    await expect(page.get_by_role("heading", name="Hosting visits")).to_be_visible()
+    await expect(page.get_by_text("You represent no organization yet")).to_be_visible()
+    await host.check("empty-home")
+
+    await page.get_by_label("Name", exact=True).first.fill("SoBRICE")
+    await page.get_by_role("button", name="Search").click()
+    row = page.get_by_role("row").filter(has_text=SOBRICE)
+    await row.get_by_label("Message to the coordinators").fill("I chair the education committee")
+    await row.get_by_role("button", name="Claim").click()
+    await expect(page.get_by_role("status")).to_contain_text("Your claim is sent")
+    claims = page.get_by_role("table").filter(has_text="Status").first
+    await expect(claims).to_contain_text("pending")
+    await host.check("claimed")
+
+    coordinator = await actors("coordinator")
+    await log_in(coordinator, "coord@example.org")
+    await nav(coordinator, "Claims")
+    cpage = coordinator.page
+    await expect(cpage.get_by_role("heading", name="Claims on organizations")).to_be_visible()
+    claim = cpage.get_by_role("row").filter(has_text="Hana Host")
+    await expect(claim).to_contain_text("I chair the education committee")
+    await coordinator.check("claims")
+    await claim.get_by_role("button", name="Approve claim of Hana Host").click()
+    await expect(cpage.get_by_role("status")).to_have_text("Claim approved.")
+    await expect(cpage.get_by_text("No claims with this status")).to_be_visible()
+
+    await page.reload()
+    await expect(page.get_by_role("link", name=SOBRICE)).to_be_visible()
+    await expect(page.get_by_text("No requests yet")).to_be_visible()
+    await page.get_by_role("link", name="New request").click()
+    await expect(page.get_by_role("heading", name="New request for a visit")).to_be_visible()
+    await host.check("request-form")
+
+    # Forgetting the title and the windows: each message stands next to its field.
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
+    await expect(page.locator("#e-title")).to_be_visible()
+    await host.check("request-errors")
+
+    await page.get_by_label("Title").fill("Embolization and TIPS course in São Paulo")
+    await page.get_by_label("Embolization for hemorrhage and trauma", exact=True).select_option("3")
+    await page.get_by_label("Portal hypertension: TIPS, BRTO", exact=True).select_option("2")
+    await page.get_by_label("Embolization for hemorrhage and trauma is the primary need").check()
+    await page.get_by_label("Audience languages, in order").fill("pt, en")
+    await page.get_by_label("lectures").check()
+    await page.get_by_label("hands on").check()
+    windows = [(in_days(100), in_days(130)), (in_days(200), in_days(220))]
+    for number, (start, end) in enumerate(windows, start=1):
+        await page.get_by_label(f"Window {number} start").fill(start.isoformat())
+        await page.get_by_label(f"Window {number} end").fill(end.isoformat())
+    await page.get_by_label("Visit length (days)").fill("5")
+    await page.get_by_label("Team size").fill("2")
+    await page.get_by_label("lodging").check()
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.get_by_role("status")).to_have_text("Saved.")
+    await expect(page.get_by_text("Status: draft")).to_be_visible()
+    await expect(page.get_by_label("Team size")).to_have_value("2")
+    await expect(page.get_by_label("Window 2 start")).to_have_value(windows[1][0].isoformat())
+    await page.get_by_role("button", name="Submit for review").click()
+    await expect(page.get_by_role("status")).to_contain_text("Submitted: a coordinator will review it.")
+    await host.check("request-submitted")
+
+    await nav(coordinator, "Requests")
+    request_row = cpage.get_by_role("row").filter(has_text="Embolization and TIPS course")
+    await expect(request_row).to_contain_text(windows[1][0].isoformat())
+    await coordinator.check("requests")
+    await request_row.get_by_role("button", name="Accept").click()
+    await expect(cpage.get_by_role("status")).to_have_text("Request accepted.")
+
+    await nav(host, "Open requests")
+    await expect(page.get_by_text("Embolization and TIPS course in São Paulo")).to_be_visible()
+    await host.check("open-requests")

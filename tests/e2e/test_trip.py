@@ -1,0 +1,162 @@
+"""Journeys 4 and 5: the volunteer accepts the invite and subscribes to the feed; after the trip, the reports."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from e2e_steps import (
+    api_accepted_request,
+    api_approved_round,
+    api_host_contact,
+    api_log_in,
+    api_volunteer,
+    expect,
+    in_days,
+    log_in,
+    nav,
+    number_in,
+)
+from e2e_support import LiveServer
+
+VOLUNTEER = "vera.volunteer@example.org"
+HOST = "hugo.host@example.org"
+TITLE = "Embolization course in Recife"
+
+
+async def approved_trip(api: Any, server: LiveServer) -> int:
+    """One volunteer, one accepted request, a round solved by the server's worker and approved: the trip id."""
+    coordinator = api()
+    await api_log_in(coordinator, "coord@example.org")
+    await api_volunteer(
+        api(), server, VOLUNTEER, expertise={"embolization": 3}, languages=["en"], windows=[(in_days(61), in_days(230))]
+    )
+    host = api()
+    org = await api_host_contact(host, coordinator, server, HOST, "SoBRICE")
+    await api_accepted_request(host, coordinator, org, title=TITLE)
+    [trip] = await api_approved_round(coordinator)
+    assert await server.deliver_outbox() >= 1
+    return trip
+
+
+@pytest.mark.journey("4-invite")
+async def test_volunteer_accepts_the_invite_and_subscribes(actors: Any, api: Any, live_server: LiveServer) -> None:
+    trip = await approved_trip(api, live_server)
+    [invite] = [m for m in live_server.messages_to(VOLUNTEER) if str(m["Subject"]).startswith("Invitation")]
+    assert TITLE in str(invite["Subject"])
+    assert any(part.get_content_type() == "text/calendar" for part in invite.walk())
+    accept = live_server.link_to(VOLUNTEER, "/invites/", subject="Invitation")
+
+    volunteer = await actors("volunteer")
+    page = volunteer.page
+    await page.goto(accept)
+    await expect(page.get_by_role("heading", name="Accept this trip?")).to_be_visible()
+    await expect(page.get_by_text(TITLE).first).to_be_visible()
+    await volunteer.check("invite")
+    await page.get_by_role("button", name="Accept my place").click()
+    await expect(page.get_by_role("status")).to_have_text("Thank you: your place on this trip is confirmed.")
+    await volunteer.check("accepted")
+
+    await log_in(volunteer, VOLUNTEER, path="/login?next=/trips/")
+    await expect(page.get_by_role("link", name=TITLE)).to_be_visible()
+    await volunteer.check("trips")
+    await page.get_by_role("link", name=TITLE).click()
+    await expect(page.locator("dl.facts")).to_contain_text("confirmed")
+    assert urlsplit(page.url).path == f"/trips/{trip}"
+
+    await nav(volunteer, "Calendars")
+    await expect(page.get_by_text("No feed yet")).to_be_visible()
+    await page.get_by_role("button", name="Make my personal feed (my trips)").click()
+    address = page.get_by_role("textbox", name="Address", exact=True)
+    await expect(address).to_be_visible()
+    # Copy the address the way a person does: select it, copy, and read the clipboard back.
+    await volunteer.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    await address.focus()
+    await page.keyboard.press("Control+A")
+    await page.keyboard.press("Control+C")
+    copied = await page.evaluate("navigator.clipboard.readText()")
+    assert copied == await address.input_value()
+    assert copied.startswith(live_server.url + "/feeds/") and copied.endswith(".ics")
+    await volunteer.check("feed")
+
+    feed = await page.request.get(copied)
+    assert feed.status == 200
+    assert feed.headers["content-type"].startswith("text/calendar")
+    body = (await feed.body()).decode()
+    assert body.count("BEGIN:VEVENT") == 1
+    assert "Embolization course in" in body.replace("\r\n ", "")
+
+
+@pytest.mark.journey("5-reports")
+async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: LiveServer) -> None:
+    trip = await approved_trip(api, live_server)
+    accept = live_server.link_to(VOLUNTEER, "/invites/", subject="Invitation")
+    volunteer = await actors("volunteer")
+    page = volunteer.page
+    await page.goto(accept)
+    await page.get_by_role("button", name="Accept my place").click()
+    await expect(page.get_by_role("status")).to_contain_text("confirmed")
+
+    # Time passes: the visit took place last week (the only step taken in the database, as no page moves time).
+    from giveback.trips.tables import Trip
+
+    await Trip.update({Trip.start: in_days(-9), Trip.end: in_days(-5)}).where(Trip.id == trip)
+
+    visitor = await actors("visitor")
+    totals = visitor.page.get_by_role("list", name="Totals")
+
+    async def dashboard() -> dict[str, int]:
+        await visitor.goto("/dashboard")
+        await expect(totals).to_be_visible()
+        items = await totals.get_by_role("listitem").all_inner_texts()
+        return {text.split(" ", 1)[1]: number_in(text) for text in items}
+
+    before = await dashboard()
+    await visitor.check("dashboard-before")
+
+    coordinator = await actors("coordinator")
+    await log_in(coordinator, "coord@example.org", path=f"/login?next=/trips/{trip}")
+    cpage = coordinator.page
+    await expect(cpage.get_by_role("heading", name="Coordinator actions")).to_be_visible()
+    await cpage.get_by_label("Mark completed").check()
+    await cpage.get_by_role("button", name="Apply").click()
+    await expect(cpage.locator("dl.facts")).to_contain_text("completed")
+    await coordinator.check("completed")
+
+    await log_in(volunteer, VOLUNTEER, path=f"/login?next=/trips/{trip}")
+    await expect(page.get_by_role("heading", name="Your report on this visit")).to_be_visible()
+    await volunteer.check("report-form")
+    form = page.get_by_role("form", name="Your report on this visit")
+    await form.get_by_label("Lectures given").fill("4")
+    await form.get_by_label("Hours of teaching").fill("6")
+    await form.get_by_label("Cases").first.fill("3")
+    await form.get_by_label("Physicians", exact=True).fill("12")
+    await form.get_by_label("Trainees", exact=True).fill("5")
+    await form.get_by_label("Overall (1 poor").fill("5")
+    await form.get_by_label("Engagement of the trainees").fill("4")
+    await form.get_by_label("Logistics").fill("5")
+    await form.get_by_role("button", name="File report").click()
+    await expect(page.locator("dl.facts").first).to_contain_text("volunteer report filed")
+    await expect(page.get_by_role("heading", name="Volunteer report")).to_be_visible()
+    await volunteer.check("reported")
+
+    host = await actors("host")
+    hpage = host.page
+    await log_in(host, HOST, path=f"/login?next=/trips/{trip}")
+    form = hpage.get_by_role("form", name="Your evaluation of this visit")
+    await form.get_by_label("Lectures given").fill("4")
+    await form.get_by_label("Physicians", exact=True).fill("15")
+    await form.get_by_label("Nurses", exact=True).fill("3")
+    await form.get_by_label("Overall (1 poor").fill("5")
+    await form.get_by_label("Teaching (1 poor").fill("5")
+    await form.get_by_label("Logistics").fill("4")
+    await form.get_by_role("button", name="File evaluation").click()
+    await expect(hpage.locator("dl.facts").first).to_contain_text("host evaluation filed")
+    await host.check("evaluated")
+
+    after = await dashboard()
+    await visitor.check("dashboard-after")
+    assert after["visits"] == before["visits"] + 1, (before, after)
+    assert after["lectures"] > before["lectures"], (before, after)
+    assert after["attendees trained"] > before["attendees trained"], (before, after)
