@@ -170,6 +170,8 @@ ACCESS: dict[str, Rule] = {
     "POST /api/rounds/{round_id:int}/runs": COORDINATOR,
     "POST /api/rounds/{round_id:int}/results": COORDINATOR,
     "POST /api/rounds/{round_id:int}/vetoes": HOST,
+    "GET /host/proposals": HOST,
+    "POST /host/proposals/{round_id:int}/vetoes": HOST,
     "GET /api/runs/{run_id:int}": COORDINATOR,
     "POST /api/runs/{run_id:int}/cancel": COORDINATOR,
     "GET /api/runs/{run_id:int}/proposals": only("host", "coordinator"),

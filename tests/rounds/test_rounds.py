@@ -190,3 +190,49 @@ async def test_approval_rechecks_todays_windows(client: httpx.AsyncClient, inbox
     assert list(refused) == [f"r-{program.requests[0]}"]
     assert "no longer has availability" in refused[f"r-{program.requests[0]}"][0]
     assert len(outcome.json()["trips"]) == 1
+
+
+async def test_host_contacts_veto_from_their_proposals_page(
+    client: httpx.AsyncClient, new_client: Callable[[], httpx.AsyncClient], inbox, program: Program
+) -> None:
+    await member(client, inbox, "coord@example.org", ["coordinator"])
+    round_id = await open_and_freeze(client)
+    await run_round(client, round_id)
+    host = new_client()
+    await make_contact(await member(host, inbox, "host@example.org", ["host"]), program.host_organization)
+    page = await host.get("/host/proposals/", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "Liver tumours" in page.text
+    token = host.headers["X-CSRF-Token"]
+    onco, proposed = f"r-{program.requests[0]}", f"v-{program.volunteers[0]}"
+    form = {"csrf_token": token, "volunteer": proposed, "request": onco}
+    no_reason = await host.post(f"/host/proposals/{round_id}/vetoes", data=form, headers={"X-CSRF-Token": ""})
+    assert no_reason.status_code == 400
+    assert "say why" in no_reason.text
+    vetoed = await host.post(
+        f"/host/proposals/{round_id}/vetoes",
+        data={**form, "reason": "conflict of interest"},
+        headers={"X-CSRF-Token": ""},
+    )
+    assert vetoed.status_code == 303
+    problem = (await client.get(f"/api/rounds/{round_id}/problem")).json()
+    assert {"volunteer": proposed, "request": onco} in problem["forbidden"]
+    assert "(vetoed)" in (await host.get("/host/proposals/", headers={"accept": "text/html"})).text
+
+
+async def test_a_result_for_another_problem_is_refused(client: httpx.AsyncClient, inbox, program: Program) -> None:
+    await member(client, inbox, "coord@example.org", ["coordinator"])
+    round_id = await open_and_freeze(client)
+    result = {
+        "format": "giveback-match-result/1",
+        "status": "feasible",
+        "objective": 0,
+        "bound": None,
+        "visits": [],
+        "unmatched": [],
+        "stats": {"problem_hash": "0" * 64},
+    }
+    refused = await client.post(f"/api/rounds/{round_id}/results", json=result)
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "stats.problem_hash"
+    assert (await client.get(f"/api/rounds/{round_id}/runs")).json() == []

@@ -260,6 +260,29 @@ class RoundPages(Controller):
         return await _round_page(_user(request), round_id, approval=outcome)
 
 
+class HostProposalPages(Controller):
+    """Host contacts review the proposed volunteers for their requests, and veto one with a reason."""
+
+    path = "/host/proposals"
+    include_in_schema = False
+    guards = [requires("host")]
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        return page("rounds/host_proposals.html", rounds=await services.proposals_for_host(_user(request)))
+
+    @post("/{round_id:int}/vetoes")
+    async def veto(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
+        user = _user(request)
+        fields = form_fields(await request.form())
+        try:
+            await services.veto(user, round_id, parse(PairCreate, fields))
+        except (FormInvalid, DomainError) as problem:
+            rounds = await services.proposals_for_host(user)
+            return form_error_page("rounds/host_proposals.html", problem, rounds=rounds)
+        return redirect("/host/proposals/?vetoed=1")
+
+
 async def _act(request: Request[Any, Any, Any], round_id: int, action: Any) -> Template | Redirect:
     """Run a page's action; on a refusal show the round page with the message, else go back to it."""
     try:
@@ -305,4 +328,4 @@ async def _round_page(
     return page("rounds/round.html", **context)
 
 
-ROUTES = [RoundApi, VetoApi, RunApi, RoundPages]
+ROUTES = [RoundApi, VetoApi, RunApi, RoundPages, HostProposalPages]

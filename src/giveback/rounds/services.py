@@ -564,6 +564,21 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
     return ProposalsOut(run=run_out(row), proposals=shown, unmatched=unmatched, capacity=capacity, changes=changes)
 
 
+async def proposals_for_host(viewer: SignedIn) -> list[tuple[RoundOut, ProposalsOut]]:
+    """For each frozen round, its latest finished run's proposals for the host contact's own requests."""
+    shown = []
+    for round_row in (
+        await MatchRound.select(MatchRound.id).where(MatchRound.status == "frozen").order_by(MatchRound.id)
+    ):
+        run = await _latest_run(round_row["id"])
+        if run is None or run["status"] != "succeeded" or run["approved_at"] is not None:
+            continue
+        review = await proposals(viewer, run["id"])
+        if review.proposals:
+            shown.append((await round_out(round_row["id"]), review))
+    return shown
+
+
 def _trip_uid(base_url: str) -> str:
     host = urlsplit(base_url).hostname or "giveback.local"
     return f"{uuid.uuid4()}@{host}"
