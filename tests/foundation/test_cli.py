@@ -29,10 +29,10 @@ def test_db_upgrade_creates_a_sqlite_database_with_the_seed(temp_dir: Path) -> N
     demo = run(["demo", "--no-serve"], temp_dir)
     assert demo.returncode == 0, demo.stderr
     assert "51 host societies" in demo.stdout
-    assert "40 volunteers, 24 host requests" in demo.stdout
+    assert "40 volunteers, 59 host requests, 35 trips since 2022" in demo.stdout
     assert "coordinator@giveback.demo" in demo.stdout
     again = run(["demo", "--no-serve"], temp_dir)
-    assert "40 volunteers, 24 host requests" in again.stdout
+    assert "40 volunteers, 59 host requests, 35 trips since 2022" in again.stdout
 
 
 def test_user_create_makes_a_confirmed_account_and_refuses_bad_input(temp_dir: Path) -> None:

@@ -17,7 +17,6 @@ from typing import Any
 import helpers
 import httpx
 import hypothesis
-import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, Phase
@@ -217,6 +216,3 @@ async def test_every_operation_answers_within_its_schema(
     failures = await asyncio.to_thread(fuzz, operations, send, records)
     print(f"fuzzed {len(operations)} operations in {time.monotonic() - started:.1f} s")
     assert not failures, "\n\n".join(failures)
-
-
-pytestmark = pytest.mark.filterwarnings("ignore")
