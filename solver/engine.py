@@ -36,12 +36,10 @@ CANDIDATES_PER_REQUEST = 30
 """In larger rounds, how many of its best-scoring triples each request keeps in the model."""
 FOCUS_ABOVE_TRIPLES = 5_000
 """Models with more triples are first solved on the support of their LP relaxation (relaxation.py) ..."""
-FOCUS_SHARE = 0.5
+FOCUS_SHARE = 0.3
 """... for at most this share of the time left, when the time left allows (the LP takes about
 LP_SECONDS_PER_TRIPLE per triple on one core) and there is no previous plan to start from."""
 LP_SECONDS_PER_TRIPLE = 1e-4
-FOCUS_CANDIDATES_PER_REQUEST = 0
-"""Besides the LP's support, how many of its best triples each request brings to the small model."""
 GOOD_ENOUGH_GAP = 1e-4
 """A round modelled in part stops searching once within this fraction of its model's LP bound (which no
 plan of the model can beat); a round modelled whole searches on for a proof of optimality."""
@@ -306,15 +304,15 @@ def solve(
     if len(triples) > FOCUS_ABOVE_TRIPLES and not previous and deadline - time.monotonic() > 3 * lp_seconds:
         lp = solve_lp_relaxation(match.model, deadline - time.monotonic())
         if lp is not None:
-            lp_bound = math.floor(lp.objective + 1e-6) // match.tie_break
+            # GLOP's optimum is exact up to its tolerances (about 1e-7 relative); round up through them.
+            lp_bound = math.floor(lp.objective * (1 + 1e-6) + 1e-3) // match.tie_break
             stats["model_lp_bound"] = lp_bound
             if whole:
                 bounds.append(lp_bound)
             else:
                 search.good_enough = int(lp.objective * (1 - GOOD_ENOUGH_GAP))
             support = [int(i) for i, var in zip(triples, match.member, strict=True) if lp.values[var.index] > 1e-6]
-            around = best_triples(problem, candidates, FOCUS_CANDIDATES_PER_REQUEST)
-            focused = build_model(problem, candidates, np.unique([*support, *first_plan, *around]), keep)
+            focused = build_model(problem, candidates, np.unique([*support, *first_plan]), keep)
             stats["focus_triples"] = len(focused.triples)
             plan, _, _ = _improve(
                 focused,
