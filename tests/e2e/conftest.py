@@ -144,6 +144,13 @@ def live_server(migrated_database: dict[str, int]) -> Iterator[LiveServer]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(autouse=True)
+def empty_mailbox(live_server: LiveServer) -> None:
+    """Each journey starts with no mail, so it never reads a link meant for an earlier one."""
+    for message in live_server.mail_dir.glob("*.eml"):
+        message.unlink()
+
+
 # --- the browser ---------------------------------------------------------------------------------------
 
 
@@ -168,7 +175,10 @@ async def actors(
 
     async def make(name: str, *, width: int = 1280, height: int = 900, timezone_id: str = "Europe/Vienna") -> Actor:
         context = await browser.new_context(
-            viewport={"width": width, "height": height}, timezone_id=timezone_id, locale="en-GB"
+            viewport={"width": width, "height": height},
+            timezone_id=timezone_id,
+            locale="en-GB",
+            reduced_motion="reduce",
         )
         context.set_default_timeout(10_000)
         page = await context.new_page()

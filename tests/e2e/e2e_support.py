@@ -78,22 +78,6 @@ class LiveServer:
                 raise AssertionError(f"no link to {path} in mail to {address}; messages: {subjects}")
             time.sleep(0.1)
 
-    async def deliver_outbox(self) -> int:
-        """Send the queued invites into the mail folder, as the worker's calendar jobs do.
-
-        The embedded worker does not drain the calendars' outbox yet (``calendar_jobs_once`` is not called
-        from its loop), so the journeys do it from here, through the same database.
-        """
-        import msgspec
-
-        from giveback.calendars.sender import drain_outbox
-        from giveback.settings import Settings
-
-        settings = msgspec.structs.replace(
-            Settings.from_env(self.env), mail_backend="file", mail_dir=str(self.mail_dir)
-        )
-        return await drain_outbox(settings)
-
     def cli(self, *args: str, extra_env: dict[str, str] | None = None) -> str:
         done = subprocess.run(
             [sys.executable, "-m", "giveback", *args],
@@ -164,10 +148,7 @@ class Actor:
 
 
 # Serious violations in pages other engineers own, reported to them; remove an entry once it is fixed.
-KNOWN_VIOLATIONS: list[tuple[str, str]] = [
-    # calendars/calendar.html: <dd class="field-error" role="alert"> inside <dl> (put the role on an inner <span>).
-    ("/calendar", "definition-list"),
-]
+KNOWN_VIOLATIONS: list[tuple[str, str]] = []
 
 TIMINGS: list[tuple[str, float, float]] = []
 AXE_LOG: list[tuple[str, list[dict[str, Any]]]] = []

@@ -55,6 +55,8 @@ async def test_host_claims_a_society_and_posts_a_request(actors: Any, live_serve
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_label("Title")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#e-title")).to_be_visible()
+    await expect(page.get_by_role("alert").first).to_contain_text("The request is not saved yet")
+    await expect(page.get_by_role("alert").first).to_contain_text("The request is not saved yet")
     await host.check("request-errors")
 
     await page.get_by_label("Title").fill("Embolization and TIPS course in São Paulo")

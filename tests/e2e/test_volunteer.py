@@ -31,6 +31,8 @@ async def test_volunteer_signs_up_and_fills_the_profile(actors: Any, live_server
     languages = page.get_by_label("Languages you can teach in")
     await expect(languages).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#e-languages")).to_be_visible()
+    await expect(page.get_by_role("alert")).to_contain_text("The profile is not saved yet")
+    await expect(page.get_by_role("alert")).to_contain_text("The profile is not saved yet")
     await expect(page.get_by_label("Institution", exact=True)).to_have_value("Hospital das Clínicas")
     await volunteer.check("profile-error")
 
