@@ -122,8 +122,14 @@ async def test_failed_log_ins_are_throttled_whether_or_not_the_account_exists(cl
     await sign_up(client, inbox, "real@example.org")
     for email in ("real@example.org", "ghost@example.org"):
         answers = [
-            (await client.post("/api/auth/login", json={"email": email, "password": "wrong password!!"})).status_code
-            for _ in range(6)
+            (
+                await client.post(
+                    "/api/auth/login",
+                    json={"email": email, "password": "wrong password!!"},
+                    headers={"X-Forwarded-For": f"203.0.113.{attempt}"},  # a new address every time
+                )
+            ).status_code
+            for attempt in range(6)
         ]
         assert answers == [401, 401, 401, 401, 429, 429], email
     blocked = await client.post("/api/auth/login", json={"email": "real@example.org", "password": PASSWORD})

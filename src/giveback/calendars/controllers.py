@@ -30,6 +30,7 @@ from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.web.auth import signed_in
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.openapi import PathId
 
 FEED_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8" itself (exactly once)
 
@@ -56,12 +57,12 @@ class CalendarApi(Controller):
 
     @post("/feeds/{feed_id:int}/rotate", status_code=200, summary="New secret address; the old one stops at once")
     async def rotate_feed(
-        self, request: Request[Any, Any, Any], feed_id: FromPath[int], settings: NamedDependency[Settings]
+        self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> FeedCreated:
         return await services.rotate_feed(_user(request), feed_id, settings)
 
     @delete("/feeds/{feed_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Revoke a feed")
-    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: FromPath[int]) -> None:
+    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> None:
         await services.revoke_feed(_user(request), feed_id)
 
     @get("/import", summary="Your imported calendar: address host, last fetch, error, busy days (volunteers)")
@@ -199,14 +200,14 @@ class CalendarPages(Controller):
 
     @post("/feeds/{feed_id:int}/rotate")
     async def rotate_feed(
-        self, request: Request[Any, Any, Any], feed_id: FromPath[int], settings: NamedDependency[Settings]
+        self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> Template:
         user = _user(request)
         created = await services.rotate_feed(user, feed_id, settings)
         return page("calendars/calendar.html", **{**await self._context(user), "new_feed": created})
 
     @post("/feeds/{feed_id:int}/revoke")
-    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: FromPath[int]) -> Redirect:
+    async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> Redirect:
         await services.revoke_feed(_user(request), feed_id)
         return redirect("/calendar?revoked=1")
 

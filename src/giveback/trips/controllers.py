@@ -35,6 +35,7 @@ from giveback.trips.schemas import (
 )
 from giveback.web.auth import requires, signed_in
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
+from giveback.web.openapi import PathId
 
 COORDINATORS = requires("coordinator")
 CASE_LINES = 4
@@ -59,13 +60,13 @@ class TripApi(Controller):
         return await services.outstanding(_user(request))
 
     @get("/{trip_id:int}", summary="A trip with its transition log and reports")
-    async def show(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> TripDetail:
+    async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> TripDetail:
         return await services.get_trip(_user(request), trip_id)
 
     @post("/{trip_id:int}/postpone", guards=[COORDINATORS], status_code=200, summary="Postpone (reason required)")
     async def postpone(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         data: JSONBody[PostponeIn],
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
@@ -77,7 +78,7 @@ class TripApi(Controller):
     @post("/{trip_id:int}/reschedule", guards=[COORDINATORS], status_code=200, summary="Change the dates")
     async def reschedule(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         data: JSONBody[DatesIn],
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
@@ -89,7 +90,7 @@ class TripApi(Controller):
     @post("/{trip_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel (reason required)")
     async def cancel(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         data: JSONBody[ReasonIn],
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
@@ -99,7 +100,7 @@ class TripApi(Controller):
     @post("/{trip_id:int}/decline", guards=[COORDINATORS], status_code=200, summary="Record a declined visit")
     async def decline(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         data: JSONBody[ReasonIn],
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
@@ -107,25 +108,23 @@ class TripApi(Controller):
         return await services.decline(_user(request), trip_id, data.reason, base_url=settings.base_url)
 
     @post("/{trip_id:int}/complete", guards=[COORDINATORS], status_code=200, summary="Mark completed early or late")
-    async def complete(
-        self, trip_id: FromPath[int], data: JSONBody[ReasonIn], request: Request[Any, Any, Any]
-    ) -> TripDetail:
+    async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
         return await services.complete(_user(request), trip_id, data.reason)
 
     @get("/{trip_id:int}/reports", summary="The trip's volunteer report and host evaluation")
-    async def reports(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> list[ReportOut]:
+    async def reports(self, trip_id: PathId, request: Request[Any, Any, Any]) -> list[ReportOut]:
         return await services.list_reports(_user(request), trip_id)
 
     @post("/{trip_id:int}/reports/{kind:str}", summary="File the volunteer report or the host evaluation")
     async def report(
-        self, trip_id: FromPath[int], kind: FromPath[str], data: JSONBody[ReportIn], request: Request[Any, Any, Any]
+        self, trip_id: PathId, kind: FromPath[str], data: JSONBody[ReportIn], request: Request[Any, Any, Any]
     ) -> ReportOut:
         return await services.submit_report(_user(request), trip_id, kind, data)
 
     @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
     async def remind(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ReminderOut:
@@ -236,12 +235,12 @@ class TripPages(Controller):
         return page("trips/list.html", trips=trips, status=status, statuses=STATUSES, country_name=country_name)
 
     @get("/{trip_id:int}")
-    async def show(self, trip_id: FromPath[int], request: Request[Any, Any, Any]) -> Template:
+    async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> Template:
         return await _trip_page(request, trip_id)
 
     @post("/{trip_id:int}/actions", guards=[COORDINATORS], status_code=200)
     async def act(
-        self, trip_id: FromPath[int], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Template | Redirect:
         form = await request.form()
         action = str(form.get("action") or "")
@@ -272,7 +271,7 @@ class TripPages(Controller):
 
     @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
     async def report(
-        self, trip_id: FromPath[int], kind: FromPath[str], request: Request[Any, Any, Any]
+        self, trip_id: PathId, kind: FromPath[str], request: Request[Any, Any, Any]
     ) -> Template | Redirect:
         fields = _report_fields(await request.form())
         try:
@@ -299,7 +298,7 @@ class CoordinatorTripPages(Controller):
     @post("/reports/{trip_id:int}/remind", status_code=200)
     async def remind(
         self,
-        trip_id: FromPath[int],
+        trip_id: PathId,
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:
