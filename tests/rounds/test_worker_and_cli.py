@@ -133,6 +133,13 @@ async def test_the_round_page_shows_proposals_and_approves(client: httpx.AsyncCl
     assert "Liver tumours" in page.text
     assert "Unmatched requests" in page.text
     assert "expertise: 600" in page.text
+    none_pinned = await client.get(f"/coordinator/rounds/{round_id}", params={"status": "pinned"})
+    assert "Liver tumours" not in none_pinned.text
+    assert "No proposal matches these filters" in none_pinned.text
+    by_region = await client.get(
+        f"/coordinator/rounds/{round_id}", params={"region": "latin-america", "status": "proposed"}
+    )
+    assert "Liver tumours" in by_region.text
     token = client.headers["X-CSRF-Token"]
     approved = await client.post(
         f"/coordinator/rounds/{round_id}/runs/{run['id']}/approve",

@@ -21,6 +21,7 @@ from giveback.rounds.schemas import (
     DateChange,
     PairCreate,
     PinCreate,
+    ProposalOut,
     ProposalsOut,
     RoundCreate,
     RoundOut,
@@ -191,8 +192,9 @@ class RoundPages(Controller):
         request: Request[Any, Any, Any],
         region: FromQuery[str] = "",
         topic: FromQuery[str] = "",
+        status: FromQuery[str] = "",
     ) -> Template:
-        return await _round_page(_user(request), round_id, region=region, topic=topic)
+        return await _round_page(_user(request), round_id, region=region, topic=topic, status=status)
 
     @post("/{round_id:int}/freeze")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -283,6 +285,16 @@ class HostProposalPages(Controller):
         return redirect("/host/proposals/?vetoed=1")
 
 
+PROPOSAL_STATUSES = ("proposed", "pinned", "vetoed")
+
+
+def proposal_status(proposal: ProposalOut) -> str:
+    """A proposal is vetoed when the host refused one of its volunteers, pinned when fixed, else proposed."""
+    if any(member.volunteer in proposal.vetoes for member in proposal.members):
+        return "vetoed"
+    return "pinned" if proposal.pinned else "proposed"
+
+
 async def _act(request: Request[Any, Any, Any], round_id: int, action: Any) -> Template | Redirect:
     """Run a page's action; on a refusal show the round page with the message, else go back to it."""
     try:
@@ -298,6 +310,7 @@ async def _round_page(
     *,
     region: str = "",
     topic: str = "",
+    status: str = "",
     problem: Exception | None = None,
     approval: ApprovalOut | None = None,
 ) -> Template:
@@ -311,6 +324,8 @@ async def _round_page(
         proposals = [p for p in proposals if p.region == region]
     if topic:
         proposals = [p for p in proposals if topic in p.topics]
+    if status in PROPOSAL_STATUSES:
+        proposals = [p for p in proposals if proposal_status(p) == status]
     context: dict[str, Any] = {
         "round": current,
         "runs": runs,
@@ -320,6 +335,8 @@ async def _round_page(
         "changes": changes,
         "region": region,
         "topic": topic,
+        "status": status,
+        "statuses": PROPOSAL_STATUSES,
         "approval": approval,
         "today": date.today(),
     }
