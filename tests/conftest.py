@@ -49,6 +49,7 @@ os.environ["PICCOLO_CONF"] = "giveback.piccolo_conf"
 from litestar import Litestar  # noqa: E402
 
 from giveback.app import create_app  # noqa: E402
+from giveback.db.connection import bind_tables  # noqa: E402
 from giveback.db.engine import close_pool, engine_for, open_pool  # noqa: E402
 from giveback.db.migrations import upgrade  # noqa: E402
 from giveback.piccolo_app import APP_CONFIG  # noqa: E402
@@ -128,8 +129,7 @@ async def migrated_database(settings: Settings) -> AsyncIterator[dict[str, int]]
     if _SERVER_URL:
         await _admin(f'CREATE DATABASE "{_TEST_DB_NAME}"')
     engine = engine_for(settings.database_url)
-    for table in APP_CONFIG.table_classes:
-        table._meta.db = engine
+    bind_tables(engine)
     await open_pool(engine)
     await upgrade()
     baseline = {}

@@ -26,6 +26,7 @@ from litestar.template import TemplateConfig
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
@@ -35,7 +36,6 @@ from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.controllers import home
-from giveback.piccolo_app import APP_CONFIG
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
@@ -75,8 +75,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
     configure_logging(settings)
     engine = engine_for(settings.database_url)
-    for table in APP_CONFIG.table_classes:
-        table._meta.db = engine
+    bind_tables(engine)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

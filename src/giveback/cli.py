@@ -8,11 +8,15 @@ import json
 import os
 import sys
 import warnings
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import click
 
+from giveback.db.connection import connected
 from giveback.settings import Settings, SettingsError
+
+T = TypeVar("T")
 
 SETTINGS_EXIT_CODE = 2
 
@@ -28,16 +32,11 @@ def load_settings() -> Settings:
 
 def ensure_database_ready(settings: Settings) -> None:
     """Stop with one line when the database cannot be reached or lacks migrations."""
-    from giveback.db.engine import close_pool, engine_for, open_pool
     from giveback.db.migrations import DatabaseNotReady, check_ready
 
     async def check() -> None:
-        engine = engine_for(settings.database_url)
-        await open_pool(engine)
-        try:
+        async with connected(settings.database_url) as engine:
             await check_ready(engine)
-        finally:
-            await close_pool(engine)
 
     try:
         asyncio.run(check())
@@ -120,16 +119,12 @@ def status() -> None:
 
 
 def _upgrade(settings: Settings) -> list[str]:
-    from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
+    from giveback.db.engine import enable_sqlite_wal
     from giveback.db.migrations import upgrade as run_upgrade
 
     async def run() -> list[str]:
-        engine = engine_for(settings.database_url)
-        await open_pool(engine)
-        try:
+        async with connected(settings.database_url):
             return await run_upgrade()
-        finally:
-            await close_pool(engine)
 
     if settings.is_sqlite:
         settings.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,27 +157,14 @@ def demo(then_serve: bool, host: str, port: int) -> None:
 @cli.command()
 def worker() -> None:
     """Solve queued match-round runs until stopped (several may run, on several machines)."""
-    from giveback.db.engine import close_pool, engine_for, open_pool
     from giveback.logs import configure_logging
-    from giveback.piccolo_app import APP_CONFIG
     from giveback.rounds.worker import work_forever
 
     settings = load_settings()
     configure_logging(settings)
     ensure_database_ready(settings)
-
-    async def run() -> None:
-        engine = engine_for(settings.database_url)
-        for table in APP_CONFIG.table_classes:
-            table._meta.db = engine
-        await open_pool(engine)
-        try:
-            await work_forever()
-        finally:
-            await close_pool(engine)
-
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run())
+        _with_database(settings, work_forever)
 
 
 @cli.group("round")
@@ -190,19 +172,12 @@ def round_group() -> None:
     """Export a match round's problem, or import a result solved elsewhere."""
 
 
-def _with_database(settings: Settings, work: Any) -> Any:
-    from giveback.db.engine import close_pool, engine_for, open_pool
-    from giveback.piccolo_app import APP_CONFIG
+def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Run ``work()`` with the tables bound to the settings' database."""
 
-    async def run() -> Any:
-        engine = engine_for(settings.database_url)
-        for table in APP_CONFIG.table_classes:
-            table._meta.db = engine
-        await open_pool(engine)
-        try:
+    async def run() -> T:
+        async with connected(settings.database_url):
             return await work()
-        finally:
-            await close_pool(engine)
 
     return asyncio.run(run())
 
@@ -267,9 +242,7 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
 
     from giveback.accounts.schemas import SignUp
     from giveback.accounts.services import create_confirmed_person
-    from giveback.db.engine import close_pool, engine_for, open_pool
     from giveback.errors import DomainError
-    from giveback.piccolo_app import APP_CONFIG
     from giveback.web.forms import explain
 
     settings = load_settings()
@@ -280,18 +253,8 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
         field, words = explain(str(problem))
         raise click.BadParameter(f"{field} {words}") from None
 
-    async def create() -> int:
-        engine = engine_for(settings.database_url)
-        for table in APP_CONFIG.table_classes:
-            table._meta.db = engine
-        await open_pool(engine)
-        try:
-            return await create_confirmed_person(data, list(roles))
-        finally:
-            await close_pool(engine)
-
     try:
-        person_id = asyncio.run(create())
+        person_id = _with_database(settings, lambda: create_confirmed_person(data, list(roles)))
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}") from None
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")

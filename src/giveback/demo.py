@@ -13,10 +13,10 @@ import msgspec
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.db.engine import close_pool, engine_for, open_pool, write_transaction
+from giveback.db.connection import connected
+from giveback.db.engine import write_transaction
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
-from giveback.piccolo_app import APP_CONFIG
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
 from giveback.trips.demo import load_demo_history
@@ -119,11 +119,7 @@ class DemoSummary(msgspec.Struct, kw_only=True):
 
 async def load_demo(settings: Settings, *, today: date | None = None) -> DemoSummary:
     """Load demo people, volunteers and accepted requests (once), and count what the program holds."""
-    engine = engine_for(settings.database_url)
-    for table in APP_CONFIG.table_classes:
-        table._meta.db = engine
-    opened = await open_pool(engine)
-    try:
+    async with connected(settings.database_url):
         loaded_now = False
         if not await Person.exists().where(Person.email == DEMO_LOGINS["coordinator"]):
             await _load(random.Random(2027), today or datetime.now(UTC).date())
@@ -138,9 +134,6 @@ async def load_demo(settings: Settings, *, today: date | None = None) -> DemoSum
             trips=await Trip.count(),
             loaded_now=loaded_now,
         )
-    finally:
-        if opened:
-            await close_pool(engine)
 
 
 async def _person(email: str, name: str, roles: list[str], password_hash: str) -> int:

@@ -28,16 +28,11 @@ from giveback.errors import DomainError, NotFound
 from giveback.hosts.services import contact_organization_ids
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
-from giveback.web.auth import signed_in
+from giveback.web.auth import signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
 
 FEED_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8" itself (exactly once)
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
 
 
 class CalendarApi(Controller):
@@ -47,39 +42,39 @@ class CalendarApi(Controller):
 
     @get("/feeds", summary="Your calendar feeds (their secret addresses are shown only when made)")
     async def feeds(self, request: Request[Any, Any, Any]) -> list[FeedOut]:
-        return await services.list_feeds(_user(request))
+        return await services.list_feeds(signed_in_user(request))
 
     @post("/feeds", summary="Make a feed: personal, organization (contacts) or program (coordinators)")
     async def create_feed(
         self, request: Request[Any, Any, Any], data: JSONBody[FeedCreate], settings: NamedDependency[Settings]
     ) -> FeedCreated:
-        return await services.create_feed(_user(request), data, settings)
+        return await services.create_feed(signed_in_user(request), data, settings)
 
     @post("/feeds/{feed_id:int}/rotate", status_code=200, summary="New secret address; the old one stops at once")
     async def rotate_feed(
         self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> FeedCreated:
-        return await services.rotate_feed(_user(request), feed_id, settings)
+        return await services.rotate_feed(signed_in_user(request), feed_id, settings)
 
     @delete("/feeds/{feed_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Revoke a feed")
     async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> None:
-        await services.revoke_feed(_user(request), feed_id)
+        await services.revoke_feed(signed_in_user(request), feed_id)
 
     @get("/import", summary="Your imported calendar: address host, last fetch, error, busy days (volunteers)")
     async def import_status(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await services.import_status(_user(request))
+        return await services.import_status(signed_in_user(request))
 
     @put("/import", summary="Link your calendar's secret iCal address (volunteers)")
     async def link(self, request: Request[Any, Any, Any], data: JSONBody[ImportIn]) -> ImportOut:
-        return await services.link_calendar(_user(request), data)
+        return await services.link_calendar(signed_in_user(request), data)
 
     @delete("/import", status_code=HTTP_204_NO_CONTENT, summary="Unlink your calendar and forget its busy days")
     async def unlink(self, request: Request[Any, Any, Any]) -> None:
-        await services.unlink_calendar(_user(request))
+        await services.unlink_calendar(signed_in_user(request))
 
     @post("/import/refresh", status_code=200, summary="Fetch your linked calendar now")
     async def refresh(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await services.refresh_own_import(_user(request))
+        return await services.refresh_own_import(signed_in_user(request))
 
 
 class InviteApi(Controller):
@@ -184,11 +179,11 @@ class CalendarPages(Controller):
 
     @get("/")
     async def show(self, request: Request[Any, Any, Any]) -> Template:
-        return page("calendars/calendar.html", **await self._context(_user(request)))
+        return page("calendars/calendar.html", **await self._context(signed_in_user(request)))
 
     @post("/feeds")
     async def create_feed(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         if not fields.get("organization_id"):
             fields.pop("organization_id", None)
@@ -202,18 +197,18 @@ class CalendarPages(Controller):
     async def rotate_feed(
         self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> Template:
-        user = _user(request)
+        user = signed_in_user(request)
         created = await services.rotate_feed(user, feed_id, settings)
         return page("calendars/calendar.html", **{**await self._context(user), "new_feed": created})
 
     @post("/feeds/{feed_id:int}/revoke")
     async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> Redirect:
-        await services.revoke_feed(_user(request), feed_id)
+        await services.revoke_feed(signed_in_user(request), feed_id)
         return redirect("/calendar?revoked=1")
 
     @post("/import")
     async def link(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             await services.link_calendar(user, parse(ImportIn, fields))
@@ -226,12 +221,12 @@ class CalendarPages(Controller):
 
     @post("/import/refresh")
     async def refresh(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.refresh_own_import(_user(request))
+        await services.refresh_own_import(signed_in_user(request))
         return redirect("/calendar?refreshed=1#import")
 
     @post("/import/unlink")
     async def unlink(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.unlink_calendar(_user(request))
+        await services.unlink_calendar(signed_in_user(request))
         return redirect("/calendar?unlinked=1#import")
 
 

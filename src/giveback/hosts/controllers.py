@@ -31,7 +31,7 @@ from giveback.hosts.schemas import (
 )
 from giveback.organizations import services as organizations
 from giveback.topics.services import list_topics
-from giveback.web.auth import requires
+from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import OptionalQueryId, PathId
 
@@ -39,11 +39,6 @@ HOST = requires("host")
 COORDINATOR = requires("coordinator")
 HOST_OR_COORDINATOR = requires("host", "coordinator")
 WINDOW_ROWS = 3
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
 
 
 # --- JSON API -----------------------------------------------------------------------------------------------
@@ -61,15 +56,15 @@ class ClaimApi(Controller):
     async def claim(
         self, organization_id: PathId, data: JSONBody[ClaimIn], request: Request[Any, Any, Any]
     ) -> ClaimOut:
-        return await services.claim_organization(_user(request).person_id, organization_id, data.message)
+        return await services.claim_organization(signed_in_user(request).person_id, organization_id, data.message)
 
     @post("/organizations/register", guards=[HOST], summary="Register a new organization and claim it (host contact)")
     async def register(self, data: JSONBody[NewOrganizationIn], request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.register_organization(_user(request).person_id, data)
+        return await services.register_organization(signed_in_user(request).person_id, data)
 
     @get("/claims", guards=[HOST_OR_COORDINATOR], summary="Claims: all for coordinators (pending first), own for hosts")
     async def claims(self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> list[ClaimOut]:
-        return await services.list_claims(_user(request), status=status or None)
+        return await services.list_claims(signed_in_user(request), status=status or None)
 
     @post(
         "/claims/{claim_id:int}/approve",
@@ -78,7 +73,7 @@ class ClaimApi(Controller):
         summary="Approve a claim: the person becomes a contact of the organization",
     )
     async def approve(self, claim_id: PathId, request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.approve_claim(_user(request).person_id, claim_id)
+        return await services.approve_claim(signed_in_user(request).person_id, claim_id)
 
     @post(
         "/claims/{claim_id:int}/reject",
@@ -87,7 +82,7 @@ class ClaimApi(Controller):
         summary="Reject a claim, saying why",
     )
     async def reject(self, claim_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.reject_claim(_user(request).person_id, claim_id, data.reason)
+        return await services.reject_claim(signed_in_user(request).person_id, claim_id, data.reason)
 
 
 class RequestApi(Controller):
@@ -104,7 +99,7 @@ class RequestApi(Controller):
         organization_id: OptionalQueryId = None,
     ) -> list[RequestOut]:
         return await services.list_requests(
-            _user(request),
+            signed_in_user(request),
             status=status or None,
             region=region or None,
             topic=topic or None,
@@ -113,35 +108,35 @@ class RequestApi(Controller):
 
     @post("/", guards=[HOST], summary="Draft a request for one of your organizations")
     async def create(self, data: JSONBody[RequestIn], request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.create_request(_user(request), data)
+        return await services.create_request(signed_in_user(request), data)
 
     @get("/{request_id:int}", guards=[HOST_OR_COORDINATOR], summary="One request")
     async def show(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.get_request(_user(request), request_id)
+        return await services.get_request(signed_in_user(request), request_id)
 
     @put("/{request_id:int}", guards=[HOST], summary="Edit a draft or submitted request")
     async def update(
         self, request_id: PathId, data: JSONBody[RequestIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
-        return await services.update_request(_user(request), request_id, data)
+        return await services.update_request(signed_in_user(request), request_id, data)
 
     @delete("/{request_id:int}", guards=[HOST], status_code=HTTP_204_NO_CONTENT, summary="Delete a draft")
     async def remove(self, request_id: PathId, request: Request[Any, Any, Any]) -> None:
-        await services.delete_request(_user(request), request_id)
+        await services.delete_request(signed_in_user(request), request_id)
 
     @post("/{request_id:int}/submit", guards=[HOST], status_code=HTTP_200_OK, summary="Submit a draft")
     async def submit(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.submit_request(_user(request), request_id)
+        return await services.submit_request(signed_in_user(request), request_id)
 
     @post("/{request_id:int}/withdraw", guards=[HOST], status_code=HTTP_200_OK, summary="Withdraw back to draft")
     async def withdraw(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.withdraw_request(_user(request), request_id)
+        return await services.withdraw_request(signed_in_user(request), request_id)
 
     @post(
         "/{request_id:int}/accept", guards=[COORDINATOR], status_code=HTTP_200_OK, summary="Accept a submitted request"
     )
     async def accept(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.accept_request(_user(request).person_id, request_id)
+        return await services.accept_request(signed_in_user(request).person_id, request_id)
 
     @post(
         "/{request_id:int}/decline",
@@ -152,13 +147,13 @@ class RequestApi(Controller):
     async def decline(
         self, request_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
-        return await services.decline_request(_user(request).person_id, request_id, data.reason)
+        return await services.decline_request(signed_in_user(request).person_id, request_id, data.reason)
 
     @put("/{request_id:int}/priority", guards=[COORDINATOR], summary="Mark a request as a priority, or not")
     async def priority(
         self, request_id: PathId, data: JSONBody[PriorityIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
-        return await services.set_priority(_user(request).person_id, request_id, data.priority)
+        return await services.set_priority(signed_in_user(request).person_id, request_id, data.priority)
 
 
 class DirectoryApi(Controller):
@@ -285,11 +280,11 @@ class HostPages(Controller):
     async def home(
         self, request: Request[Any, Any, Any], search: FromQuery[str] = "", done: FromQuery[str] = ""
     ) -> Template:
-        return page("hosts/home.html", **await _host_home(_user(request), search, done=done))
+        return page("hosts/home.html", **await _host_home(signed_in_user(request), search, done=done))
 
     @post("/claims")
     async def claim(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             data = parse(ClaimIn, {"message": fields.get("message") or ""})
@@ -303,7 +298,7 @@ class HostPages(Controller):
 
     @post("/organizations")
     async def register(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             await services.register_organization(user.person_id, parse(NewOrganizationIn, fields))
@@ -314,7 +309,7 @@ class HostPages(Controller):
 
     @get("/requests/new")
     async def new_request(self, request: Request[Any, Any, Any], organization_id: OptionalQueryId = None) -> Template:
-        context = await _form_context(_user(request))
+        context = await _form_context(signed_in_user(request))
         if organization_id is None and context["organizations"]:
             organization_id = context["organizations"][0].id
         values: dict[str, Any] = {
@@ -332,7 +327,7 @@ class HostPages(Controller):
 
     @post("/requests/new")
     async def create_request(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         context = await _form_context(user)
         body, values = _request_fields(await request.form(), [t.slug for t in context["topics"]])
         try:
@@ -345,7 +340,7 @@ class HostPages(Controller):
     async def edit_request(
         self, request: Request[Any, Any, Any], request_id: PathId, done: FromQuery[str] = ""
     ) -> Template:
-        user = _user(request)
+        user = signed_in_user(request)
         existing = await services.get_request(user, request_id)
         context = await _form_context(user)
         return page(
@@ -354,7 +349,7 @@ class HostPages(Controller):
 
     @post("/requests/{request_id:int}/edit")
     async def update_request(self, request: Request[Any, Any, Any], request_id: PathId) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         existing = await services.get_request(user, request_id)
         context = await _form_context(user)
         body, values = _request_fields(await request.form(), [t.slug for t in context["topics"]])
@@ -366,17 +361,17 @@ class HostPages(Controller):
 
     @post("/requests/{request_id:int}/submit")
     async def submit(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.submit_request(_user(request), request_id)
+        await services.submit_request(signed_in_user(request), request_id)
         return redirect(f"/host/requests/{request_id}/edit?done=submitted")
 
     @post("/requests/{request_id:int}/withdraw")
     async def withdraw(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.withdraw_request(_user(request), request_id)
+        await services.withdraw_request(signed_in_user(request), request_id)
         return redirect(f"/host/requests/{request_id}/edit?done=withdrawn")
 
     @post("/requests/{request_id:int}/delete")
     async def delete(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.delete_request(_user(request), request_id)
+        await services.delete_request(signed_in_user(request), request_id)
         return redirect("/host?done=deleted")
 
 
@@ -405,16 +400,16 @@ class CoordinatorPages(Controller):
 
     @get("/claims")
     async def claims(self, request: Request[Any, Any, Any], status: FromQuery[str] = "pending") -> Template:
-        return page("hosts/coordinator_claims.html", **await self._claims_page(_user(request), status))
+        return page("hosts/coordinator_claims.html", **await self._claims_page(signed_in_user(request), status))
 
     @post("/claims/{claim_id:int}/approve")
     async def approve(self, request: Request[Any, Any, Any], claim_id: PathId) -> Redirect:
-        await services.approve_claim(_user(request).person_id, claim_id)
+        await services.approve_claim(signed_in_user(request).person_id, claim_id)
         return redirect("/coordinator/claims?done=approved")
 
     @post("/claims/{claim_id:int}/reject")
     async def reject(self, request: Request[Any, Any, Any], claim_id: PathId) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             await services.reject_claim(user.person_id, claim_id, str(fields.get("reason") or ""))
@@ -425,16 +420,16 @@ class CoordinatorPages(Controller):
 
     @get("/requests")
     async def requests(self, request: Request[Any, Any, Any], status: FromQuery[str] = "submitted") -> Template:
-        return page("hosts/coordinator_requests.html", **await self._requests_page(_user(request), status))
+        return page("hosts/coordinator_requests.html", **await self._requests_page(signed_in_user(request), status))
 
     @post("/requests/{request_id:int}/accept")
     async def accept(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.accept_request(_user(request).person_id, request_id)
+        await services.accept_request(signed_in_user(request).person_id, request_id)
         return redirect("/coordinator/requests?done=accepted")
 
     @post("/requests/{request_id:int}/decline")
     async def decline(self, request: Request[Any, Any, Any], request_id: PathId) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             await services.decline_request(user.person_id, request_id, str(fields.get("reason") or ""))
@@ -446,7 +441,7 @@ class CoordinatorPages(Controller):
     @post("/requests/{request_id:int}/priority")
     async def priority(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         fields = form_fields(await request.form())
-        await services.set_priority(_user(request).person_id, request_id, fields.get("priority") == "1")
+        await services.set_priority(signed_in_user(request).person_id, request_id, fields.get("priority") == "1")
         status = str(fields.get("status") or "")
         return redirect(f"/coordinator/requests?status={status}&done=priority")
 

@@ -30,17 +30,12 @@ from giveback.rounds.schemas import (
     RunOut,
 )
 from giveback.settings import Settings
-from giveback.web.auth import requires
+from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
 
 COORDINATORS = requires("coordinator")
 REVIEWERS = requires("coordinator", "host")
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
 
 
 class RoundApi(Controller):
@@ -54,7 +49,7 @@ class RoundApi(Controller):
 
     @post("/", summary="Open a round for a travel period")
     async def create(self, data: JSONBody[RoundCreate], request: Request[Any, Any, Any]) -> RoundOut:
-        return await services.create_round(_user(request), data)
+        return await services.create_round(signed_in_user(request), data)
 
     @get("/{round_id:int}", summary="A round with its settings and adjustments")
     async def show(self, round_id: PathId) -> RoundOut:
@@ -62,7 +57,7 @@ class RoundApi(Controller):
 
     @post("/{round_id:int}/freeze", summary="Snapshot the round's inputs (again)")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> RoundOut:
-        return await services.freeze_round(_user(request), round_id)
+        return await services.freeze_round(signed_in_user(request), round_id)
 
     @get("/{round_id:int}/changes", summary="Volunteers and requests changed since the freeze")
     async def changes(self, round_id: PathId) -> ChangedSinceFreeze:
@@ -74,23 +69,23 @@ class RoundApi(Controller):
 
     @post("/{round_id:int}/pins", summary="Pin a visit (checked against the rules at once)")
     async def pin(self, round_id: PathId, data: JSONBody[PinCreate], request: Request[Any, Any, Any]) -> AdjustmentOut:
-        return await services.add_pin(_user(request), round_id, data)
+        return await services.add_pin(signed_in_user(request), round_id, data)
 
     @post("/{round_id:int}/date-changes", summary="Move a proposed visit to another start day (becomes a pin)")
     async def change_date(
         self, round_id: PathId, data: JSONBody[DateChange], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
-        return await services.change_date(_user(request), round_id, data)
+        return await services.change_date(signed_in_user(request), round_id, data)
 
     @post("/{round_id:int}/exclusions", summary="Forbid a volunteer–request pair")
     async def exclude(
         self, round_id: PathId, data: JSONBody[PairCreate], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
-        return await services.exclude_pair(_user(request), round_id, data)
+        return await services.exclude_pair(signed_in_user(request), round_id, data)
 
     @delete("/{round_id:int}/adjustments/{adjustment_id:int}", summary="Remove a pin, exclusion or veto")
     async def remove_adjustment(self, round_id: PathId, adjustment_id: PathId, request: Request[Any, Any, Any]) -> None:
-        await services.remove_adjustment(_user(request), round_id, adjustment_id)
+        await services.remove_adjustment(signed_in_user(request), round_id, adjustment_id)
 
     @get("/{round_id:int}/runs", summary="The round's runs, newest first")
     async def runs(self, round_id: PathId) -> list[RunOut]:
@@ -98,13 +93,13 @@ class RoundApi(Controller):
 
     @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
     async def run(self, round_id: PathId, data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
-        return await services.start_run(_user(request), round_id, data)
+        return await services.start_run(signed_in_user(request), round_id, data)
 
     @post("/{round_id:int}/results", summary="Import a result solved elsewhere (checked against every rule)")
     async def import_result(
         self, round_id: PathId, data: JSONBody[dict[str, Any]], request: Request[Any, Any, Any]
     ) -> RunOut:
-        return await services.import_result(_user(request), round_id, data)
+        return await services.import_result(signed_in_user(request), round_id, data)
 
 
 class VetoApi(Controller):
@@ -116,7 +111,7 @@ class VetoApi(Controller):
     async def veto(
         self, round_id: PathId, data: JSONBody[PairCreate], request: Request[Any, Any, Any]
     ) -> AdjustmentOut:
-        return await services.veto(_user(request), round_id, data)
+        return await services.veto(signed_in_user(request), round_id, data)
 
 
 class RunApi(Controller):
@@ -129,11 +124,11 @@ class RunApi(Controller):
 
     @post("/{run_id:int}/cancel", guards=[COORDINATORS], summary="Cancel a queued or running run")
     async def cancel(self, run_id: PathId, request: Request[Any, Any, Any]) -> RunOut:
-        return await services.cancel_run(_user(request), run_id)
+        return await services.cancel_run(signed_in_user(request), run_id)
 
     @get("/{run_id:int}/proposals", guards=[REVIEWERS], summary="Proposals (host contacts: their own requests)")
     async def proposals(self, run_id: PathId, request: Request[Any, Any, Any]) -> ProposalsOut:
-        return await services.proposals(_user(request), run_id)
+        return await services.proposals(signed_in_user(request), run_id)
 
     @post("/{run_id:int}/approve", guards=[COORDINATORS], summary="Approve all proposals or a selection")
     async def approve(
@@ -143,7 +138,7 @@ class RunApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ApprovalOut:
-        return await services.approve(_user(request), run_id, data, base_url=settings.base_url)
+        return await services.approve(signed_in_user(request), run_id, data, base_url=settings.base_url)
 
 
 class RoundPages(Controller):
@@ -177,7 +172,7 @@ class RoundPages(Controller):
                     "settings": settings,
                 },
             )
-            created = await services.create_round(_user(request), data)
+            created = await services.create_round(signed_in_user(request), data)
         except ValueError:
             problem = FormInvalid({"min_gap_days": "give whole numbers of days and seconds"})
             return form_error_page("rounds/list.html", problem, rounds=await services.list_rounds(), values=fields)
@@ -194,21 +189,21 @@ class RoundPages(Controller):
         topic: FromQuery[str] = "",
         status: FromQuery[str] = "",
     ) -> Template:
-        return await _round_page(_user(request), round_id, region=region, topic=topic, status=status)
+        return await _round_page(signed_in_user(request), round_id, region=region, topic=topic, status=status)
 
     @post("/{round_id:int}/freeze")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
-        return await _act(request, round_id, services.freeze_round(_user(request), round_id))
+        return await _act(request, round_id, services.freeze_round(signed_in_user(request), round_id))
 
     @post("/{round_id:int}/runs")
     async def run(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
         fields = form_fields(await request.form())
         data = RunCreate(seed=int(fields.get("seed") or 0) if str(fields.get("seed") or "0").isdigit() else 0)
-        return await _act(request, round_id, services.start_run(_user(request), round_id, data))
+        return await _act(request, round_id, services.start_run(signed_in_user(request), round_id, data))
 
     @post("/{round_id:int}/runs/{run_id:int}/cancel")
     async def cancel(self, round_id: PathId, run_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
-        return await _act(request, round_id, services.cancel_run(_user(request), run_id))
+        return await _act(request, round_id, services.cancel_run(signed_in_user(request), run_id))
 
     @post("/{round_id:int}/pins")
     async def pin(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -216,8 +211,8 @@ class RoundPages(Controller):
         try:
             data = parse(PinCreate, fields)
         except FormInvalid as problem:
-            return await _round_page(_user(request), round_id, problem=problem)
-        return await _act(request, round_id, services.add_pin(_user(request), round_id, data))
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.add_pin(signed_in_user(request), round_id, data))
 
     @post("/{round_id:int}/date-changes")
     async def change_date(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -225,8 +220,8 @@ class RoundPages(Controller):
         try:
             data = parse(DateChange, fields)
         except FormInvalid as problem:
-            return await _round_page(_user(request), round_id, problem=problem)
-        return await _act(request, round_id, services.change_date(_user(request), round_id, data))
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.change_date(signed_in_user(request), round_id, data))
 
     @post("/{round_id:int}/exclusions")
     async def exclude(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -234,14 +229,16 @@ class RoundPages(Controller):
         try:
             data = parse(PairCreate, fields)
         except FormInvalid as problem:
-            return await _round_page(_user(request), round_id, problem=problem)
-        return await _act(request, round_id, services.exclude_pair(_user(request), round_id, data))
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _act(request, round_id, services.exclude_pair(signed_in_user(request), round_id, data))
 
     @post("/{round_id:int}/adjustments/{adjustment_id:int}/remove")
     async def remove(
         self, round_id: PathId, adjustment_id: PathId, request: Request[Any, Any, Any]
     ) -> Template | Redirect:
-        return await _act(request, round_id, services.remove_adjustment(_user(request), round_id, adjustment_id))
+        return await _act(
+            request, round_id, services.remove_adjustment(signed_in_user(request), round_id, adjustment_id)
+        )
 
     @post("/{round_id:int}/runs/{run_id:int}/approve")
     async def approve(
@@ -255,11 +252,15 @@ class RoundPages(Controller):
         selection = fields.get("requests") or None
         try:
             outcome = await services.approve(
-                _user(request), run_id, Approval(requests=selection), base_url=settings.base_url, round_id=round_id
+                signed_in_user(request),
+                run_id,
+                Approval(requests=selection),
+                base_url=settings.base_url,
+                round_id=round_id,
             )
         except DomainError as problem:
-            return await _round_page(_user(request), round_id, problem=problem)
-        return await _round_page(_user(request), round_id, approval=outcome)
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _round_page(signed_in_user(request), round_id, approval=outcome)
 
 
 class HostProposalPages(Controller):
@@ -271,11 +272,11 @@ class HostProposalPages(Controller):
 
     @get("/")
     async def index(self, request: Request[Any, Any, Any]) -> Template:
-        return page("rounds/host_proposals.html", rounds=await services.proposals_for_host(_user(request)))
+        return page("rounds/host_proposals.html", rounds=await services.proposals_for_host(signed_in_user(request)))
 
     @post("/{round_id:int}/vetoes")
     async def veto(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             await services.veto(user, round_id, parse(PairCreate, fields))
@@ -300,7 +301,7 @@ async def _act(request: Request[Any, Any, Any], round_id: int, action: Any) -> T
     try:
         await action
     except DomainError as problem:
-        return await _round_page(_user(request), round_id, problem=problem)
+        return await _round_page(signed_in_user(request), round_id, problem=problem)
     return redirect(f"/coordinator/rounds/{round_id}")
 
 

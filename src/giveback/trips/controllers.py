@@ -12,7 +12,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
-from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError, InvalidInput, NotFound
 from giveback.geo import country_name
 from giveback.settings import Settings
@@ -33,17 +32,12 @@ from giveback.trips.schemas import (
     TripDetail,
     TripOut,
 )
-from giveback.web.auth import requires, signed_in
+from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
 from giveback.web.openapi import PathId
 
 COORDINATORS = requires("coordinator")
 CASE_LINES = 4
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
 
 
 class TripApi(Controller):
@@ -53,15 +47,15 @@ class TripApi(Controller):
 
     @get("/", summary="Trips I may see (volunteer: mine; host: my organizations'; coordinator: all)")
     async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> list[TripOut]:
-        return await services.list_trips(_user(request), status=status)
+        return await services.list_trips(signed_in_user(request), status=status)
 
     @get("/outstanding", guards=[COORDINATORS], summary="Completed trips with reports still missing")
     async def outstanding(self, request: Request[Any, Any, Any]) -> list[OutstandingOut]:
-        return await services.outstanding(_user(request))
+        return await services.outstanding(signed_in_user(request))
 
     @get("/{trip_id:int}", summary="A trip with its transition log and reports")
     async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> TripDetail:
-        return await services.get_trip(_user(request), trip_id)
+        return await services.get_trip(signed_in_user(request), trip_id)
 
     @post("/{trip_id:int}/postpone", guards=[COORDINATORS], status_code=200, summary="Postpone (reason required)")
     async def postpone(
@@ -72,7 +66,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.postpone(
-            _user(request), trip_id, data.reason, start=data.start, end=data.end, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.reason, start=data.start, end=data.end, base_url=settings.base_url
         )
 
     @post("/{trip_id:int}/reschedule", guards=[COORDINATORS], status_code=200, summary="Change the dates")
@@ -84,7 +78,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.reschedule(
-            _user(request), trip_id, data.start, data.end, data.reason, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.start, data.end, data.reason, base_url=settings.base_url
         )
 
     @post("/{trip_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel (reason required)")
@@ -95,7 +89,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.cancel(_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.cancel(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
 
     @post("/{trip_id:int}/decline", guards=[COORDINATORS], status_code=200, summary="Record a declined visit")
     async def decline(
@@ -105,21 +99,21 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.decline(_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.decline(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
 
     @post("/{trip_id:int}/complete", guards=[COORDINATORS], status_code=200, summary="Mark completed early or late")
     async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
-        return await services.complete(_user(request), trip_id, data.reason)
+        return await services.complete(signed_in_user(request), trip_id, data.reason)
 
     @get("/{trip_id:int}/reports", summary="The trip's volunteer report and host evaluation")
     async def reports(self, trip_id: PathId, request: Request[Any, Any, Any]) -> list[ReportOut]:
-        return await services.list_reports(_user(request), trip_id)
+        return await services.list_reports(signed_in_user(request), trip_id)
 
     @post("/{trip_id:int}/reports/{kind:str}", summary="File the volunteer report or the host evaluation")
     async def report(
         self, trip_id: PathId, kind: FromPath[str], data: JSONBody[ReportIn], request: Request[Any, Any, Any]
     ) -> ReportOut:
-        return await services.submit_report(_user(request), trip_id, kind, data)
+        return await services.submit_report(signed_in_user(request), trip_id, kind, data)
 
     @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
     async def remind(
@@ -128,7 +122,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ReminderOut:
-        return await services.remind(_user(request), trip_id, settings=settings, base_url=settings.base_url)
+        return await services.remind(signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url)
 
 
 class ExportApi(Controller):
@@ -193,7 +187,7 @@ async def _trip_page(
     problem: Exception | None = None,
     values: dict[str, Any] | None = None,
 ) -> Template:
-    detail = await services.get_trip(_user(request), trip_id)
+    detail = await services.get_trip(signed_in_user(request), trip_id)
     topics = await _topics()
     context: dict[str, Any] = {
         "detail": detail,
@@ -231,7 +225,7 @@ class TripPages(Controller):
 
     @get("/")
     async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> Template:
-        trips = await services.list_trips(_user(request), status=status if status in STATUSES else "")
+        trips = await services.list_trips(signed_in_user(request), status=status if status in STATUSES else "")
         return page("trips/list.html", trips=trips, status=status, statuses=STATUSES, country_name=country_name)
 
     @get("/{trip_id:int}")
@@ -245,7 +239,7 @@ class TripPages(Controller):
         form = await request.form()
         action = str(form.get("action") or "")
         reason = str(form.get("reason") or "")
-        user = _user(request)
+        user = signed_in_user(request)
         values = {"action": action or "none", "reason": reason, "start": form.get("start"), "end": form.get("end")}
         try:
             if action not in ACTION_PATHS:
@@ -276,7 +270,7 @@ class TripPages(Controller):
         fields = _report_fields(await request.form())
         try:
             data = parse(ReportIn, fields)
-            await services.submit_report(_user(request), trip_id, kind, data)
+            await services.submit_report(signed_in_user(request), trip_id, kind, data)
         except (FormInvalid, DomainError) as problem:
             if isinstance(problem, NotFound):
                 raise
@@ -292,7 +286,7 @@ class CoordinatorTripPages(Controller):
 
     @get("/reports")
     async def outstanding(self, request: Request[Any, Any, Any], sent: FromQuery[int | None] = None) -> Template:
-        rows = await services.outstanding(_user(request))
+        rows = await services.outstanding(signed_in_user(request))
         return page("trips/outstanding.html", rows=rows, sent=sent)
 
     @post("/reports/{trip_id:int}/remind", status_code=200)
@@ -303,9 +297,11 @@ class CoordinatorTripPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         try:
-            sent = await services.remind(_user(request), trip_id, settings=settings, base_url=settings.base_url)
+            sent = await services.remind(
+                signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url
+            )
         except DomainError as problem:
-            rows = await services.outstanding(_user(request))
+            rows = await services.outstanding(signed_in_user(request))
             return form_error_page("trips/outstanding.html", problem, rows=rows, sent=None)
         return redirect(f"/coordinator/reports?sent={sent.sent_to}")
 

@@ -32,7 +32,7 @@ from giveback.volunteers.schemas import (
     WindowIn,
     WindowOut,
 )
-from giveback.web.auth import requires, signed_in
+from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId, download
 
@@ -45,11 +45,6 @@ class CvUpload:
     """A multipart form with the CV in the field ``file``."""
 
     file: UploadFile
-
-
-def _user(request: Request[Any, Any, Any]) -> SignedIn:
-    user: SignedIn = request.state.user
-    return user
 
 
 def _none_if_blank(value: str | None) -> str | None:
@@ -84,14 +79,14 @@ class VolunteerApi(Controller):
 
     @get("/me", summary="Your volunteer profile (404 before the first save)")
     async def me(self, request: Request[Any, Any, Any]) -> ProfileOut:
-        profile = await services.find_profile(_user(request))
+        profile = await services.find_profile(signed_in_user(request))
         if profile is None:
             raise NotFound(f"you have no volunteer profile yet: {services.NO_PROFILE}", field="profile")
         return profile
 
     @put("/me", summary="Create or replace your volunteer profile (volunteer role)")
     async def save(self, request: Request[Any, Any, Any], data: JSONBody[ProfileIn]) -> ProfileOut:
-        return await services.save_profile(_user(request), data)
+        return await services.save_profile(signed_in_user(request), data)
 
     @get("/", guards=[requires("coordinator")], summary="Volunteer profiles (coordinators)")
     async def list_profiles(
@@ -102,7 +97,7 @@ class VolunteerApi(Controller):
         region: FromQuery[str | None] = None,
     ) -> list[ProfileOut]:
         return await services.list_profiles(
-            _user(request),
+            signed_in_user(request),
             topic=_none_if_blank(topic),
             language=_none_if_blank(language),
             region=_none_if_blank(region),
@@ -110,7 +105,7 @@ class VolunteerApi(Controller):
 
     @get("/{person_id:int}", summary="One volunteer's profile (coordinators, or the volunteer)")
     async def show(self, request: Request[Any, Any, Any], person_id: PathId) -> ProfileOut:
-        return await services.get_profile(_user(request), person_id)
+        return await services.get_profile(signed_in_user(request), person_id)
 
     @get(
         "/me/cv",
@@ -118,7 +113,7 @@ class VolunteerApi(Controller):
         responses=download("application/pdf", "The CV, as a PDF attachment"),
     )
     async def my_cv(self, request: Request[Any, Any, Any]) -> Response[bytes]:
-        user = _user(request)
+        user = signed_in_user(request)
         return _cv_response(await services.cv_file(user, user.person_id))
 
     @get(
@@ -127,12 +122,12 @@ class VolunteerApi(Controller):
         responses=download("application/pdf", "The CV, as a PDF attachment"),
     )
     async def cv(self, request: Request[Any, Any, Any], person_id: PathId) -> Response[bytes]:
-        return _cv_response(await services.cv_file(_user(request), person_id))
+        return _cv_response(await services.cv_file(signed_in_user(request), person_id))
 
     @post("/me/cv", summary="Upload your CV: a PDF of at most 2 MiB in the multipart field 'file'")
     async def upload_cv(self, request: Request[Any, Any, Any], data: MultipartBody[CvUpload]) -> CvOut:
         return await services.upload_cv(
-            _user(request),
+            signed_in_user(request),
             filename=data.file.filename,
             content_type=data.file.content_type,
             content=await _read_upload(data.file),
@@ -140,25 +135,25 @@ class VolunteerApi(Controller):
 
     @delete("/me/cv", status_code=HTTP_204_NO_CONTENT, summary="Delete your CV")
     async def delete_cv(self, request: Request[Any, Any, Any]) -> None:
-        await services.delete_cv(_user(request))
+        await services.delete_cv(signed_in_user(request))
 
     @get("/me/windows", summary="Your availability windows")
     async def windows(self, request: Request[Any, Any, Any]) -> list[WindowOut]:
-        return await services.list_windows(_user(request))
+        return await services.list_windows(signed_in_user(request))
 
     @post("/me/windows", summary="Add an availability window (no overlaps, within two years)")
     async def add_window(self, request: Request[Any, Any, Any], data: JSONBody[WindowIn]) -> WindowOut:
-        return await services.add_window(_user(request), data)
+        return await services.add_window(signed_in_user(request), data)
 
     @put("/me/windows/{window_id:int}", summary="Change one of your availability windows")
     async def change_window(
         self, request: Request[Any, Any, Any], window_id: PathId, data: JSONBody[WindowIn]
     ) -> WindowOut:
-        return await services.change_window(_user(request), window_id, data)
+        return await services.change_window(signed_in_user(request), window_id, data)
 
     @delete("/me/windows/{window_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Delete an availability window")
     async def delete_window(self, request: Request[Any, Any, Any], window_id: PathId) -> None:
-        await services.delete_window(_user(request), window_id)
+        await services.delete_window(signed_in_user(request), window_id)
 
 
 class DirectoryApi(Controller):
@@ -288,14 +283,14 @@ class VolunteerPages(Controller):
 
     @get("/profile")
     async def profile_form(self, request: Request[Any, Any, Any]) -> Template:
-        user = _user(request)
+        user = signed_in_user(request)
         profile = await services.find_profile(user)
         context = await self._profile_context(user, profile)
         return page("volunteers/profile.html", values=_values_of(profile, user), errors={}, **context)
 
     @post("/profile")
     async def save_profile(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields, values = _profile_fields(await request.form())
         try:
             await services.save_profile(user, parse(ProfileIn, fields))
@@ -306,7 +301,7 @@ class VolunteerPages(Controller):
 
     @post("/cv")
     async def upload_cv(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         form = await request.form()
         upload = form.get("file")
         try:
@@ -323,7 +318,7 @@ class VolunteerPages(Controller):
 
     @post("/cv/delete")
     async def delete_cv(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.delete_cv(_user(request))
+        await services.delete_cv(signed_in_user(request))
         return redirect("/volunteer/profile?cv=deleted")
 
     async def _availability_page(
@@ -345,11 +340,11 @@ class VolunteerPages(Controller):
 
     @get("/availability")
     async def availability(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._availability_page(_user(request))
+        return await self._availability_page(signed_in_user(request))
 
     @post("/availability")
     async def add_window(self, request: Request[Any, Any, Any]) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         fields = _window_fields(await request.form())
         try:
             await services.add_window(user, parse(WindowIn, fields))
@@ -359,13 +354,13 @@ class VolunteerPages(Controller):
 
     @get("/availability/{window_id:int}/edit")
     async def edit_window_form(self, request: Request[Any, Any, Any], window_id: PathId) -> Template:
-        window = await services.get_window(_user(request), window_id)
+        window = await services.get_window(signed_in_user(request), window_id)
         values = {"start": window.start.isoformat(), "end": window.end.isoformat(), "preferred": window.preferred}
         return page("volunteers/window_edit.html", window=window, values=values, errors={})
 
     @post("/availability/{window_id:int}")
     async def change_window(self, request: Request[Any, Any, Any], window_id: PathId) -> Template | Redirect:
-        user = _user(request)
+        user = signed_in_user(request)
         window = await services.get_window(user, window_id)
         fields = _window_fields(await request.form())
         try:
@@ -376,7 +371,7 @@ class VolunteerPages(Controller):
 
     @post("/availability/{window_id:int}/delete")
     async def delete_window(self, request: Request[Any, Any, Any], window_id: PathId) -> Redirect:
-        await services.delete_window(_user(request), window_id)
+        await services.delete_window(signed_in_user(request), window_id)
         return redirect("/volunteer/availability?deleted=1")
 
 

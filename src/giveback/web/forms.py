@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 import msgspec
-from litestar import Request
 from litestar.response import Redirect, Template
 
 from giveback.errors import DomainError
@@ -82,7 +81,3 @@ def form_error_page(template: str, problem: Exception, **context: Any) -> Templa
 
 def redirect(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
-
-
-def user_of(request: Request[Any, Any, Any]) -> Any:
-    return request.state.get("user")
