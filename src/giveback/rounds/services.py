@@ -200,9 +200,8 @@ def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) ->
             raise InvalidInput(f"{volunteer} is not a volunteer of this round", field="volunteers")
 
 
-def _visit_problems(problem: dict[str, Any], request: str, start: date, volunteers: list[str]) -> list[str]:
+def _visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
     """Rules 1–6 broken by one visit in this problem, as messages."""
-    loaded = _loaded(problem)
     request_entry = next(r for r in loaded.requests if r.id == request)
     visit = solver.Visit(request, start, request_entry.last_day(start), tuple(volunteers))
     if len(set(volunteers)) != request_entry.team_size:
@@ -220,7 +219,7 @@ async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> Adjustment
         problem = mapping.with_adjustments(row["problem"], await _adjustments(round_id))
         if any(pin["request"] == data.request for pin in problem["pinned"]):
             raise Conflict(f"{data.request} is pinned already; remove that pin first", field="request")
-        broken = _visit_problems(problem, data.request, data.start, data.volunteers)
+        broken = _visit_problems(_loaded(problem), data.request, data.start, data.volunteers)
         if broken:
             raise InvalidInput("; ".join(broken), field="start")
         return await _add_adjustment(actor, round_id, "pin", data.request, data.volunteers, data.start, "")
@@ -637,8 +636,12 @@ async def approve(
             if unknown:
                 raise InvalidInput(f"the run proposes no visit to {', '.join(sorted(unknown))}", field="requests")
             visits = [v for v in visits if v["request"] in set(data.requests)]
-        today = mapping.with_adjustments(await current_problem(round_row), [])
-        today["forbidden"] = run["problem"]["forbidden"]
+        today_json = mapping.with_adjustments(await current_problem(round_row), [])
+        today_json["forbidden"] = run["problem"]["forbidden"]
+        today = _loaded(today_json)
+        planned = _loaded(run["problem"])
+        planned_requests = {r.id: r for r in planned.requests}
+        planned_volunteers = {v.id: v for v in planned.volunteers}
         refused: dict[str, list[str]] = {}
         members = sorted({mapping.id_of(m) for v in visits for m in v["volunteers"]})
         if members:
@@ -678,9 +681,7 @@ async def approve(
             )
             trip_id = int(trip[0]["id"])
             trip_ids.append(trip_id)
-            problem = _loaded(run["problem"])
-            request = next(r for r in problem.requests if r.id == visit["request"])
-            volunteers = {v.id: v for v in problem.volunteers}
+            request = planned_requests[visit["request"]]
             for member in visit["volunteers"]:
                 person_id = mapping.id_of(member)
                 booked.setdefault(person_id, []).append((start, end))
@@ -688,7 +689,7 @@ async def approve(
                     TripMember(
                         trip=trip_id,
                         person=person_id,
-                        score=solver.score_member(problem, volunteers[member], request, start),
+                        score=solver.score_member(planned, planned_volunteers[member], request, start),
                     )
                 )
             await queue_invites(trip_id, method="REQUEST", base_url=base_url)
@@ -698,12 +699,13 @@ async def approve(
     return ApprovalOut(trips=trip_ids, refused=refused)
 
 
-def _recheck(today: dict[str, Any], visit: dict[str, Any]) -> list[str]:
+def _recheck(today: solver.Problem, visit: dict[str, Any]) -> list[str]:
     """Rules 1–6 for one approved visit against today's records."""
     request = visit["request"]
-    if request not in mapping.entries_by_id(today, "requests"):
+    if all(r.id != request for r in today.requests):
         return [f"{request} is no longer an accepted request with windows in the period"]
-    missing = [v for v in visit["volunteers"] if v not in mapping.entries_by_id(today, "volunteers")]
+    available = {v.id for v in today.volunteers}
+    missing = [v for v in visit["volunteers"] if v not in available]
     if missing:
         return [f"{v} no longer has availability in the period" for v in missing]
     return _visit_problems(today, request, date.fromisoformat(visit["start"]), list(visit["volunteers"]))
