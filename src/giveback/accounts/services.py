@@ -91,15 +91,19 @@ async def sign_up(data: SignUp, *, mailer: Mailer, base_url: str) -> PersonOut:
         await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in sorted(set(data.roles))])
         token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
         await audit(person_id, "account.signed_up", "person", person_id, roles=sorted(set(data.roles)))
+    await _send_confirmation(mailer, email, data.name, token, base_url)
+    return await person_out(person_id)
+
+
+async def _send_confirmation(mailer: Mailer, email: str, name: str, token: str, base_url: str) -> None:
     await mailer.send(
         to=email,
         subject="Confirm your Giveback account",
         body=(
-            f"Hello {data.name},\n\nconfirm your e-mail address to start using Giveback:\n\n"
+            f"Hello {name},\n\nconfirm your e-mail address to start using Giveback:\n\n"
             f"{base_url}/confirm?token={token}\n\nThe link works once and expires in two days.\n"
         ),
     )
-    return await person_out(person_id)
 
 
 async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
@@ -130,11 +134,7 @@ async def resend_confirmation(email: str, *, mailer: Mailer, base_url: str) -> N
     if row is None:
         return
     token = await _issue_token(row["id"], "confirm", CONFIRMATION_LIFETIME)
-    await mailer.send(
-        to=normalize_email(email),
-        subject="Confirm your Giveback account",
-        body=f"Hello {row['name']},\n\nconfirm your e-mail address:\n\n{base_url}/confirm?token={token}\n",
-    )
+    await _send_confirmation(mailer, normalize_email(email), row["name"], token, base_url)
 
 
 async def confirm_email(token: str) -> PersonOut:
