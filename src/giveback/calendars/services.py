@@ -379,6 +379,28 @@ async def _touch_trip(trip_id: int, changes: dict[Any, Any]) -> None:
     await Trip.update({**changes, Trip.sequence: Trip.sequence + 1, Trip.updated_at: _now()}).where(Trip.id == trip_id)
 
 
+async def _check_not_travelling(person_id: int, trip: dict[str, Any]) -> None:
+    """Refuse an accept while the volunteer holds another accepted place on days that overlap (a coordinator may
+    have moved a trip onto another's dates). The person row is locked, so two accepts at once take turns."""
+    await locked(Person.select(Person.id).where(Person.id == person_id)).run()
+    other = (
+        await TripMember.select(TripMember.trip.start.as_alias("start"), TripMember.trip.end.as_alias("end"))
+        .where(
+            (TripMember.person == person_id)
+            & (TripMember.trip != trip["id"])
+            & (TripMember.response == "accepted")
+            & TripMember.trip.status.is_in([*ANSWERABLE_STATUSES, "in_progress"])
+            & (TripMember.trip.start <= trip["end"])
+            & (TripMember.trip.end >= trip["start"])
+        )
+        .first()
+    )
+    if other is not None:
+        raise Conflict(
+            f"you are already travelling {other['start']} – {other['end']}; write to the coordinators", field="answer"
+        )
+
+
 async def answer_invite(token: str, settings: Settings) -> InviteAnswerOut:
     """Record a volunteer's answer from a signed link, in one transaction with its consequences.
 
@@ -403,8 +425,10 @@ async def answer_invite(token: str, settings: Settings) -> InviteAnswerOut:
             )
         if trip["status"] not in ANSWERABLE_STATUSES:
             raise Conflict(f"this trip is {trip['status'].replace('_', ' ')}; it takes no answers", field="answer")
-        await TripMember.update({TripMember.response: wanted}).where(TripMember.id == member_id)
         person_id = int(member["person"])
+        if answer == "accept":
+            await _check_not_travelling(person_id, trip)
+        await TripMember.update({TripMember.response: wanted}).where(TripMember.id == member_id)
         await audit(person_id, f"trip.{wanted}", "trip", trip_id, member=member_id)
         others = await TripMember.select(TripMember.response).where(
             (TripMember.trip == trip_id) & (TripMember.response != "declined")
