@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import structlog
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -25,6 +25,7 @@ from litestar.template import TemplateConfig
 
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
@@ -42,7 +43,7 @@ from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
-from giveback.web.auth import SessionMiddleware, check_csrf
+from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.openapi import document_error_answers
@@ -99,7 +100,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             if opened_pool:
                 await close_pool(engine)
 
-    app = Litestar(
+    # Everything but the secret calendar feeds runs behind the app's guards (see FEED_ROUTES: calendar clients
+    # only GET them, and a guard costs a copy of the route handler per request).
+    guarded = Router(
+        path="/",
+        guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
             health,
@@ -117,8 +122,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *CALENDAR_ROUTES,
             PrivacyApi,
             PrivacyPages,
-            create_static_files_router(path="/static", directories=[PACKAGE_DIR / "static"], include_in_schema=False),
+            create_static_files_router(
+                path="/static",
+                directories=[PACKAGE_DIR / "static"],
+                include_in_schema=False,
+                opt={WITHOUT_SESSION: True},
+            ),
         ],
+    )
+    app = Litestar(
+        route_handlers=[guarded, *FEED_ROUTES],
         lifespan=[lifespan],
         state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
         dependencies={
@@ -126,7 +139,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         middleware=[SessionMiddleware(settings)],
-        guards=[check_csrf, refuse_nul_characters],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,

@@ -2,10 +2,12 @@
 
 A region is derived from a country's ISO 3166-1 alpha-2 code; the six regions are the
 product's (``product.md``). Antarctica and uninhabited territories belong to none.
+pycountry's lookups are slow and its tables never change, so every answer is remembered.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Final
 
 import pycountry
@@ -36,11 +38,13 @@ _COUNTRIES_BY_REGION: Final[dict[str, str]] = {
 _REGION_OF_COUNTRY: Final = {code: region for region, codes in _COUNTRIES_BY_REGION.items() for code in codes.split()}
 
 
+@cache
 def is_country(code: str) -> bool:
     """An ISO 3166-1 alpha-2 code, upper case (``BR``)."""
     return len(code) == 2 and code.isupper() and pycountry.countries.get(alpha_2=code) is not None
 
 
+@cache
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     return getattr(country, "common_name", None) or country.name if country else code
@@ -51,11 +55,13 @@ def region_of(country: str) -> str | None:
     return _REGION_OF_COUNTRY.get(country)
 
 
+@cache
 def is_language(code: str) -> bool:
     """An ISO 639-1 two-letter language code, lower case (``pt``)."""
     return len(code) == 2 and code.islower() and pycountry.languages.get(alpha_2=code) is not None
 
 
+@cache
 def language_name(code: str) -> str:
     language = pycountry.languages.get(alpha_2=code)
     return language.name if language else code

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import lru_cache
 from typing import Any
 
-from litestar import Controller, Request, Response, delete, get, head, post, put
+from litestar import Controller, Request, asgi, delete, get, post, put
 from litestar.di import NamedDependency
+from litestar.exceptions import MethodNotAllowedException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Receive, Scope, Send
 
 from giveback.accounts.sessions import SignedIn
 from giveback.calendars import services
@@ -28,11 +30,12 @@ from giveback.errors import DomainError, NotFound
 from giveback.hosts.services import contact_organization_ids
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
-from giveback.web.auth import signed_in, signed_in_user
+from giveback.web.auth import WITHOUT_SESSION, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
 
-FEED_MEDIA_TYPE = "text/calendar"  # Litestar adds "; charset=utf-8" itself (exactly once)
+FEED_CONTENT_TYPE = b"text/calendar; charset=utf-8"
+FEED_METHODS = ("GET", "HEAD")
 
 
 class CalendarApi(Controller):
@@ -90,57 +93,62 @@ class InviteApi(Controller):
         return await services.answer_invite(token, settings)
 
 
-def _not_modified(request: Request[Any, Any, Any], etag: str, last_modified: datetime) -> bool:
+def _not_modified(if_none_match: str | None, if_modified_since: str | None, feed: services.FeedBody) -> bool:
     """304 only when the client's copy is current: If-None-Match wins; else If-Modified-Since."""
-    if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return etag in tags or "*" in tags
-    if_modified_since = request.headers.get("if-modified-since")
+        return feed.etag in tags or "*" in tags
     if if_modified_since:
         try:
             since = parsedate_to_datetime(if_modified_since)
         except (TypeError, ValueError):
             return False
-        return since.tzinfo is not None and last_modified <= since
+        return since.tzinfo is not None and feed.last_modified <= since
     return False
 
 
-async def _feed(name: str, settings: Settings) -> tuple[services.FeedBody, dict[str, str]]:
-    """The feed a ``<token>.ics`` path names, and the headers both GET and HEAD answer with."""
-    if not name.endswith(".ics"):
-        raise NotFound("no such feed", field="token")
-    result = await services.feed_body(name.removesuffix(".ics"), settings)
+@lru_cache(maxsize=4096)
+def _feed_headers(etag: str, last_modified: datetime) -> list[tuple[bytes, bytes]]:
+    """The headers every feed answer carries (GET and HEAD, 200 and 304 alike), encoded once per version."""
     headers = {
-        "ETag": result.etag,
-        "Last-Modified": format_datetime(result.last_modified, usegmt=True),
-        "Cache-Control": "private, no-cache",
-        "Content-Disposition": 'inline; filename="giveback.ics"',
-        "X-Robots-Tag": "noindex",
-        "Referrer-Policy": "no-referrer",
+        "etag": etag,
+        "last-modified": format_datetime(last_modified, usegmt=True),
+        "cache-control": "private, no-cache",
+        "content-disposition": 'inline; filename="giveback.ics"',
+        "x-robots-tag": "noindex",
+        "referrer-policy": "no-referrer",
     }
-    return result, headers
+    return [(name.encode(), value.encode("latin-1")) for name, value in headers.items()]
 
 
-@get("/feeds/{name:str}", include_in_schema=False)
-async def feed(
-    request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
-) -> Response[bytes]:
-    """A secret iCal feed (``/feeds/<token>.ics``); an unknown or rotated token answers 404."""
-    result, headers = await _feed(name, settings)
-    if _not_modified(request, result.etag, result.last_modified):
-        return Response(b"", status_code=304, headers=headers, media_type=FEED_MEDIA_TYPE)
-    return Response(result.body, headers=headers, media_type=FEED_MEDIA_TYPE)
+def _header(scope: Scope, name: bytes) -> str | None:
+    return next((value.decode("latin-1") for key, value in scope["headers"] if key == name), None)
 
 
-@head("/feeds/{name:str}", include_in_schema=False)
-async def feed_head(
-    request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
-) -> Response[None]:
-    """The feed's headers only (some calendar clients check ETag and Last-Modified this way)."""
-    result, headers = await _feed(name, settings)
-    status = 304 if _not_modified(request, result.etag, result.last_modified) else 200
-    return Response(None, status_code=status, headers=headers, media_type=FEED_MEDIA_TYPE)
+@asgi("/feeds", is_mount=True, copy_scope=True, opt={WITHOUT_SESSION: True})
+async def feed(scope: Scope, receive: Receive, send: Send) -> None:
+    """A secret iCal feed (``/feeds/<token>.ics``), for GET and HEAD; an unknown or rotated token answers 404.
+
+    Every subscriber's calendar app polls its feed all day long, so this is a plain ASGI handler: no session,
+    no guards, no parameter parsing, no response pipeline; the settings come from the app's state. It still
+    runs behind the allowed-hosts check, and its refusals go through the app's error handlers.
+    """
+    method = scope["method"]
+    if method not in FEED_METHODS:
+        raise MethodNotAllowedException(headers={"Allow": ", ".join(FEED_METHODS)})
+    name = scope["path"].strip("/")  # the path under the mount point: "/<token>.ics/" (Litestar adds the "/")
+    if not name.endswith(".ics") or "/" in name:
+        raise NotFound("no such feed", field="token")
+    settings: Settings = scope["litestar_app"].state.settings
+    result = await services.feed_body(name.removesuffix(".ics"), settings)
+    headers = _feed_headers(result.etag, result.last_modified)
+    if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), result):
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers = [*headers, (b"content-type", FEED_CONTENT_TYPE), (b"content-length", str(len(result.body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else result.body})
 
 
 # --- pages ----------------------------------------------------------------------------------------------
@@ -250,4 +258,5 @@ class InvitePages(Controller):
         return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=done)
 
 
-ROUTES: list[ControllerRouterHandler] = [CalendarApi, InviteApi, feed, feed_head, CalendarPages, InvitePages]
+ROUTES: list[ControllerRouterHandler] = [CalendarApi, InviteApi, CalendarPages, InvitePages]
+FEED_ROUTES: list[ControllerRouterHandler] = [feed]

@@ -39,6 +39,7 @@ from giveback.calendars.schemas import (
     InviteView,
 )
 from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
+from giveback.db.changes import committed_state
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
@@ -611,9 +612,49 @@ async def _feed_trip_ids(row: dict[str, Any]) -> list[int]:
     return sorted({int(m["trip"]) for m in members})
 
 
+class _AnsweredFeeds:
+    """The feeds this process served last, each with the database's committed state read before it was built.
+
+    A feed is served again from here while nothing has been committed since (``committed_state`` reads the
+    same): a calendar client polling an unchanged feed costs no query. Any commit, anywhere, makes the next
+    request build the feed again. At most ``size`` feeds are kept (the least recently served go first).
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: dict[tuple[str, str], tuple[object, FeedBody]] = {}
+
+    def get(self, key: tuple[str, str], state: object | None) -> FeedBody | None:
+        entry = self.entries.pop(key, None)
+        if entry is None or state is None or entry[0] != state:
+            return None
+        self.entries[key] = entry
+        return entry[1]
+
+    def put(self, key: tuple[str, str], state: object | None, body: FeedBody) -> None:
+        if state is None:
+            return
+        self.entries[key] = (state, body)
+        while len(self.entries) > self.size:
+            del self.entries[next(iter(self.entries))]
+
+
+_answered_feeds = _AnsweredFeeds(size=2048)
+
+
 async def feed_body(raw: str, settings: Settings) -> FeedBody:
     """The feed a secret token names, with its validators; unknown, rotated or no longer allowed → NotFound."""
-    row = await FeedToken.select().where(FeedToken.token_hash == hash_feed_token(raw)).first()
+    key = (hash_feed_token(raw), settings.base_url)
+    state = await committed_state(FeedToken._meta.db)
+    answered = _answered_feeds.get(key, state)
+    if answered is None:
+        answered = await _build_feed(key[0], settings)
+        _answered_feeds.put(key, state, answered)
+    return answered
+
+
+async def _build_feed(token_hash: str, settings: Settings) -> FeedBody:
+    row = await FeedToken.select().where(FeedToken.token_hash == token_hash).first()
     if row is None:
         raise NotFound("no such feed", field="token")
     owner = await Person.select(Person.name, Person.deleted_at).where(Person.id == row["person"]).first()

@@ -23,6 +23,8 @@ ANONYMOUS_CSRF_COOKIE = "giveback_csrf"
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A route handler ``opt`` key: the session middleware leaves the handler's requests alone.
+WITHOUT_SESSION = "without_session"
 
 
 def cookie_flags(settings: Settings) -> str:
@@ -43,10 +45,12 @@ class SessionMiddleware(ASGIMiddleware):
 
     A session id is only ever issued by log-in: an id the server does not know is ignored, never adopted.
     Anonymous visitors get a random ``giveback_csrf`` cookie whose value their forms must echo.
+    Handlers whose ``opt`` holds ``WITHOUT_SESSION`` (static files, the secret calendar feeds: read by
+    browsers and calendar clients, never with a session) are left out.
     """
 
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/",)
+    exclude_opt_key = WITHOUT_SESSION
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
