@@ -73,8 +73,21 @@ async def test_a_bad_sign_up_form_shows_the_message_next_to_the_field(client: ht
     )
     assert response.status_code == 400
     assert re.search(r'id="e-password">must be at least 12 characters<', response.text)
+    # A form of several fields also lists its messages at the top, each linking to its field.
+    summary = re.search(r'<div class="alert error-summary" role="alert">(.*?)</div>', response.text, re.S)
+    assert summary, "no error summary"
+    assert '<li><a href="#f-password">Password</a>: must be at least 12 characters</li>' in summary.group(1)
+    assert 'id="f-password"' in response.text
     assert 'value="short@example.org"' in response.text
     assert await Person.count() == 0
+
+
+async def test_a_one_field_form_shows_its_message_next_to_the_field_only(client: httpx.AsyncClient, inbox) -> None:
+    token = csrf_of(await client.get("/forgot-password", headers=HTML))
+    response = await client.post("/forgot-password", data={"csrf_token": token, "email": "x" * 400})
+    assert response.status_code == 400
+    assert re.search(r'<p class="field-error" id="e-email">[^<]+</p>', response.text)
+    assert "error-summary" not in response.text
 
 
 async def test_a_form_post_without_its_csrf_token_is_refused(client: httpx.AsyncClient, inbox) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -88,12 +89,29 @@ async def test_coordinator_runs_a_round(actors: Any, api: Any, live_server: Live
     # The freeze time is shown in the viewer's time zone (the browser runs in Europe/Vienna).
     await expect(facts.locator("time")).to_have_text(re.compile(r"CES?T|GMT\+[12]"))
     await coordinator.check("round-frozen")
+    # The same moment for a viewer in Tokyo (UTC+9 all year): /static/local-time.js rewrites the page's UTC text.
+    tokyo = await actors("coordinator in Tokyo", timezone_id="Asia/Tokyo")
+    await tokyo.context.add_cookies(await coordinator.context.cookies())
+    await tokyo.goto(page.url.removeprefix(live_server.url))
+    moment = tokyo.page.locator("dl.facts time")
+    utc = datetime.fromisoformat(str(await moment.get_attribute("datetime")))
+    local = utc + timedelta(hours=9)
+    await expect(moment).to_have_text(f"{local.day} {local:%b %Y}, {local:%H:%M} GMT+9")
+    await expect(moment).to_have_attribute("title", f"{utc:%Y-%m-%d %H:%M} UTC")
+    await tokyo.check("round-frozen-tokyo")
 
     first_seen = await run_and_watch(coordinator, "progress")
     proposals = page.locator("section", has=page.get_by_role("heading", name="Proposals of run"))
     rows = proposals.locator("table.data").first.locator("tbody tr")
     await expect(rows).to_have_count(2)
     await coordinator.check("proposals")
+    # The proposals sort by their dates through the header links: the earlier visit first, then the other way round.
+    dates = proposals.get_by_role("columnheader", name="Dates")
+    await expect(dates).to_have_attribute("aria-sort", "ascending")
+    await expect(rows.first).to_contain_text("Bleeding course")
+    await dates.get_by_role("link").click()
+    await expect(dates).to_have_attribute("aria-sort", "descending")
+    await expect(rows.first).to_contain_text("Trauma workshop")
 
     bleeding = rows.filter(has_text="Bleeding course")
     trauma = rows.filter(has_text="Trauma workshop")

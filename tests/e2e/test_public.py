@@ -119,8 +119,12 @@ async def test_log_in_with_the_keyboard_only(actors: Any, api: Any, live_server:
     await expect(page.get_by_label("Password")).to_be_focused()
     await page.keyboard.type("wrong password, surely")
     await page.keyboard.press("Enter")
-    await expect(page.get_by_text("the e-mail address or the password is wrong")).to_be_visible()
+    await expect(page.locator("#e-password")).to_have_text("the e-mail address or the password is wrong")
     await expect(page.get_by_label("Password")).to_have_attribute("aria-invalid", "true")
+    # The summary above the form links to the field.
+    await expect(page.get_by_role("alert").get_by_role("link", name="Password")).to_have_attribute(
+        "href", "#f-password"
+    )
     await person.check("login-error")
     # After a refused log-in the e-mail is kept; the password is typed again.
     await expect(page.get_by_label("E-mail address")).to_have_value("keys@example.org")

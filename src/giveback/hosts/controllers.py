@@ -3,7 +3,9 @@ and the pages of host contacts and coordinators."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import FromQuery, JSONBody
@@ -34,11 +36,50 @@ from giveback.topics.services import list_topics
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import OptionalQueryId, PathId
+from giveback.web.tables import Column, SortableTable, chosen
 
 HOST = requires("host")
 COORDINATOR = requires("coordinator")
 HOST_OR_COORDINATOR = requires("host", "coordinator")
 WINDOW_ROWS = 3
+
+
+def _organization(row: ClaimOut | RequestOut) -> str:
+    return getattr(row, "organization_short_name", "") or row.organization_name
+
+
+def _first_window(row: RequestOut) -> date | None:
+    return min((w.start for w in row.windows), default=None)
+
+
+CLAIMS = SortableTable(
+    Column("person", value=lambda c: c.person_name),
+    Column("organization", value=_organization),
+    Column("status"),
+    Column("submitted", "date", lambda c: c.created_at),
+    default="submitted",
+)
+REQUESTS = SortableTable(
+    Column("title"),
+    Column("organization", value=_organization),
+    Column("windows", "date", _first_window),
+    Column("status"),
+    Column("submitted", "date", lambda r: r.created_at),
+    default="-submitted",
+)
+MY_CLAIMS = SortableTable(
+    Column("organization", value=_organization),
+    Column("status"),
+    Column("submitted", "date", lambda c: c.created_at),
+    default="-submitted",
+    param="claims_sort",
+)
+MY_REQUESTS = SortableTable(
+    Column("title"),
+    Column("organization", value=_organization),
+    Column("windows", "date", _first_window),
+    default="windows",
+)
 
 
 # --- JSON API -----------------------------------------------------------------------------------------------
@@ -194,13 +235,14 @@ class PublicPages(Controller):
         )
 
 
-async def _host_home(user: SignedIn, search: str = "", **extra: Any) -> dict[str, Any]:
+async def _host_home(user: SignedIn, search: str = "", query: Any = None, **extra: Any) -> dict[str, Any]:
     contact_ids = await services.contact_organization_ids(user.person_id)
     requests = await services.list_requests(user)
+    query = query or {}
     return {
         "organizations": [await organizations.get_organization(i) for i in contact_ids],
-        "claims": await services.list_claims(user),
-        "requests": requests,
+        "claims": MY_CLAIMS.from_query(await services.list_claims(user), query),
+        "requests": MY_REQUESTS.from_query(requests, query),
         "statuses": [s for s in REQUEST_STATUSES if any(r.status == s for r in requests)],
         "search": search,
         "found": await organizations.list_organizations(search=search) if search.strip() else [],
@@ -280,7 +322,9 @@ class HostPages(Controller):
     async def home(
         self, request: Request[Any, Any, Any], search: FromQuery[str] = "", done: FromQuery[str] = ""
     ) -> Template:
-        return page("hosts/home.html", **await _host_home(signed_in_user(request), search, done=done))
+        return page(
+            "hosts/home.html", **await _host_home(signed_in_user(request), search, request.query_params, done=done)
+        )
 
     @post("/claims")
     async def claim(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -380,27 +424,32 @@ class CoordinatorPages(Controller):
     include_in_schema = False
     guards = [COORDINATOR]
 
-    async def _claims_page(self, user: SignedIn, status: str, **extra: Any) -> dict[str, Any]:
-        status = status if status in CLAIM_STATUSES else ""
+    async def _claims_page(self, user: SignedIn, status: str, query: Any = None, **extra: Any) -> dict[str, Any]:
+        status, ignored = chosen(status, CLAIM_STATUSES, "claim status")
+        claims = await services.list_claims(user, status=status or None)
         return {
-            "claims": await services.list_claims(user, status=status or None),
+            "claims": CLAIMS.from_query(claims, query or {}),
             "status": status,
             "statuses": CLAIM_STATUSES,
+            "ignored": ignored,
             **extra,
         }
 
-    async def _requests_page(self, user: SignedIn, status: str, **extra: Any) -> dict[str, Any]:
-        status = status if status in REQUEST_STATUSES else ""
+    async def _requests_page(self, user: SignedIn, status: str, query: Any = None, **extra: Any) -> dict[str, Any]:
+        status, ignored = chosen(status, REQUEST_STATUSES, "request status")
+        requests = await services.list_requests(user, status=status or None)
         return {
-            "requests": await services.list_requests(user, status=status or None),
+            "requests": REQUESTS.from_query(requests, query or {}),
             "status": status,
             "statuses": REQUEST_STATUSES,
+            "ignored": ignored,
             **extra,
         }
 
     @get("/claims")
     async def claims(self, request: Request[Any, Any, Any], status: FromQuery[str] = "pending") -> Template:
-        return page("hosts/coordinator_claims.html", **await self._claims_page(signed_in_user(request), status))
+        context = await self._claims_page(signed_in_user(request), status, request.query_params)
+        return page("hosts/coordinator_claims.html", **context)
 
     @post("/claims/{claim_id:int}/approve")
     async def approve(self, request: Request[Any, Any, Any], claim_id: PathId) -> Redirect:
@@ -420,7 +469,8 @@ class CoordinatorPages(Controller):
 
     @get("/requests")
     async def requests(self, request: Request[Any, Any, Any], status: FromQuery[str] = "submitted") -> Template:
-        return page("hosts/coordinator_requests.html", **await self._requests_page(signed_in_user(request), status))
+        context = await self._requests_page(signed_in_user(request), status, request.query_params)
+        return page("hosts/coordinator_requests.html", **context)
 
     @post("/requests/{request_id:int}/accept")
     async def accept(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
@@ -442,8 +492,8 @@ class CoordinatorPages(Controller):
     async def priority(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         fields = form_fields(await request.form())
         await services.set_priority(signed_in_user(request).person_id, request_id, fields.get("priority") == "1")
-        status = str(fields.get("status") or "")
-        return redirect(f"/coordinator/requests?status={status}&done=priority")
+        back = {"status": str(fields.get("status") or ""), "sort": str(fields.get("sort") or ""), "done": "priority"}
+        return redirect("/coordinator/requests?" + urlencode({k: v for k, v in back.items() if v or k == "status"}))
 
 
 ROUTES: list[ControllerRouterHandler] = [

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from litestar import Controller, get
+from typing import Any
+
+from litestar import Controller, Request, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
@@ -10,6 +12,9 @@ from giveback import geo
 from giveback.organizations import services
 from giveback.organizations.schemas import OrganizationOut
 from giveback.web.openapi import PathId
+from giveback.web.tables import Column, SortableTable
+
+DIRECTORY = SortableTable(Column("name"), Column("country_name"), Column("region"))
 
 
 class OrganizationApi(Controller):
@@ -35,12 +40,17 @@ class OrganizationPages(Controller):
     include_in_schema = False
 
     @get("/")
-    async def directory(self, region: FromQuery[str | None] = None, search: FromQuery[str | None] = None) -> Template:
+    async def directory(
+        self,
+        request: Request[Any, Any, Any],
+        region: FromQuery[str | None] = None,
+        search: FromQuery[str | None] = None,
+    ) -> Template:
         organizations = await services.list_organizations(region=region or None, search=search or None)
         return Template(
             "organizations/directory.html",
             context={
-                "organizations": organizations,
+                "organizations": DIRECTORY.from_query(organizations, request.query_params),
                 "regions": geo.REGIONS,
                 "region": region or "",
                 "search": search or "",

@@ -33,9 +33,32 @@ from giveback.settings import Settings
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
+from giveback.web.tables import Column, SortableTable, Sorted, chosen
 
 COORDINATORS = requires("coordinator")
 REVIEWERS = requires("coordinator", "host")
+ROUND_STATUSES = ("open", "frozen")
+ROUNDS = SortableTable(
+    Column("name"),
+    Column("period", "date", lambda r: r.period_start),
+    Column("status"),
+    Column("volunteers", "number", lambda r: r.volunteers if r.frozen_at else None),
+    Column("requests", "number", lambda r: r.requests if r.frozen_at else None),
+    default="-period",
+)
+PROPOSALS = SortableTable(
+    Column("request", "number", lambda p: p.request_id),
+    Column("host"),
+    Column("start", "date"),
+    Column("score", "number"),
+    default="start",
+)
+UNMATCHED = SortableTable(
+    Column("request", "number", lambda u: u.request_id),
+    Column("host"),
+    param="unmatched_sort",
+)
+HOST_PROPOSALS = SortableTable(Column("title"), Column("start", "date"), default="start")
 
 
 class RoundApi(Controller):
@@ -147,8 +170,8 @@ class RoundPages(Controller):
     guards = [COORDINATORS]
 
     @get("/")
-    async def index(self) -> Template:
-        return page("rounds/list.html", rounds=await services.list_rounds(), values={})
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        return await _rounds_page(request)
 
     @post("/")
     async def create(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -175,9 +198,9 @@ class RoundPages(Controller):
             created = await services.create_round(signed_in_user(request), data)
         except ValueError:
             problem = FormInvalid({"min_gap_days": "give whole numbers of days and seconds"})
-            return form_error_page("rounds/list.html", problem, rounds=await services.list_rounds(), values=fields)
+            return await _rounds_page(request, problem=problem, values=fields)
         except (FormInvalid, DomainError) as problem:
-            return form_error_page("rounds/list.html", problem, rounds=await services.list_rounds(), values=fields)
+            return await _rounds_page(request, problem=problem, values=fields)
         return redirect(f"/coordinator/rounds/{created.id}")
 
     @get("/{round_id:int}")
@@ -189,7 +212,9 @@ class RoundPages(Controller):
         topic: FromQuery[str] = "",
         status: FromQuery[str] = "",
     ) -> Template:
-        return await _round_page(signed_in_user(request), round_id, region=region, topic=topic, status=status)
+        return await _round_page(
+            signed_in_user(request), round_id, region=region, topic=topic, status=status, query=request.query_params
+        )
 
     @post("/{round_id:int}/freeze")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -272,7 +297,7 @@ class HostProposalPages(Controller):
 
     @get("/")
     async def index(self, request: Request[Any, Any, Any]) -> Template:
-        return page("rounds/host_proposals.html", rounds=await services.proposals_for_host(signed_in_user(request)))
+        return page("rounds/host_proposals.html", rounds=await _host_rounds(request), failed=None)
 
     @post("/{round_id:int}/vetoes")
     async def veto(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -281,9 +306,35 @@ class HostProposalPages(Controller):
         try:
             await services.veto(user, round_id, parse(PairCreate, fields))
         except (FormInvalid, DomainError) as problem:
-            rounds = await services.proposals_for_host(user)
-            return form_error_page("rounds/host_proposals.html", problem, rounds=rounds)
+            # The reason's message stands next to the field of the proposal and volunteer it was about.
+            failed = (round_id, fields.get("request"), fields.get("volunteer"))
+            return form_error_page(
+                "rounds/host_proposals.html", problem, rounds=await _host_rounds(request), failed=failed
+            )
         return redirect("/host/proposals/?vetoed=1")
+
+
+async def _host_rounds(request: Request[Any, Any, Any]) -> list[tuple[RoundOut, Sorted[ProposalOut]]]:
+    """The host contact's rounds with their proposals, sorted as the page asks."""
+    rounds = await services.proposals_for_host(signed_in_user(request))
+    return [(current, HOST_PROPOSALS.from_query(review.proposals, request.query_params)) for current, review in rounds]
+
+
+async def _rounds_page(
+    request: Request[Any, Any, Any], problem: Exception | None = None, values: dict[str, Any] | None = None
+) -> Template:
+    status, ignored = chosen(request.query_params.get("status"), ROUND_STATUSES, "round status")
+    rounds = [r for r in await services.list_rounds() if not status or r.status == status]
+    context: dict[str, Any] = {
+        "rounds": ROUNDS.from_query(rounds, request.query_params),
+        "status": status,
+        "statuses": ROUND_STATUSES,
+        "ignored": ignored,
+        "values": values or {},
+    }
+    if problem is not None:
+        return form_error_page("rounds/list.html", problem, **context)
+    return page("rounds/list.html", **context)
 
 
 PROPOSAL_STATUSES = ("proposed", "pinned", "vetoed")
@@ -312,6 +363,7 @@ async def _round_page(
     region: str = "",
     topic: str = "",
     status: str = "",
+    query: Any = None,
     problem: Exception | None = None,
     approval: ApprovalOut | None = None,
 ) -> Template:
@@ -325,14 +377,18 @@ async def _round_page(
         proposals = [p for p in proposals if p.region == region]
     if topic:
         proposals = [p for p in proposals if topic in p.topics]
-    if status in PROPOSAL_STATUSES:
+    status, ignored = chosen(status, PROPOSAL_STATUSES, "proposal status")
+    if status:
         proposals = [p for p in proposals if proposal_status(p) == status]
+    query = query or {}
     context: dict[str, Any] = {
         "round": current,
         "runs": runs,
         "latest": latest,
         "shown": shown,
-        "proposals": proposals,
+        "proposals": PROPOSALS.from_query(proposals, query),
+        "unmatched": UNMATCHED.from_query(shown.unmatched if shown else [], query),
+        "ignored": ignored,
         "changes": changes,
         "region": region,
         "topic": topic,

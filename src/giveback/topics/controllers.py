@@ -14,8 +14,12 @@ from giveback.topics import services
 from giveback.topics.schemas import TopicCreate, TopicOut, TopicUpdate
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.tables import Column, SortableTable
 
 COORDINATORS = requires("coordinator")
+TOPICS = SortableTable(
+    Column("slug"), Column("name"), Column("status", value=lambda t: "retired" if t.retired else "active")
+)
 
 
 class TopicApi(Controller):
@@ -45,8 +49,9 @@ class TopicPages(Controller):
     guards = [COORDINATORS]
 
     @get("/")
-    async def list(self) -> Template:
-        return page("topics/manage.html", topics=await services.list_topics(include_retired=True), values={})
+    async def list(self, request: Request[Any, Any, Any]) -> Template:
+        topics = TOPICS.from_query(await services.list_topics(include_retired=True), request.query_params)
+        return page("topics/manage.html", topics=topics, values={}, renamed="")
 
     @post("/")
     async def add(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -55,8 +60,8 @@ class TopicPages(Controller):
         try:
             await services.add_topic(user.person_id, parse(TopicCreate, fields))
         except (FormInvalid, DomainError) as problem:
-            topics = await services.list_topics(include_retired=True)
-            return form_error_page("topics/manage.html", problem, topics=topics, values=fields)
+            topics = TOPICS.sort(await services.list_topics(include_retired=True), "")
+            return form_error_page("topics/manage.html", problem, topics=topics, values=fields, renamed="")
         return redirect("/coordinator/topics/")
 
     @post("/{slug:str}")
@@ -68,6 +73,7 @@ class TopicPages(Controller):
         try:
             await services.update_topic(user.person_id, slug, parse(TopicUpdate, fields))
         except (FormInvalid, DomainError) as problem:
-            topics = await services.list_topics(include_retired=True)
-            return form_error_page("topics/manage.html", problem, topics=topics, values={})
+            # A refused name stands next to the topic's own name field, not the new topic's.
+            topics = TOPICS.sort(await services.list_topics(include_retired=True), "")
+            return form_error_page("topics/manage.html", problem, topics=topics, values={}, renamed=slug)
         return redirect("/coordinator/topics/")

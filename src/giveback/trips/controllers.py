@@ -35,8 +35,25 @@ from giveback.trips.schemas import (
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
 from giveback.web.openapi import PathId
+from giveback.web.tables import Column, SortableTable, chosen
 
 COORDINATORS = requires("coordinator")
+TRIPS = SortableTable(
+    Column("visit", value=lambda t: t.request_title or f"Trip {t.id}"),
+    Column("start", "date"),
+    Column("where", value=lambda t: t.organization_name),
+    Column("status"),
+    Column("reports", "number", lambda t: int(t.volunteer_report) + int(t.host_evaluation)),
+    default="start",
+)
+OUTSTANDING = SortableTable(
+    Column("visit", value=lambda r: r.request_title or f"Trip {r.trip_id}"),
+    Column("host", value=lambda r: r.organization_name),
+    Column("end", "date"),
+    Column("missing", "number", lambda r: len(r.missing)),
+    Column("reminder", "date", lambda r: r.last_reminder),
+    default="end",
+)
 CASE_LINES = 4
 
 
@@ -225,8 +242,16 @@ class TripPages(Controller):
 
     @get("/")
     async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> Template:
-        trips = await services.list_trips(signed_in_user(request), status=status if status in STATUSES else "")
-        return page("trips/list.html", trips=trips, status=status, statuses=STATUSES, country_name=country_name)
+        status, ignored = chosen(status, STATUSES, "trip status")
+        trips = await services.list_trips(signed_in_user(request), status=status)
+        return page(
+            "trips/list.html",
+            trips=TRIPS.from_query(trips, request.query_params),
+            status=status,
+            statuses=STATUSES,
+            ignored=ignored,
+            country_name=country_name,
+        )
 
     @get("/{trip_id:int}")
     async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> Template:
@@ -286,7 +311,7 @@ class CoordinatorTripPages(Controller):
 
     @get("/reports")
     async def outstanding(self, request: Request[Any, Any, Any], sent: FromQuery[int | None] = None) -> Template:
-        rows = await services.outstanding(signed_in_user(request))
+        rows = OUTSTANDING.from_query(await services.outstanding(signed_in_user(request)), request.query_params)
         return page("trips/outstanding.html", rows=rows, sent=sent)
 
     @post("/reports/{trip_id:int}/remind", status_code=200)
@@ -301,7 +326,7 @@ class CoordinatorTripPages(Controller):
                 signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url
             )
         except DomainError as problem:
-            rows = await services.outstanding(signed_in_user(request))
+            rows = OUTSTANDING.from_query(await services.outstanding(signed_in_user(request)), {})
             return form_error_page("trips/outstanding.html", problem, rows=rows, sent=None)
         return redirect(f"/coordinator/reports?sent={sent.sent_to}")
 

@@ -35,9 +35,17 @@ from giveback.volunteers.schemas import (
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId, download
+from giveback.web.tables import Column, SortableTable
 
 EXPERTISE_PREFIX = "expertise."
 _CODES = re.compile(r"[\s,;]+")
+DIRECTORY = SortableTable(Column("name"), Column("country_name"))
+WINDOWS = SortableTable(
+    Column("start", "date"),
+    Column("end", "date"),
+    Column("preferred", "number"),
+    Column("source"),
+)
 
 
 @dataclass
@@ -197,6 +205,7 @@ class DirectoryPages(Controller):
     @get("/")
     async def directory(
         self,
+        request: Request[Any, Any, Any],
         topic: FromQuery[str | None] = None,
         language: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
@@ -209,7 +218,7 @@ class DirectoryPages(Controller):
         volunteers = await services.directory(**filters)
         return page(
             "volunteers/directory.html",
-            volunteers=volunteers,
+            volunteers=DIRECTORY.from_query(volunteers, request.query_params),
             topics=await list_topics(),
             languages=_language_choices(),
             regions=geo.REGIONS,
@@ -323,24 +332,24 @@ class VolunteerPages(Controller):
 
     async def _availability_page(
         self,
-        user: SignedIn,
-        status_code: int = 200,
+        request: Request[Any, Any, Any],
         problem: Exception | None = None,
         values: dict[str, Any] | None = None,
     ) -> Template:
-        context = {
-            "windows": await services.list_windows(user),
+        user = signed_in_user(request)
+        context: dict[str, Any] = {
+            "windows": WINDOWS.from_query(await services.list_windows(user), request.query_params),
             "has_profile": await services.find_profile(user) is not None,
             "today": services.today(),
             "values": values or {},
         }
         if problem is not None:
             return form_error_page("volunteers/availability.html", problem, **context)
-        return page("volunteers/availability.html", status_code, errors={}, **context)
+        return page("volunteers/availability.html", errors={}, **context)
 
     @get("/availability")
     async def availability(self, request: Request[Any, Any, Any]) -> Template:
-        return await self._availability_page(signed_in_user(request))
+        return await self._availability_page(request)
 
     @post("/availability")
     async def add_window(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -349,7 +358,7 @@ class VolunteerPages(Controller):
         try:
             await services.add_window(user, parse(WindowIn, fields))
         except (FormInvalid, DomainError) as problem:
-            return await self._availability_page(user, problem=problem, values=fields)
+            return await self._availability_page(request, problem=problem, values=fields)
         return redirect("/volunteer/availability?added=1")
 
     @get("/availability/{window_id:int}/edit")
