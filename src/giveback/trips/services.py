@@ -430,6 +430,7 @@ async def reschedule(
         row = await _coordinator_row(actor, trip_id, "reschedule")
         if (row["start"], row["end"]) == (start, end):
             raise InvalidInput("these are the trip's dates already", field="start")
+        await _check_members_free(trip_id, start, end)
         to_status = "invited" if row["status"] in ("invited", "confirmed") else "approved"
         if to_status == "invited":
             await TripMember.update({TripMember.response: "pending"}).where(
@@ -450,6 +451,45 @@ async def reschedule(
         )
         await queue_invites(trip_id, method="REQUEST", base_url=base_url)
     return await get_trip(actor, trip_id)
+
+
+async def _check_members_free(trip_id: int, start: date, end: date) -> None:
+    """Refuse new dates on which one of the trip's volunteers (not declined) holds a place on another live trip.
+
+    The members' person rows are locked (in id order), as an accept locks its volunteer's: a reschedule and an
+    accept that would put one volunteer on two trips at once take turns, and the second is refused.
+    """
+    members = [
+        int(r["person"])
+        for r in await TripMember.select(TripMember.person).where(
+            (TripMember.trip == trip_id) & (TripMember.response != "declined")
+        )
+    ]
+    if not members:
+        return
+    await locked(Person.select(Person.id).where(Person.id.is_in(members)).order_by(Person.id)).run()
+    other = (
+        await TripMember.select(
+            TripMember.person.name.as_alias("name"),
+            TripMember.trip.start.as_alias("start"),
+            TripMember.trip.end.as_alias("end"),
+        )
+        .where(
+            TripMember.person.is_in(members)
+            & (TripMember.trip != trip_id)
+            & (TripMember.response != "declined")
+            & TripMember.trip.status.is_in([*BEFORE_TRAVEL, "in_progress"])
+            & (TripMember.trip.start <= end)
+            & (TripMember.trip.end >= start)
+        )
+        .order_by(TripMember.trip.start)
+        .first()
+    )
+    if other is not None:
+        raise Conflict(
+            f"{other['name']} is on another trip {other['start']} – {other['end']}, which overlaps these dates",
+            field="start",
+        )
 
 
 async def cancel(actor: SignedIn, trip_id: int, reason: str, *, base_url: str) -> TripDetail:
