@@ -81,6 +81,7 @@ class Result:
     errors: int
     requests: int
     bare_requests_per_second: float = 0.0  # the bare endpoint, measured right before this target
+    bare_p99_ms: float = 0.0
 
 
 # ---------------------------------------------------------------------------------------------------- servers
@@ -273,7 +274,7 @@ def verdict(result: Result, ratio: float) -> str:
 
 
 def table(results: list[Result]) -> str:
-    header = ("target", "status", "req/s", "p50 ms", "p99 ms", "errors", "bare req/s", "vs bare", "goal")
+    header = ("target", "status", "req/s", "p50 ms", "p99 ms", "errors", "bare req/s", "bare p99", "vs bare", "goal")
     rows = [header]
     for result in results:
         bare = result.bare_requests_per_second
@@ -287,6 +288,7 @@ def table(results: list[Result]) -> str:
                 f"{result.p99_ms:.1f}",
                 str(result.errors),
                 f"{bare:,.0f}",
+                f"{result.bare_p99_ms:.1f}",
                 f"{ratio:.0%}",
                 verdict(result, ratio),
             )
@@ -401,7 +403,7 @@ def main() -> None:
             load = {"duration": options.duration, "connections": options.connections, "threads": options.threads}
             bare = drive(bare_target, **load)
             result = drive(target, **load)
-            result.bare_requests_per_second = bare.requests_per_second
+            result.bare_requests_per_second, result.bare_p99_ms = bare.requests_per_second, bare.p99_ms
             results.append(result)
             print(
                 f"  {target.name}: {result.requests_per_second:,.0f} req/s (bare {bare.requests_per_second:,.0f}),"

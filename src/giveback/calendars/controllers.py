@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from litestar import Controller, Request, asgi, delete, get, post, put
 from litestar.di import NamedDependency
@@ -13,7 +13,15 @@ from litestar.exceptions import MethodNotAllowedException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_204_NO_CONTENT
-from litestar.types import ControllerRouterHandler, Receive, Scope, Send
+from litestar.types import (
+    ControllerRouterHandler,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    HTTPScope,
+    Receive,
+    Scope,
+    Send,
+)
 
 from giveback.accounts.sessions import SignedIn
 from giveback.calendars import services
@@ -133,7 +141,7 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     no guards, no parameter parsing, no response pipeline; the settings come from the app's state. It still
     runs behind the allowed-hosts check, and its refusals go through the app's error handlers.
     """
-    method = scope["method"]
+    method = cast("HTTPScope", scope)["method"]
     if method not in FEED_METHODS:
         raise MethodNotAllowedException(headers={"Allow": ", ".join(FEED_METHODS)})
     name = scope["path"].strip("/")  # the path under the mount point: "/<token>.ics/" (Litestar adds the "/")
@@ -143,12 +151,13 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     result = await services.feed_body(name.removesuffix(".ics"), settings)
     headers = _feed_headers(result.etag, result.last_modified)
     if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), result):
-        await send({"type": "http.response.start", "status": 304, "headers": headers})
-        await send({"type": "http.response.body", "body": b""})
+        await send(HTTPResponseStartEvent(type="http.response.start", status=304, headers=headers))
+        await send(HTTPResponseBodyEvent(type="http.response.body", body=b"", more_body=False))
         return
     headers = [*headers, (b"content-type", FEED_CONTENT_TYPE), (b"content-length", str(len(result.body)).encode())]
-    await send({"type": "http.response.start", "status": 200, "headers": headers})
-    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else result.body})
+    await send(HTTPResponseStartEvent(type="http.response.start", status=200, headers=headers))
+    body = b"" if method == "HEAD" else result.body
+    await send(HTTPResponseBodyEvent(type="http.response.body", body=body, more_body=False))
 
 
 # --- pages ----------------------------------------------------------------------------------------------
