@@ -33,7 +33,6 @@ from schemathesis.specs.openapi.checks import (
 from giveback.accounts.tables import Person, RoleGrant
 from giveback.organizations.tables import Organization
 
-# Paths still being built by other engineers; shrink this as they settle.
 EXAMPLES_PER_OPERATION = 30
 # Operations hashing a password (about 0.25 s each) get fewer examples.
 SLOW_OPERATIONS = {"/api/auth/signup", "/api/auth/login", "/api/auth/password", "/api/auth/password-reset/confirm"}

@@ -53,6 +53,10 @@ async def test_requests_sort_by_first_window_and_by_when_they_were_written(world
         data={"priority": "1", "status": "submitted", "sort": "-windows"},
     )
     assert marked.headers["location"] == "/coordinator/requests?status=submitted&sort=-windows&done=priority"
+    # The notice shows once: the sort links keep the filter, not the notice.
+    after = (await world.coordinator.get(marked.headers["location"], headers=HTML)).text
+    assert 'href="?status=submitted&amp;sort=windows">Windows' in after
+    assert "done=priority" not in after
 
 
 async def test_a_status_the_list_does_not_know_is_ignored_with_a_message(world: World) -> None:

@@ -20,6 +20,12 @@ Kind = Literal["text", "number", "date"]
 _SHOWN_CHARACTERS = 40
 
 
+# Query parameters that announce what just happened ("saved", "deleted" …): a sort link does not repeat them.
+ONE_OFF_NOTICES = frozenset(
+    {"done", "added", "changed", "cv", "deleted", "linked", "refreshed", "revoked", "saved", "unlinked", "vetoed"}
+)
+
+
 @dataclass(frozen=True)
 class Column:
     """A sortable column: the key ``?sort=`` names, the kind of its values, and how to read one from a row
@@ -93,9 +99,10 @@ class Sorted(Generic[Row]):
         return "descending" if self.descending else "ascending"
 
     def href(self, key: str, query: Any) -> str:
-        """The header link: sort by ``key`` (the sorted column flips), keeping every other query parameter."""
+        """The header link: sort by ``key`` (the sorted column flips), keeping the filters (every other query
+        parameter but the one-off notices a page shows after a change, such as ``done=saved``)."""
         items = query.multi_items() if hasattr(query, "multi_items") else list(dict(query).items())
-        kept = [(name, value) for name, value in items if name != self.param]
+        kept = [(name, value) for name, value in items if name != self.param and name not in ONE_OFF_NOTICES]
         wanted = f"-{key}" if key == self.key and not self.descending else key
         return "?" + urlencode([*kept, (self.param, wanted)])
 
