@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 from collections import deque
 from functools import cache
@@ -30,7 +31,8 @@ def engine_for(database_url: str) -> Engine[Any]:
 
 
 class _SharedConnections:
-    """Up to ``size`` autocommit connections of one event loop, lent out for one statement at a time."""
+    """One event loop's connections: a read-only one used in the loop's own thread, and up to ``size``
+    autocommit connections (each with its thread) lent out for one statement at a time."""
 
     def __init__(self, engine: SharedConnectionsSQLiteEngine, size: int) -> None:
         self.engine = engine
@@ -39,6 +41,19 @@ class _SharedConnections:
         self.closed = False
         self.idle: list[aiosqlite.Connection] = []
         self.waiting: deque[asyncio.Future[aiosqlite.Connection]] = deque()
+        self.reader: sqlite3.Connection | None = None
+
+    def read(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        """A SELECT run right here, in the event loop's thread: no thread hand-over, no wait for the GIL.
+
+        In WAL mode a read never waits for writers; in the rare moment it would have to (SQLITE_BUSY), it
+        does not wait (``timeout=0``) and raises, and the caller runs the statement on a threaded connection.
+        """
+        if self.reader is None:
+            self.reader = sqlite3.connect(**{**self.engine.connection_kwargs, "timeout": 0})
+            self.reader.row_factory = dict_factory
+            self.reader.execute("PRAGMA query_only = 1")
+        return self.reader.execute(query, args).fetchall()
 
     async def borrow(self) -> aiosqlite.Connection:
         if self.idle:
@@ -72,6 +87,7 @@ class _SharedConnections:
 
     async def close(self) -> None:
         """Close the idle connections now and the lent ones when they come back."""
+        self.stop_reader()
         self.closed = True
         idle, self.idle = self.idle, []
         for connection in idle:
@@ -83,14 +99,23 @@ class _SharedConnections:
         for connection in self.idle:
             connection.stop()
         self.idle = []
+        with contextlib.suppress(sqlite3.ProgrammingError):  # made in another thread: its garbage collection closes it
+            self.stop_reader()
+
+    def stop_reader(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
 
 
 class SharedConnectionsSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine, with statements outside transactions run on a few long-lived connections.
 
-    Piccolo opens a new connection (and its thread) for every such statement, which costs milliseconds;
-    here each event loop keeps up to ``SQLITE_SHARED_CONNECTIONS`` autocommit connections and lends one per
-    statement. Transactions still get a connection of their own.
+    Piccolo opens a new connection (and its thread) for every such statement, which costs milliseconds.
+    Here each event loop keeps a read-only connection for SELECTs, run in the loop's thread (handing a
+    statement to another thread and back costs more than a small read, and under load the answer waits for
+    the GIL), and up to ``SQLITE_SHARED_CONNECTIONS`` threaded autocommit connections, lent one statement at
+    a time, for everything that writes or may wait. Transactions still get a connection of their own.
     """
 
     def __init__(self, path: str, **connection_kwargs: Any) -> None:
@@ -127,8 +152,15 @@ class SharedConnectionsSQLiteEngine(SQLiteEngine):
         query_type: str = "generic",
         table: type[Table] | None = None,
     ) -> Any:
-        """One statement on a borrowed autocommit connection (SQLite ≥ 3.35 returns inserted keys itself)."""
+        """One statement outside a transaction: a SELECT in the loop's thread unless the database is busy, any
+        other statement on a borrowed autocommit connection (SQLite ≥ 3.35 returns inserted keys itself)."""
         shared = self._connections()
+        if query.lstrip()[:6].upper() == "SELECT":
+            try:
+                return shared.read(query, args or [])
+            except sqlite3.OperationalError as error:
+                if error.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                    raise
         connection = await shared.borrow()
         try:
             return list(await connection.execute_fetchall(query, args or []))
