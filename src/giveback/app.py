@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -90,6 +91,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             try:
                 async with httpx.AsyncClient(timeout=HTTP_CLIENT_TIMEOUT_SECONDS, follow_redirects=False) as client:
                     app.state.http = client
+                    # Start-up objects (templates, routes, country tables) live as long as the process: leave
+                    # them out of the garbage collector's full passes, which would otherwise pause requests.
+                    gc.freeze()
                     log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
                     yield
             finally:
