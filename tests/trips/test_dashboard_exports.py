@@ -107,6 +107,11 @@ async def test_coordinator_filters(coordinator: Client) -> None:
     bad = await coordinator.get("/coordinator/dashboard", params={"region": "mars"}, headers={"accept": "text/html"})
     assert bad.status_code == 400
     assert "region must be one of" in bad.text
+    assert '<a href="#f-region">Region</a>' in bad.text  # the summary leads to the field
+    year = await coordinator.get("/coordinator/dashboard", params={"year": "soon"}, headers={"accept": "text/html"})
+    assert year.status_code == 400
+    assert 'aria-describedby="e-year"' in year.text  # the message stands next to the field too
+    assert '<span class="field-error" id="e-year">year must be a number</span>' in year.text
 
 
 async def test_exports_have_stable_columns(client: Client, coordinator: Client) -> None:
