@@ -56,6 +56,10 @@ REQUEST_MAX_BODY_BYTES = 3 * 1024 * 1024
 
 log = structlog.get_logger()
 
+# Refused requests are answered (4xx), not failures of the server: no stack trace in the log for them, or
+# every calendar app still polling a revoked feed would fill it. Server errors are still logged.
+REFUSALS: set[int | type[Exception]] = {400, 401, 403, 404, 405, 409, 413, 429, *DomainError.__subclasses__()}
+
 
 def start_embedded_worker() -> subprocess.Popen[bytes]:
     """The embedded setup's solver worker: a child process claiming runs from the same database."""
@@ -158,7 +162,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[SwaggerRenderPlugin()],
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
-        logging_config=LoggingConfig(log_exceptions="always", configure_root_logger=False),
+        logging_config=LoggingConfig(
+            log_exceptions="always", disable_stack_trace=REFUSALS, configure_root_logger=False
+        ),
         debug=settings.debug,
     )
     document_error_answers(app)

@@ -1,5 +1,7 @@
 """The application over HTTP: health, OpenAPI, host checks, the organization directory."""
 
+import logging
+
 from httpx import AsyncClient as Client
 
 
@@ -18,8 +20,9 @@ async def test_openapi_schema_lists_the_api(client: Client) -> None:
 
 
 async def test_a_forged_host_header_is_refused(client: Client) -> None:
-    response = await client.get("/health", headers={"Host": "evil.example.com"})
-    assert response.status_code == 400
+    for path in ("/health", "/", "/feeds/any.ics", "/static/giveback.css"):  # the feeds and static files too
+        response = await client.get(path, headers={"Host": "evil.example.com"})
+        assert response.status_code == 400, path
 
 
 async def test_seed_societies_are_preloaded_with_countries_and_regions(client: Client) -> None:
@@ -78,3 +81,14 @@ async def test_topics_are_listed_in_order(client: Client) -> None:
     topics = (await client.get("/api/topics")).json()
     assert topics[0] == {"slug": "arterial-pad", "name": "Arterial disease and PAD", "retired": False}
     assert len(topics) == 17
+
+
+async def test_refusals_are_answered_without_a_stack_trace_in_the_log(client: Client, caplog) -> None:
+    """A revoked feed polled all day, a bad id, a bad form: 4xx answers, not server errors to log."""
+    caplog.set_level(logging.DEBUG)
+    assert (await client.get("/feeds/revoked-long-ago.ics")).status_code == 404
+    assert (await client.get("/api/organizations/999999")).status_code == 404
+    assert (await client.get("/api/organizations", params={"region": "atlantis"})).status_code == 400
+    assert (await client.get("/no/such/page")).status_code == 404
+    logged = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert logged == [], [record.getMessage()[:200] for record in logged]
