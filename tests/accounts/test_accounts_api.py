@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from helpers import PASSWORD, log_in, member, sign_up
@@ -103,6 +104,34 @@ async def test_log_out_ends_the_session_on_the_server(client: Client, new_client
     replay = new_client()
     replay.cookies.set("giveback_session", stolen, domain="testserver.local")
     assert (await replay.get("/api/me")).status_code == 401
+    assert await WebSession.count() == 0
+
+
+async def test_idle_and_old_sessions_end(client: Client, new_client: Callable[[], Client], inbox) -> None:
+    """A session ends after 8 idle hours and 7 days after log-in, whatever its use; an active one is kept alive."""
+    await sign_up(client, inbox, "clock@example.org")
+    await log_in(client, "clock@example.org")
+    (row,) = await WebSession.select(WebSession.id, WebSession.expires_at)
+    now = datetime.now(UTC)
+
+    await WebSession.update({WebSession.last_seen_at: now - timedelta(hours=7, minutes=59)}).where(
+        WebSession.id == row["id"]
+    )
+    assert (await client.get("/api/me")).status_code == 200  # still inside the idle limit: and touched again
+    (touched,) = await WebSession.select(WebSession.last_seen_at)
+    assert touched["last_seen_at"] > now - timedelta(minutes=1)
+
+    await WebSession.update({WebSession.last_seen_at: now - timedelta(hours=8, minutes=1)}).where(
+        WebSession.id == row["id"]
+    )
+    idle = await client.get("/api/me")
+    assert idle.status_code == 401
+    assert "giveback_session=; Max-Age=0" in idle.headers["set-cookie"]  # and the browser forgets it
+    assert await WebSession.count() == 0  # the expired session is deleted, not just refused
+
+    await log_in(client, "clock@example.org")
+    await WebSession.update({WebSession.expires_at: now - timedelta(seconds=1)}, force=True)  # 7 days after log-in
+    assert (await client.get("/api/me")).status_code == 401
     assert await WebSession.count() == 0
 
 
