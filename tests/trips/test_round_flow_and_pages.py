@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import httpx
@@ -135,3 +136,25 @@ async def test_host_evaluation_form_and_outstanding_page(client: Client, new_cli
     }
     assert (await client.post(f"/trips/{trip_id}/reports/host", data=evaluation, headers=HTML)).status_code == 303
     assert (await client.get("/coordinator/reports", headers=HTML)).status_code == 403
+
+
+async def test_a_person_filing_both_reports_gets_two_forms_with_their_own_field_ids(client: Client) -> None:
+    both_id = await actor(client, "both@example.org", ["volunteer", "host"])
+    await make_contact(both_id, await organization_id("SoBRICE"))
+    trip_id, _ = await make_trip(status="completed", start=days(-12), length=5, members=[both_id])
+    page = (await client.get(f"/trips/{trip_id}", headers=HTML)).text
+    assert "Your report on this visit" in page and "Your evaluation of this visit" in page
+    ids = re.findall(r'\bid="([^"]+)"', page)
+    assert len(ids) == len(set(ids)), sorted(i for i in set(ids) if ids.count(i) > 1)
+    assert 'id="f-lectures"' in page and 'id="f-host-lectures"' in page
+
+    form = {k: str(v) for k, v in GOOD_REPORT.items() if k != "cases"}
+    refused = await client.post(
+        f"/trips/{trip_id}/reports/host",
+        data={"csrf_token": client.headers["X-CSRF-Token"], **form, "lectures": "501"},
+        headers=HTML,
+    )
+    assert refused.status_code == 400
+    # The summary leads to the evaluation's field, where the message stands.
+    assert '<a href="#f-host-lectures">Lectures given</a>' in refused.text
+    assert 'id="f-host-lectures"' in refused.text and 'aria-describedby="e-host-lectures"' in refused.text
