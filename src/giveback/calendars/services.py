@@ -383,18 +383,8 @@ async def _touch_trip(trip_id: int, changes: dict[Any, Any]) -> None:
 async def _check_not_travelling(person_id: int, trip: dict[str, Any]) -> None:
     """Refuse an accept while the volunteer holds another accepted place on days that overlap (a coordinator may
     have moved a trip onto another's dates). The person row is locked, so two accepts at once take turns."""
-    await locked(Person.select(Person.id).where(Person.id == person_id)).run()
-    other = (
-        await TripMember.select(TripMember.trip.start.as_alias("start"), TripMember.trip.end.as_alias("end"))
-        .where(
-            (TripMember.person == person_id)
-            & (TripMember.trip != trip["id"])
-            & (TripMember.response == "accepted")
-            & TripMember.trip.status.is_in([*ANSWERABLE_STATUSES, "in_progress"])
-            & (TripMember.trip.start <= trip["end"])
-            & (TripMember.trip.end >= trip["start"])
-        )
-        .first()
+    other = await trips_services.overlapping_place(
+        [person_id], other_than=trip["id"], start=trip["start"], end=trip["end"], accepted_only=True
     )
     if other is not None:
         raise Conflict(

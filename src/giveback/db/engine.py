@@ -145,6 +145,11 @@ class SharedConnectionsSQLiteEngine(SQLiteEngine):
         self.start_shared_connections()
         return self._shared[asyncio.get_running_loop()]
 
+    def data_version(self) -> int:
+        """SQLite's ``PRAGMA data_version`` on this loop's read-only connection: as that connection never writes,
+        it changes whenever any other connection, in any process, commits (raises ``sqlite3.Error`` when busy)."""
+        return int(self._connections().read("PRAGMA data_version", [])[0]["data_version"])
+
     async def _run_in_new_connection(
         self,
         query: str,

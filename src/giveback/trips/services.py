@@ -453,31 +453,30 @@ async def reschedule(
     return await get_trip(actor, trip_id)
 
 
-async def _check_members_free(trip_id: int, start: date, end: date) -> None:
-    """Refuse new dates on which one of the trip's volunteers (not declined) holds a place on another live trip.
+async def overlapping_place(
+    person_ids: list[int], *, other_than: int, start: date, end: date, accepted_only: bool
+) -> dict[str, Any] | None:
+    """The first place one of these people holds on another live trip (before travel or travelling) whose days
+    overlap ``start``–``end``, as ``name``, ``start`` and ``end``; None when they are free.
 
-    The members' person rows are locked (in id order), as an accept locks its volunteer's: a reschedule and an
-    accept that would put one volunteer on two trips at once take turns, and the second is refused.
+    A place is an answer other than declined, or only an accept with ``accepted_only``. The people's rows are
+    locked (in id order) for the caller's transaction, so two changes that would put one volunteer on two
+    trips at once take turns, and the second sees the first.
     """
-    members = [
-        int(r["person"])
-        for r in await TripMember.select(TripMember.person).where(
-            (TripMember.trip == trip_id) & (TripMember.response != "declined")
-        )
-    ]
-    if not members:
-        return
-    await locked(Person.select(Person.id).where(Person.id.is_in(members)).order_by(Person.id)).run()
-    other = (
+    if not person_ids:
+        return None
+    await locked(Person.select(Person.id).where(Person.id.is_in(person_ids)).order_by(Person.id)).run()
+    place = (TripMember.response == "accepted") if accepted_only else (TripMember.response != "declined")
+    found: dict[str, Any] | None = (
         await TripMember.select(
             TripMember.person.name.as_alias("name"),
             TripMember.trip.start.as_alias("start"),
             TripMember.trip.end.as_alias("end"),
         )
         .where(
-            TripMember.person.is_in(members)
-            & (TripMember.trip != trip_id)
-            & (TripMember.response != "declined")
+            TripMember.person.is_in(person_ids)
+            & (TripMember.trip != other_than)
+            & place
             & TripMember.trip.status.is_in([*BEFORE_TRAVEL, "in_progress"])
             & (TripMember.trip.start <= end)
             & (TripMember.trip.end >= start)
@@ -485,6 +484,18 @@ async def _check_members_free(trip_id: int, start: date, end: date) -> None:
         .order_by(TripMember.trip.start)
         .first()
     )
+    return found
+
+
+async def _check_members_free(trip_id: int, start: date, end: date) -> None:
+    """Refuse new dates on which one of the trip's volunteers (not declined) holds a place on another live trip."""
+    members = [
+        int(r["person"])
+        for r in await TripMember.select(TripMember.person).where(
+            (TripMember.trip == trip_id) & (TripMember.response != "declined")
+        )
+    ]
+    other = await overlapping_place(members, other_than=trip_id, start=start, end=end, accepted_only=False)
     if other is not None:
         raise Conflict(
             f"{other['name']} is on another trip {other['start']} – {other['end']}, which overlaps these dates",
