@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -38,9 +34,9 @@ from e2e_support import (  # noqa: E402
     TIMINGS,
     Actor,
     LiveServer,
-    free_port,
     missing,
 )
+from live_server import serving  # noqa: E402
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -100,48 +96,12 @@ def live_server(migrated_database: dict[str, int]) -> Iterator[LiveServer]:
     """``python -m giveback serve`` on a free loopback port, against the migrated test database."""
     if missing():
         pytest.skip(missing())
-    folder = Path(tempfile.mkdtemp(prefix="giveback-e2e-"))
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,
-        "GIVEBACK_BASE_URL": url,
-        "GIVEBACK_MAIL_BACKEND": "file",
-        "GIVEBACK_MAIL_DIR": str(folder / "mail"),
-        "GIVEBACK_EMBEDDED_WORKER": "true",
-        "GIVEBACK_LOG_LEVEL": "WARNING",
-    }
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "giveback", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
+    with serving(
+        workers=1, embedded_worker=True, start_seconds=SERVER_START_SECONDS, prefix="giveback-e2e-"
+    ) as started:
+        yield LiveServer(
+            url=started.url, mail_dir=started.folder / "mail", env=started.env, log=started.folder / "server.log"
         )
-    try:
-        deadline = time.monotonic() + SERVER_START_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server stopped at start-up:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer within {SERVER_START_SECONDS}s:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield LiveServer(url=url, mail_dir=folder / "mail", env=env, log=log)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)

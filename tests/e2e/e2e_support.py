@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -93,12 +92,6 @@ class LiveServer:
     def create_user(self, email: str, name: str, *roles: str) -> None:
         role_args = [arg for role in roles for arg in ("--role", role)]
         self.cli("user", "create", email, "--name", name, *role_args, extra_env={"GIVEBACK_NEW_PASSWORD": PASSWORD})
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -11,12 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
@@ -25,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from live_server import serving
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.sessions import load_session, start_session
@@ -80,60 +75,11 @@ def _group_of(pid: int) -> int | None:
         return None
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(migrated_database: dict[str, int]) -> Iterator[Server]:
     """``python -m giveback serve --workers 2`` on a free loopback port, against the suite's database."""
-    folder = Path(tempfile.mkdtemp(prefix="giveback-workers-"))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {
-        **os.environ,  # GIVEBACK_DATABASE_URL: the suite's database (tests/conftest.py)
-        "GIVEBACK_BASE_URL": url,
-        "GIVEBACK_MAIL_BACKEND": "file",
-        "GIVEBACK_MAIL_DIR": str(folder / "mail"),
-        "GIVEBACK_EMBEDDED_WORKER": "false",
-        "GIVEBACK_LOG_LEVEL": "WARNING",
-    }
-    log = folder / "server.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "giveback", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=folder,
-            start_new_session=True,  # its own process group, so the workers are stopped with it
-        )
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"the server stopped at start-up:\n{log.read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the server did not answer within {START_SECONDS}s:\n{log.read_text()}")
-            time.sleep(0.2)
-        yield Server(url=url, port=port, pid=process.pid)
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        shutil.rmtree(folder, ignore_errors=True)
+    with serving(workers=2, embedded_worker=False, start_seconds=START_SECONDS, prefix="giveback-workers-") as started:
+        yield Server(url=started.url, port=started.port, pid=started.pid)
 
 
 Send = Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
