@@ -28,6 +28,7 @@ from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
@@ -43,6 +44,7 @@ from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
+from giveback.trips.facts import feed_trips
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
@@ -127,6 +129,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *HOST_ROUTES,
             *ROUND_ROUTES,
             *TRIP_ROUTES,
+            *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             PrivacyApi,
             PrivacyPages,
@@ -141,7 +144,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[guarded, *FEED_ROUTES],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "mailer": mailer_for(settings),
+                "feed_trips": feed_trips,
+            }
+        ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),

@@ -5,8 +5,9 @@ from pathlib import Path
 from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
-from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
+from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic

@@ -29,16 +29,16 @@ import msgspec
 import pytest
 from aiosmtpd.controller import Controller as SMTPController
 from aiosmtpd.smtp import Envelope
+from giveback.calendars.services import queue_invites
 from programs import PERIOD_START
 from round_steps import open_and_freeze, run_round
 
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.calendars import sender
-from giveback.calendars.services import queue_invites
-from giveback.calendars.tables import OutboxMessage
 from giveback.db.engine import locked, write_transaction
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.mail import sender
+from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings

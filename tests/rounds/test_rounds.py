@@ -10,8 +10,8 @@ from helpers import member
 from programs import PERIOD_START, Program, make_contact
 from round_steps import ROUND, open_and_freeze, run_round
 
-from giveback.calendars.tables import OutboxMessage
 from giveback.hosts.tables import HostRequest
+from giveback.mail.tables import OutboxMessage
 from giveback.rounds.tables import SolverRun
 from giveback.trips.tables import Trip, TripMember
 

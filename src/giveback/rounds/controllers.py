@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError
-from giveback.rounds import services
+from giveback.rounds import approval, freezing, services
 from giveback.rounds.schemas import (
     AdjustmentOut,
     Approval,
@@ -80,11 +80,11 @@ class RoundApi(Controller):
 
     @post("/{round_id:int}/freeze", summary="Snapshot the round's inputs (again)")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> RoundOut:
-        return await services.freeze_round(signed_in_user(request), round_id)
+        return await freezing.freeze_round(signed_in_user(request), round_id)
 
     @get("/{round_id:int}/changes", summary="Volunteers and requests changed since the freeze")
     async def changes(self, round_id: PathId) -> ChangedSinceFreeze:
-        return await services.changes_since_freeze(round_id)
+        return await freezing.changes_since_freeze(round_id)
 
     @get("/{round_id:int}/problem", summary="The problem the next run solves (giveback-match/1)")
     async def problem(self, round_id: PathId) -> dict[str, Any]:
@@ -161,7 +161,7 @@ class RunApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ApprovalOut:
-        return await services.approve(signed_in_user(request), run_id, data, base_url=settings.base_url)
+        return await approval.approve(signed_in_user(request), run_id, data, settings=settings)
 
 
 class RoundPages(Controller):
@@ -218,7 +218,7 @@ class RoundPages(Controller):
 
     @post("/{round_id:int}/freeze")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
-        return await _act(request, round_id, services.freeze_round(signed_in_user(request), round_id))
+        return await _act(request, round_id, freezing.freeze_round(signed_in_user(request), round_id))
 
     @post("/{round_id:int}/runs")
     async def run(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -276,12 +276,8 @@ class RoundPages(Controller):
         fields = form_fields(await request.form(), lists=("requests",))
         selection = fields.get("requests") or None
         try:
-            outcome = await services.approve(
-                signed_in_user(request),
-                run_id,
-                Approval(requests=selection),
-                base_url=settings.base_url,
-                round_id=round_id,
+            outcome = await approval.approve(
+                signed_in_user(request), run_id, Approval(requests=selection), settings=settings, round_id=round_id
             )
         except DomainError as problem:
             return await _round_page(signed_in_user(request), round_id, problem=problem)
@@ -371,7 +367,7 @@ async def _round_page(
     runs = await services.list_runs(round_id)
     latest = runs[0] if runs else None
     shown = await services.proposals(user, latest.id) if latest and latest.status == "succeeded" else None
-    changes = await services.changes_since_freeze(round_id) if current.frozen_at else None
+    changes = await freezing.changes_since_freeze(round_id) if current.frozen_at else None
     proposals = shown.proposals if shown else []
     if region:
         proposals = [p for p in proposals if p.region == region]

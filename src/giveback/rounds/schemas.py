@@ -87,6 +87,29 @@ class AdjustmentOut(msgspec.Struct, kw_only=True):
     reason: str
 
 
+class BookedOut(msgspec.Struct, kw_only=True):
+    """A volunteer whose trips took days or trips from this round at its freeze (``left_out``: nothing left)."""
+
+    volunteer: str
+    person_id: int
+    name: str
+    reasons: list[str]
+    left_out: bool
+    max_trips: int
+
+
+class DroppedOut(msgspec.Struct, kw_only=True):
+    """A pin, exclusion or veto the last freeze dropped because it no longer applies, and why."""
+
+    kind: str
+    request: str
+    title: str
+    volunteers: list[str]
+    names: list[str]
+    start: date | None
+    reason: str
+
+
 class RoundOut(msgspec.Struct, kw_only=True):
     id: int
     name: str
@@ -99,6 +122,8 @@ class RoundOut(msgspec.Struct, kw_only=True):
     volunteers: int
     requests: int
     adjustments: list[AdjustmentOut]
+    booked: list[BookedOut] = msgspec.field(default_factory=list)
+    dropped: list[DroppedOut] = msgspec.field(default_factory=list)
 
 
 class RunOut(msgspec.Struct, kw_only=True):
@@ -171,12 +196,23 @@ class ChangeOut(msgspec.Struct, kw_only=True):
     restaffed: list[str]
 
 
+class WithdrawnOut(msgspec.Struct, kw_only=True):
+    """A proposal no longer shown: its request stopped waiting for a visit after the run."""
+
+    request: str
+    request_id: int
+    title: str
+    host: str
+    reason: str
+
+
 class ProposalsOut(msgspec.Struct, kw_only=True):
     run: RunOut
     proposals: list[ProposalOut]
     unmatched: list[UnmatchedOut]
     capacity: list[CapacityOut]
     changes: ChangeOut | None
+    withdrawn: list[WithdrawnOut] = msgspec.field(default_factory=list)
 
 
 class ApprovalOut(msgspec.Struct, kw_only=True):

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -16,13 +15,13 @@ from giveback.errors import DomainError, InvalidInput, NotFound
 from giveback.geo import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import dashboard as dashboards
 from giveback.trips import exports, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
-    DashboardOut,
     DatesIn,
+    InviteAnswerOut,
+    InviteView,
     OutstandingOut,
     PostponeIn,
     ReasonIn,
@@ -83,7 +82,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.postpone(
-            signed_in_user(request), trip_id, data.reason, start=data.start, end=data.end, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.reason, start=data.start, end=data.end, settings=settings
         )
 
     @post("/{trip_id:int}/reschedule", guards=[COORDINATORS], status_code=200, summary="Change the dates")
@@ -95,7 +94,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.reschedule(
-            signed_in_user(request), trip_id, data.start, data.end, data.reason, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.start, data.end, data.reason, settings=settings
         )
 
     @post("/{trip_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel (reason required)")
@@ -106,7 +105,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.cancel(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.cancel(signed_in_user(request), trip_id, data.reason, settings=settings)
 
     @post("/{trip_id:int}/decline", guards=[COORDINATORS], status_code=200, summary="Record a declined visit")
     async def decline(
@@ -116,7 +115,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.decline(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.decline(signed_in_user(request), trip_id, data.reason, settings=settings)
 
     @post("/{trip_id:int}/complete", guards=[COORDINATORS], status_code=200, summary="Mark completed early or late")
     async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
@@ -139,7 +138,20 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ReminderOut:
-        return await services.remind(signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url)
+        return await services.remind(signed_in_user(request), trip_id, settings=settings)
+
+
+class InviteApi(Controller):
+    path = "/api/invites"
+    tags = ["trips"]
+
+    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
+        return await services.invite_view(token, settings)
+
+    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
+        return await services.answer_invite(token, settings)
 
 
 class ExportApi(Controller):
@@ -159,21 +171,6 @@ class ExportApi(Controller):
             body = {"columns": list(columns), "rows": [[row[c] for c in columns] for row in rows]}
             return Response(body, media_type=MediaType.JSON, headers=disposition)
         return Response(exports.to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=disposition)
-
-
-class DashboardApi(Controller):
-    path = "/api/dashboard"
-    tags = ["dashboard"]
-
-    @get("/", summary="The program's growth, aggregates only (public)")
-    async def public(self) -> DashboardOut:
-        return await dashboards.dashboard()
-
-    @get("/program", guards=[COORDINATORS], summary="The program dashboard with filters (coordinators)")
-    async def program(
-        self, year: FromQuery[int | None] = None, region: FromQuery[str] = "", topic: FromQuery[str] = ""
-    ) -> DashboardOut:
-        return await dashboards.dashboard(year=year, region=region, topic=topic, coordinator=True)
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -271,15 +268,15 @@ class TripPages(Controller):
                 raise FormInvalid({"action": "choose one of the actions"})
             start, end = _date(form.get("start"), "start"), _date(form.get("end"), "end")
             if action == "postpone":
-                await services.postpone(user, trip_id, reason, start=start, end=end, base_url=settings.base_url)
+                await services.postpone(user, trip_id, reason, start=start, end=end, settings=settings)
             elif action == "reschedule":
                 if start is None or end is None:
                     raise FormInvalid({"start" if start is None else "end": "give the new first and last day"})
-                await services.reschedule(user, trip_id, start, end, reason, base_url=settings.base_url)
+                await services.reschedule(user, trip_id, start, end, reason, settings=settings)
             elif action == "cancel":
-                await services.cancel(user, trip_id, reason, base_url=settings.base_url)
+                await services.cancel(user, trip_id, reason, settings=settings)
             elif action == "decline":
-                await services.decline(user, trip_id, reason, base_url=settings.base_url)
+                await services.decline(user, trip_id, reason, settings=settings)
             else:
                 await services.complete(user, trip_id, reason)
         except (FormInvalid, DomainError) as problem:
@@ -304,6 +301,26 @@ class TripPages(Controller):
         return redirect(f"/trips/{trip_id}")
 
 
+class InvitePages(Controller):
+    """The pages behind the links in invites: GET shows a confirmation, only POST changes anything."""
+
+    path = "/invites"
+    include_in_schema = False
+
+    @get("/{token:str}")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=None)
+
+    @post("/{token:str}")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        try:
+            done = await services.answer_invite(token, settings)
+        except DomainError as problem:
+            view = await services.invite_view(token, settings)
+            return form_error_page("calendars/invite.html", problem, view=view, token=token, done=None)
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=done)
+
+
 class CoordinatorTripPages(Controller):
     path = "/coordinator"
     include_in_schema = False
@@ -322,87 +339,11 @@ class CoordinatorTripPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         try:
-            sent = await services.remind(
-                signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url
-            )
+            sent = await services.remind(signed_in_user(request), trip_id, settings=settings)
         except DomainError as problem:
             rows = OUTSTANDING.from_query(await services.outstanding(signed_in_user(request)), {})
             return form_error_page("trips/outstanding.html", problem, rows=rows, sent=None)
         return redirect(f"/coordinator/reports?sent={sent.sent_to}")
 
-    @get("/dashboard")
-    async def dashboard(
-        self, year: FromQuery[str] = "", region: FromQuery[str] = "", topic: FromQuery[str] = ""
-    ) -> Template:
-        topics = await _topics()
-        try:
-            chosen_year = int(year) if year else None
-            data = await dashboards.dashboard(year=chosen_year, region=region, topic=topic, coordinator=True)
-        except (ValueError, DomainError) as problem:
-            error = problem if isinstance(problem, DomainError) else InvalidInput("year must be a number", field="year")
-            data = await dashboards.dashboard(coordinator=True)
-            return form_error_page(
-                "dashboard/dashboard.html",
-                error,
-                data=data,
-                coordinator=True,
-                charts=_charts(data),
-                topics=topics,
-                regions=dashboards.REGIONS,
-                values={"year": year, "region": region, "topic": topic},
-            )
-        return page(
-            "dashboard/dashboard.html",
-            data=data,
-            coordinator=True,
-            charts=_charts(data),
-            topics=topics,
-            regions=dashboards.REGIONS,
-            values={"year": year, "region": region, "topic": topic},
-            errors={},
-        )
 
-
-def _charts(data: DashboardOut) -> list[dict[str, Any]]:
-    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js."""
-    charts = [
-        ("trips-per-year", "Visits per year", "bar", "visits", data.trips_per_year),
-        ("countries", "Countries reached (cumulative)", "line", "countries", data.countries_cumulative),
-        (
-            "organizations",
-            "Host organizations reached (cumulative)",
-            "line",
-            "organizations",
-            data.organizations_cumulative,
-        ),
-        ("volunteer-days", "Volunteer-days given per year", "bar", "volunteer-days", data.volunteer_days_per_year),
-        ("attendees", "Attendees trained per year", "bar", "attendees", data.attendees_per_year),
-        ("cadres", "Attendees by cadre", "doughnut", "attendees", data.attendees_by_cadre),
-        ("topics", "Topics taught (visits)", "hbar", "visits", data.topics_taught),
-        ("world", "Visits by country (world view)", "hbar", "visits", data.countries_ranked),
-        ("matched", "Share of requests matched per round", "bar", "% matched", data.matched_share_per_round),
-    ]
-    if data.organizations_ranked is not None:
-        charts.append(
-            ("host-organizations", "Visits by host organization", "hbar", "visits", data.organizations_ranked)
-        )
-    return [
-        {"id": key, "title": title, "kind": kind, "unit": unit, "series": msgspec.to_builtins(series)}
-        for key, title, kind, unit, series in charts
-    ]
-
-
-@get("/dashboard", include_in_schema=False)
-async def public_dashboard() -> Template:
-    data = await dashboards.dashboard()
-    return page("dashboard/dashboard.html", data=data, coordinator=False, charts=_charts(data), errors={}, values={})
-
-
-ROUTES: list[ControllerRouterHandler] = [
-    TripApi,
-    ExportApi,
-    DashboardApi,
-    TripPages,
-    CoordinatorTripPages,
-    public_dashboard,
-]
+ROUTES: list[ControllerRouterHandler] = [TripApi, InviteApi, ExportApi, TripPages, InvitePages, CoordinatorTripPages]
