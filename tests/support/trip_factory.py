@@ -14,6 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+import httpx
+
+from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
@@ -51,6 +54,17 @@ async def person(email: str, roles: Sequence[str] = ("volunteer",), *, name: str
     person_id = int(row[0]["id"])
     if roles:
         await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
+    return person_id
+
+
+async def signed_in(client: httpx.AsyncClient, email: str, roles: Sequence[str], *, name: str | None = None) -> int:
+    """A person with these roles, signed in on the client with a real session (no log-in form: fast)."""
+    person_id = await person(email, roles, name=name)
+    raw = await start_session(person_id)
+    user = await load_session(raw)
+    assert user is not None
+    client.cookies.set("giveback_session", raw, domain="testserver.local")
+    client.headers["X-CSRF-Token"] = user.csrf_token
     return person_id
 
 

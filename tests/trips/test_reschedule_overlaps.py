@@ -10,10 +10,9 @@ import httpx
 import pytest
 from tripkit import actor, days, make_trip, trip
 
-from giveback.trips.booked import days_text
-
 from giveback.calendars.invites import about_trip
 from giveback.mail.tables import OutboxMessage
+from giveback.trips.booked import days_text
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.tables import TripMember
 

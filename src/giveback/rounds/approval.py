@@ -19,7 +19,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
-from giveback.rounds import mapping
+from giveback.rounds import mapping, replacements
 from giveback.rounds.freezing import snapshot
 from giveback.rounds.schemas import Approval, ApprovalOut, RoundSettings
 from giveback.rounds.services import latest_run, visit_problems
@@ -43,6 +43,8 @@ async def approve(
         run = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if run is None or (round_id is not None and run["round"] != round_id):
             raise NotFound(f"no run {run_id} in this round", field="run_id")
+        if run["kind"] == "replacement":
+            return await replacements.approve_replacement(actor, run_id, data, settings=settings)
         round_row = await locked(
             MatchRound.select().output(load_json=True).where(MatchRound.id == run["round"])
         ).first()

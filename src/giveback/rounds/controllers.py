@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
@@ -12,7 +13,7 @@ from litestar.response import Redirect, Template
 
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError
-from giveback.rounds import approval, freezing, services
+from giveback.rounds import approval, freezing, replacements, services
 from giveback.rounds.schemas import (
     AdjustmentOut,
     Approval,
@@ -21,8 +22,10 @@ from giveback.rounds.schemas import (
     DateChange,
     PairCreate,
     PinCreate,
+    PlaceOut,
     ProposalOut,
     ProposalsOut,
+    ReplacementCreate,
     RoundCreate,
     RoundOut,
     RoundSettings,
@@ -117,6 +120,16 @@ class RoundApi(Controller):
     @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
     async def run(self, round_id: PathId, data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
         return await services.start_run(signed_in_user(request), round_id, data)
+
+    @get("/{round_id:int}/places", summary="Free places after declines, with the search for a replacement")
+    async def places(self, round_id: PathId) -> list[PlaceOut]:
+        return await replacements.open_places(round_id)
+
+    @post("/{round_id:int}/replacements", summary="Search the best free volunteers for one trip's free place")
+    async def replace(
+        self, round_id: PathId, data: JSONBody[ReplacementCreate], request: Request[Any, Any, Any]
+    ) -> RunOut:
+        return await replacements.find_replacement(signed_in_user(request), round_id, data.trip_id)
 
     @post("/{round_id:int}/results", summary="Import a result solved elsewhere (checked against every rule)")
     async def import_result(
@@ -265,6 +278,38 @@ class RoundPages(Controller):
             request, round_id, services.remove_adjustment(signed_in_user(request), round_id, adjustment_id)
         )
 
+    @post("/{round_id:int}/replacements")
+    async def replace(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        try:
+            data = parse(ReplacementCreate, fields)
+        except FormInvalid as problem:
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _act(
+            request, round_id, replacements.find_replacement(signed_in_user(request), round_id, data.trip_id)
+        )
+
+    @post("/{round_id:int}/replacements/{run_id:int}/approve")
+    async def approve_replacement(
+        self,
+        round_id: PathId,
+        run_id: PathId,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        fields = form_fields(await request.form(), lists=("volunteers",))
+        try:
+            outcome = await approval.approve(
+                signed_in_user(request),
+                run_id,
+                Approval(volunteers=fields.get("volunteers") or None),
+                settings=settings,
+                round_id=round_id,
+            )
+        except DomainError as problem:
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _round_page(signed_in_user(request), round_id, approval=outcome)
+
     @post("/{round_id:int}/runs/{run_id:int}/approve")
     async def approve(
         self,
@@ -377,6 +422,14 @@ async def _round_page(
     if status:
         proposals = [p for p in proposals if proposal_status(p) == status]
     query = query or {}
+    if approval is not None:
+        refused = list(approval.refused)
+        approval = msgspec.structs.replace(
+            approval, refused={key: await services.in_words(reasons) for key, reasons in approval.refused.items()}
+        )
+    else:
+        refused = []
+    keys = sorted({a.request for a in current.adjustments} | {v for a in current.adjustments for v in a.volunteers})
     context: dict[str, Any] = {
         "round": current,
         "runs": runs,
@@ -391,6 +444,9 @@ async def _round_page(
         "status": status,
         "statuses": PROPOSAL_STATUSES,
         "approval": approval,
+        "refused_names": dict(zip(refused, await services.in_words(refused), strict=True)),
+        "adjustment_names": dict(zip(keys, await services.in_words(keys), strict=True)),
+        "places": await replacements.open_places(round_id) if current.frozen_at else [],
         "today": date.today(),
     }
     if problem is not None:

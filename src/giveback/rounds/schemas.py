@@ -73,9 +73,17 @@ class RunCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Approve every proposal of the run, or only the requests named."""
+    """Approve every proposal of the run, or only the requests named; for a replacement run, its proposed
+    volunteers or the ones chosen among its candidates (``volunteers``, problem ids such as ``v-7``)."""
 
     requests: list[str] | None = None
+    volunteers: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)] | None = None
+
+
+class ReplacementCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Look for volunteers to fill a trip's free place after a decline."""
+
+    trip_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class AdjustmentOut(msgspec.Struct, kw_only=True):
@@ -145,6 +153,8 @@ class RunOut(msgspec.Struct, kw_only=True):
     solver_status: str
     error: str
     approved_at: datetime | None
+    kind: str = "round"
+    trip_id: int | None = None
 
 
 class MemberOut(msgspec.Struct, kw_only=True):
@@ -218,6 +228,34 @@ class ProposalsOut(msgspec.Struct, kw_only=True):
 class ApprovalOut(msgspec.Struct, kw_only=True):
     trips: list[int]
     refused: dict[str, list[str]]
+
+
+class CandidateOut(msgspec.Struct, kw_only=True):
+    """A free volunteer who fits a free place, with their score for it."""
+
+    volunteer: str
+    person_id: int
+    name: str
+    score: int
+    proposed: bool
+
+
+class PlaceOut(msgspec.Struct, kw_only=True):
+    """A trip of the round with a free place after a decline, and the search for a replacement."""
+
+    trip_id: int
+    request: str
+    title: str
+    host: str
+    start: date
+    end: date
+    trip_status: str
+    missing: int
+    declined: list[str]
+    travelling: list[str]
+    run: RunOut | None
+    candidates: list[CandidateOut]
+    unmatched: list[str]
 
 
 class ChangedSinceFreeze(msgspec.Struct, kw_only=True):

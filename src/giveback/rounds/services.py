@@ -99,10 +99,18 @@ def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]
     return PROBLEM_KEY.sub(name, text)
 
 
+async def in_words(texts: list[str]) -> list[str]:
+    """Messages with every problem id replaced by the volunteer's name or the request's title and host."""
+    keys = [match for text in texts for match in PROBLEM_KEY.findall(text)]
+    people = await names_of({int(number) for kind, number in keys if kind == "v"})
+    requests = await _request_labels({int(number) for kind, number in keys if kind == "r"})
+    return [named(text, people, requests) for text in texts]
+
+
 async def _freeze_notes(notes: dict[str, Any]) -> tuple[list[BookedOut], list[DroppedOut]]:
     booked = notes.get("booked") or []
     dropped = notes.get("dropped") or []
-    people = await _names(
+    people = await names_of(
         {mapping.id_of(b["volunteer"]) for b in booked} | {mapping.id_of(v) for d in dropped for v in d["volunteers"]}
     )
     requests = await _request_labels({mapping.id_of(d["request"]) for d in dropped})
@@ -312,7 +320,7 @@ async def latest_run(round_id: int, *, status: str | None = None) -> dict[str, A
     query = (
         SolverRun.select()
         .output(load_json=True)
-        .where(SolverRun.round == round_id)
+        .where((SolverRun.round == round_id) & (SolverRun.kind == "round"))
         .order_by(SolverRun.id, ascending=False)
     )
     if status:
@@ -344,6 +352,8 @@ def run_out(row: dict[str, Any]) -> RunOut:
         solver_status=row["solver_status"],
         error=row["error"],
         approved_at=row["approved_at"],
+        kind=row["kind"],
+        trip_id=row["trip"],
     )
 
 
@@ -363,7 +373,7 @@ async def list_runs(round_id: int) -> list[RunOut]:
     rows = (
         await SolverRun.select()
         .output(load_json=True)
-        .where(SolverRun.round == round_id)
+        .where((SolverRun.round == round_id) & (SolverRun.kind == "round"))
         .order_by(SolverRun.id, ascending=False)
     )
     return [run_out(row) for row in rows]
@@ -381,7 +391,7 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
         row = await _frozen_round(round_id)
         await locked(MatchRound.select(MatchRound.id).where(MatchRound.id == round_id)).first()
         if await SolverRun.exists().where(
-            (SolverRun.round == round_id) & SolverRun.status.is_in(["queued", "running"])
+            (SolverRun.round == round_id) & (SolverRun.kind == "round") & SolverRun.status.is_in(["queued", "running"])
         ):
             raise Conflict("a run of this round is queued or running; wait for it or cancel it", field="round_id")
         problem = mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
@@ -432,7 +442,7 @@ async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
     return await get_run(run_id)
 
 
-async def _names(person_ids: set[int]) -> dict[int, str]:
+async def names_of(person_ids: set[int]) -> dict[int, str]:
     if not person_ids:
         return {}
     rows = await Person.select(Person.id, Person.name).where(Person.id.is_in(sorted(person_ids)))
@@ -503,7 +513,7 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
             vetoes.setdefault(adjustment["request_key"], []).extend(adjustment["volunteer_keys"])
     keys = [v["request"] for v in result["visits"]] + [u["request"] for u in result["unmatched"]]
     labels = await _request_labels({mapping.id_of(k) for k in keys})
-    names = await _names({mapping.id_of(v.id) for v in problem.volunteers})
+    names = await names_of({mapping.id_of(v.id) for v in problem.volunteers})
     proposed_count: dict[str, int] = {}
     shown: list[ProposalOut] = []
     for visit in result["visits"]:
@@ -571,7 +581,12 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
     previous = (
         await SolverRun.select(SolverRun.result)
         .output(load_json=True)
-        .where((SolverRun.round == row["round"]) & (SolverRun.id < run_id) & (SolverRun.status == "succeeded"))
+        .where(
+            (SolverRun.round == row["round"])
+            & (SolverRun.kind == row["kind"])
+            & (SolverRun.id < run_id)
+            & (SolverRun.status == "succeeded")
+        )
         .order_by(SolverRun.id, ascending=False)
         .first()
     )

@@ -483,9 +483,12 @@ async def decline(trip_id: int, reason: str, *, actor_id: int | None, settings: 
 
 
 async def _decline(
-    row: dict[str, Any], actor_id: int | None, reason: str, settings: Settings, **details: object
+    row: dict[str, Any], actor_id: int | None, reason: str, settings: Settings, member: int | None = None
 ) -> dict[str, Any]:
-    row = await _move(row, actor_id, "declined", "declined", reason=reason, **details)
+    if member is None:
+        row = await _move(row, actor_id, "declined", "declined", reason=reason)
+    else:
+        row = await _move(row, actor_id, "declined", "declined", reason=reason, member=member)
     await _tell(int(row["id"]), "CANCEL", settings)
     await _reopen_request(int(row["request"]), actor_id)
     return row
