@@ -79,5 +79,10 @@ def form_error_page(template: str, problem: Exception, **context: Any) -> Templa
     return Template(template, context={**context, "errors": errors}, status_code=status)
 
 
+def same_site_path(path: str, fallback: str = "/") -> str:
+    """Only a path of this site: ``//evil.example`` or ``https://…`` would send the person elsewhere."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else fallback
+
+
 def redirect(path: str) -> Redirect:
     return Redirect(path=path, status_code=303)
