@@ -18,21 +18,21 @@ LOCALE_DIR := src/giveback/locale
 POT := $(LOCALE_DIR)/messages.pot
 CATALOG_LOCALES := es pt_BR fr zh_Hans ar
 # _(), _n() and _p() mark texts in Python (giveback.i18n); templates use _(), ngettext(), pgettext() and {% trans %}.
-EXTRACT_KEYWORDS := -k _n:1,2 -k _p:1c,2
+EXTRACT_KEYWORDS := -k _n:1,2 -k _p:1c,2 -k N_
 
 ## Extract every marked text into the template, merge it into each language's catalog, and compile them
 catalogs: $(INSTALLED)
-	$(BIN)/pybabel extract -q -F babel.cfg $(EXTRACT_KEYWORDS) --no-location --sort-output --no-wrap \
+	$(BIN)/pybabel --quiet extract -F babel.cfg $(EXTRACT_KEYWORDS) --no-location --sort-output --no-wrap \
 		--project=Giveback --copyright-holder="the Giveback team" -o $(POT) src/giveback
 	for locale in $(CATALOG_LOCALES); do \
-		$(BIN)/pybabel update -q -i $(POT) -d $(LOCALE_DIR) -l $$locale --init-missing --no-fuzzy-matching \
+		$(BIN)/pybabel --quiet update -i $(POT) -d $(LOCALE_DIR) -l $$locale --init-missing --no-fuzzy-matching \
 			--ignore-obsolete --no-wrap || exit 1; \
 	done
 	$(MAKE) --no-print-directory catalogs-compile
 
 ## Compile the catalogs (.po to .mo; the app compiles a missing or older one in memory itself)
 catalogs-compile: $(INSTALLED)
-	$(BIN)/pybabel compile -q -d $(LOCALE_DIR)
+	$(BIN)/pybabel --quiet compile -d $(LOCALE_DIR)
 
 ## Migrate a SQLite database, load the demo data and serve it on http://127.0.0.1:8000
 demo: $(INSTALLED)

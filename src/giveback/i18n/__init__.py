@@ -12,6 +12,7 @@ How to mark a text (see docs/translations.md):
 
 from giveback.i18n.locales import DEFAULT_LOCALE, LOCALES, PSEUDO_LOCALE, Language, language_of
 from giveback.i18n.text import (
+    N_,
     Text,
     _,
     _n,
@@ -26,6 +27,7 @@ from giveback.i18n.text import (
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES",
+    "N_",
     "PSEUDO_LOCALE",
     "Language",
     "Text",

@@ -20,7 +20,7 @@ from babel.numbers import format_decimal, format_percent
 from giveback import geo
 from giveback.i18n.catalogs import pseudo
 from giveback.i18n.locales import PSEUDO_LOCALE, language_of
-from giveback.i18n.text import current_locale, translate
+from giveback.i18n.text import Text, current_locale, translate
 
 
 def _babel_locale() -> Locale:
@@ -67,6 +67,16 @@ def format_date_range(first: date | str, last: date | str) -> str:
     if last_day < first_day:
         first_day, last_day = last_day, first_day
     return _shown(format_interval(first_day, last_day, "yMMMd", locale=_babel_locale()))
+
+
+def format_month_range(first: str, last: str) -> str:
+    """Two months (``YYYY-MM``) as one range (``mai–juin 2027``); one month alone when they are the same."""
+    first_day = date.fromisoformat(f"{first}-01")
+    last_day = date.fromisoformat(f"{last}-01")
+    locale = _babel_locale()
+    if first_day == last_day:
+        return _shown(babel_date(first_day, locale.datetime_skeletons.get("yMMM", "MMM y"), locale=locale))
+    return _shown(format_interval(first_day, last_day, "yMMM", locale=locale))
 
 
 def format_number(value: float | int | None, decimals: int | None = None) -> str:
@@ -129,12 +139,37 @@ def sort_key(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def country_choices(codes: Iterable[str] | None = None) -> list[tuple[str, str]]:
-    """(code, name) of the countries (every one when none are named), by name in the current language."""
-    wanted = codes if codes is not None else (c.alpha_2 for c in pycountry.countries)
-    return sorted(((code, country_name(code)) for code in wanted), key=lambda pair: sort_key(pair[1]))
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) of every country, by name in the current language."""
+    return _country_choices(current_locale())
+
+
+@cache
+def _country_choices(locale: str) -> list[tuple[str, str]]:
+    codes = [country.alpha_2 for country in pycountry.countries]
+    return sorted(((code, country_name(code)) for code in codes), key=lambda pair: sort_key(pair[1]))
 
 
 def language_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
     """(code, name) of the languages, by name in the current language."""
     return sorted(((code, language_name(code)) for code in codes), key=lambda pair: sort_key(pair[1]))
+
+
+class ListOf(Text):
+    """Items shown as one list in the current language (``A, B et C``); as a ``str``, joined with commas."""
+
+    __slots__ = ("items",)
+    items: list[Any]
+
+    def __new__(cls, items: Iterable[Any]) -> ListOf:
+        shown = list(items)
+        text = str.__new__(cls, ", ".join(str(item) for item in shown))
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.items = shown
+        return text
+
+    def translated(self) -> str:
+        return format_list(self.items)
+
+    def __reduce__(self) -> Any:
+        return (ListOf, (self.items,))

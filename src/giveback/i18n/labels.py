@@ -35,6 +35,14 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "matched": _p("request status", "matched"),
         "fulfilled": _p("request status", "fulfilled"),
     },
+    "request_heading": {
+        "draft": _p("requests with the status", "Drafts"),
+        "submitted": _p("requests with the status", "Submitted"),
+        "accepted": _p("requests with the status", "Accepted"),
+        "declined": _p("requests with the status", "Declined"),
+        "matched": _p("requests with the status", "Matched"),
+        "fulfilled": _p("requests with the status", "Fulfilled"),
+    },
     "organization": {
         "society": _p("organization kind", "Society"),
         "hospital": _p("organization kind", "Hospital"),
@@ -121,6 +129,43 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "pinned": _p("proposal status", "pinned"),
         "vetoed": _p("proposal status", "vetoed"),
     },
+    "window_source": {
+        "manual": _p("availability source", "typed in"),
+        "imported": _p("availability source", "imported"),
+    },
+    "score": {
+        "served": _p("score term", "request served"),
+        "expertise": _p("score term", "expertise"),
+        "primary_need": _p("score term", "primary need"),
+        "first_language": _p("score term", "first language"),
+        "preferred_region": _p("score term", "preferred region"),
+        "host_priority": _p("score term", "host priority"),
+        "host_preferred_dates": _p("score term", "host's preferred dates"),
+        "volunteer_preferred_dates": _p("score term", "volunteer's preferred dates"),
+    },
+    "solver": {
+        "optimal": _p("solver result", "proved best"),
+        "feasible": _p("solver result", "good, not proved best"),
+        "infeasible": _p("solver result", "no plan possible"),
+        "unknown": _p("solver result", "no plan found in time"),
+    },
+    "missing_report": {
+        "volunteer": _p("missing report", "volunteer report"),
+        "host": _p("missing report", "host evaluation"),
+    },
+    "trip_action": {
+        "invited": _p("trip step", "invites sent"),
+        "confirmed": _p("trip step", "confirmed by the volunteers"),
+        "member_declined": _p("trip step", "a volunteer declined"),
+        "started": _p("trip step", "travel started"),
+        "completed": _p("trip step", "completed"),
+        "reported": _p("trip step", "reported"),
+        "postpone": _p("trip step", "postponed"),
+        "reschedule": _p("trip step", "dates changed"),
+        "cancel": _p("trip step", "cancelled"),
+        "decline": _p("trip step", "recorded as declined"),
+        "complete": _p("trip step", "marked completed"),
+    },
     "feed": {
         "personal": _p("feed kind", "personal"),
         "organization": _p("feed kind", "organization"),
@@ -136,6 +181,11 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "6": _p("weekday", "Sunday"),
     },
 }
+
+
+def label_map(kind: str) -> dict[str, str]:
+    """Every code of a kind with its word in the current language (for a page's script)."""
+    return {code: text.translated() for code, text in LABELS.get(kind, {}).items()}
 
 
 def label(kind: str, code: object) -> str | Text:

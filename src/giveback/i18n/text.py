@@ -125,3 +125,8 @@ def _n(singular: str, plural: str, count: int, **params: Any) -> Text:
 def _p(context: str, message: str, **params: Any) -> Text:
     """Mark a message whose meaning a context tells apart (the same English word in two senses)."""
     return Text(message, context=context, params=params)
+
+
+def N_(message: str) -> str:
+    """Mark a message for the catalogs where it is defined; it is translated where a :class:`Text` shows it."""
+    return message

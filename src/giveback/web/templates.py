@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -19,17 +20,20 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from giveback.i18n import LOCALES, current_locale, language_of
 from giveback.i18n.catalogs import pseudo, translations
 from giveback.i18n.formatting import (
+    country_choices,
     country_name,
     format_date,
     format_date_range,
     format_list,
     format_moment,
+    format_month_range,
     format_number,
     format_percent_value,
     language_name,
 )
-from giveback.i18n.labels import label
+from giveback.i18n.labels import label, label_map
 from giveback.i18n.locales import PSEUDO_LOCALE
+from giveback.web.tables import ONE_OFF_NOTICES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
@@ -71,6 +75,29 @@ def _npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return translations(current_locale()).npgettext(context, singular, plural, n)
 
 
+def labels(codes: Any, kind: str) -> list[Any]:
+    """The words for several codes of one kind (``roles | labels("role") | listing``)."""
+    return [label(kind, code) for code in codes or ()]
+
+
+def language_names(codes: Any) -> list[str]:
+    """Language names in the page's language for ISO 639-1 codes (or ``LanguageOut``-like items with ``code``)."""
+    return [language_name(getattr(code, "code", code)) for code in codes or ()]
+
+
+def country_names(codes: Any) -> list[str]:
+    return [country_name(code) for code in codes or ()]
+
+
+def back_here(request: Any) -> str:
+    """Where the language chooser returns to: this page with its filters (not its one-off notices, such as
+    ``done=saved``); the home page after a form was sent."""
+    if request.method != "GET":
+        return "/"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ONE_OFF_NOTICES]
+    return request.url.path + ("?" + urlencode(kept) if kept else "")
+
+
 def page_language() -> Any:
     """The language the page is in: ``.tag`` for ``lang=``, ``.direction`` for ``dir=``."""
     return language_of(current_locale())
@@ -85,19 +112,26 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
     )
     env.globals.update(
         page_language=page_language,
+        back_here=back_here,
         interface_languages=list(LOCALES.values()),
         country_name=country_name,
+        country_choices=country_choices,
         language_name=language_name,
         topic_name=topic_name,
         label=label,
+        label_map=label_map,
     )
     env.filters.update(
         date=format_date,
         moment=format_moment,
         daterange=format_date_range,
+        monthrange=format_month_range,
         number=format_number,
         percent=format_percent_value,
         listing=format_list,
+        labels=labels,
+        language_names=language_names,
+        country_names=country_names,
     )
     return env
 
