@@ -95,7 +95,8 @@ def back_here(request: Any) -> str:
     if request.method != "GET":
         return "/"
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in ONE_OFF_NOTICES]
-    return request.url.path + ("?" + urlencode(kept) if kept else "")
+    path: str = request.url.path
+    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def page_language() -> Any:
