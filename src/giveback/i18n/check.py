@@ -33,8 +33,8 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
 
 
 def _key(message: object) -> tuple[str, str | None]:
-    ident = getattr(message, "id")
-    return (ident[0] if isinstance(ident, tuple | list) else ident, getattr(message, "context"))
+    ident = message.id
+    return (ident[0] if isinstance(ident, tuple | list) else ident, message.context)
 
 
 def extracted() -> Catalog:

@@ -38,7 +38,7 @@ LOCALES: Final[dict[str, Language]] = {
         Language("ar", "ar", "العربية", direction="rtl", iso_catalog="ar"),
     )
 }
-PSEUDO: Final = Language(PSEUDO_LOCALE, "en-XA", "Pseudo (en-XA)")
+PSEUDO: Final = Language(PSEUDO_LOCALE, "en-XA", "⟦Ƥšéûđö⟧")
 
 # Tags a browser sends that mean one of the languages above, besides the language's own tag.
 _ALIASES: Final = {

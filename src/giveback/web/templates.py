@@ -85,6 +85,10 @@ def language_names(codes: Any) -> list[str]:
     return [language_name(getattr(code, "code", code)) for code in codes or ()]
 
 
+def topic_names(slugs: Any) -> list[str]:
+    return [topic_name(slug) for slug in slugs or ()]
+
+
 def country_names(codes: Any) -> list[str]:
     return [country_name(code) for code in codes or ()]
 
@@ -133,6 +137,7 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         labels=labels,
         language_names=language_names,
         country_names=country_names,
+        topic_names=topic_names,
     )
     return env
 
