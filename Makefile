@@ -28,6 +28,8 @@ catalogs: $(INSTALLED)
 		$(BIN)/pybabel --quiet update -i $(POT) -d $(LOCALE_DIR) -l $$locale --init-missing --no-fuzzy-matching \
 			--ignore-obsolete --no-wrap || exit 1; \
 	done
+	# No extraction date in the catalogs: two developers' runs then differ only where the texts do.
+	sed -i '/^"POT-Creation-Date:/d' $(POT) $(LOCALE_DIR)/*/LC_MESSAGES/messages.po
 	$(MAKE) --no-print-directory catalogs-compile
 
 ## Compile the catalogs (.po to .mo; the app compiles a missing or older one in memory itself)

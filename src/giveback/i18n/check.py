@@ -14,7 +14,7 @@ import tempfile
 from io import BytesIO
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
@@ -32,9 +32,9 @@ def _read(path: Path, locale: str | None = None) -> Catalog:
         return read_po(source, locale=locale)
 
 
-def _key(message: object) -> tuple[str, str | None]:
+def _key(message: Message) -> tuple[str, str | None]:
     ident = message.id
-    return (ident[0] if isinstance(ident, tuple | list) else ident, message.context)
+    return (str(ident[0]) if isinstance(ident, tuple | list) else str(ident), message.context)
 
 
 def extracted() -> Catalog:
@@ -72,14 +72,15 @@ def problems() -> list[str]:
         for key in sorted(set(have) - wanted, key=str):
             found.append(f"{locale}: keeps {key[0]!r}, which the template no longer has: run `make catalogs`")
         for key, message in sorted(have.items(), key=lambda item: str(item[0])):
-            forms = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            strings = message.string if isinstance(message.string, tuple | list) else (message.string,)
+            forms = [form or "" for form in strings]
             if message.fuzzy:
                 found.append(f"{locale}: {key[0]!r} is fuzzy: check the translation and drop the fuzzy flag")
             if not all(forms) or len(forms) < (catalog.num_plurals if message.pluralizable else 1):
                 found.append(f"{locale}: {key[0]!r} is not translated")
                 continue
-            ids = message.id if isinstance(message.id, tuple | list) else (message.id,)
-            expected = set().union(*(_PLACEHOLDER.findall(i) for i in ids))
+            ids = [str(i) for i in message.id] if isinstance(message.id, tuple | list) else [str(message.id)]
+            expected: set[str] = set().union(*(_PLACEHOLDER.findall(i) for i in ids))
             for form in forms:
                 unknown = set(_PLACEHOLDER.findall(form)) - expected
                 if unknown:
