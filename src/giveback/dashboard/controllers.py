@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from litestar import Controller, get
 from litestar.params import FromQuery
 from litestar.response import Template
@@ -13,9 +12,13 @@ from litestar.types import ControllerRouterHandler
 from giveback.dashboard import services as dashboards
 from giveback.dashboard.schemas import DashboardOut
 from giveback.errors import DomainError, InvalidInput
+from giveback.i18n import _, translate
+from giveback.i18n.formatting import country_name
+from giveback.i18n.labels import label
 from giveback.topics.tables import Topic
 from giveback.web.auth import requires
 from giveback.web.forms import form_error_page, page
+from giveback.web.templates import topic_name
 
 COORDINATORS = requires("coordinator")
 
@@ -56,7 +59,9 @@ class CoordinatorDashboardPages(Controller):
             chosen_year = int(year) if year else None
             data = await dashboards.dashboard(year=chosen_year, region=region, topic=topic, coordinator=True)
         except (ValueError, DomainError) as problem:
-            error = problem if isinstance(problem, DomainError) else InvalidInput("year must be a number", field="year")
+            error = (
+                problem if isinstance(problem, DomainError) else InvalidInput(_("year must be a number"), field="year")
+            )
             data = await dashboards.dashboard(coordinator=True)
             return form_error_page(
                 "dashboard/dashboard.html",
@@ -81,32 +86,58 @@ class CoordinatorDashboardPages(Controller):
 
 
 def _charts(data: DashboardOut) -> list[dict[str, Any]]:
-    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js."""
+    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js; the words in
+    the page's language (the script draws what it is given)."""
     charts = [
-        ("trips-per-year", "Visits per year", "bar", "visits", data.trips_per_year),
-        ("countries", "Countries reached (cumulative)", "line", "countries", data.countries_cumulative),
+        ("trips-per-year", _("Visits per year"), "bar", _("visits"), data.trips_per_year),
+        ("countries", _("Countries reached (cumulative)"), "line", _("countries"), data.countries_cumulative),
         (
             "organizations",
-            "Host organizations reached (cumulative)",
+            _("Host organizations reached (cumulative)"),
             "line",
-            "organizations",
+            _("organizations"),
             data.organizations_cumulative,
         ),
-        ("volunteer-days", "Volunteer-days given per year", "bar", "volunteer-days", data.volunteer_days_per_year),
-        ("attendees", "Attendees trained per year", "bar", "attendees", data.attendees_per_year),
-        ("cadres", "Attendees by cadre", "doughnut", "attendees", data.attendees_by_cadre),
-        ("topics", "Topics taught (visits)", "hbar", "visits", data.topics_taught),
-        ("world", "Visits by country (world view)", "hbar", "visits", data.countries_ranked),
-        ("matched", "Share of requests matched per round", "bar", "% matched", data.matched_share_per_round),
+        (
+            "volunteer-days",
+            _("Volunteer-days given per year"),
+            "bar",
+            _("volunteer-days"),
+            data.volunteer_days_per_year,
+        ),
+        ("attendees", _("Attendees trained per year"), "bar", _("attendees"), data.attendees_per_year),
+        ("cadres", _("Attendees by cadre"), "doughnut", _("attendees"), data.attendees_by_cadre),
+        ("topics", _("Topics taught (visits)"), "hbar", _("visits"), data.topics_taught),
+        ("world", _("Visits by country (world view)"), "hbar", _("visits"), data.countries_ranked),
+        ("matched", _("Share of requests matched per round"), "bar", _("%% matched"), data.matched_share_per_round),
     ]
     if data.organizations_ranked is not None:
         charts.append(
-            ("host-organizations", "Visits by host organization", "hbar", "visits", data.organizations_ranked)
+            ("host-organizations", _("Visits by host organization"), "hbar", _("visits"), data.organizations_ranked)
         )
     return [
-        {"id": key, "title": title, "kind": kind, "unit": unit, "series": msgspec.to_builtins(series)}
+        {
+            "id": key,
+            "title": translate(title),
+            "kind": kind,
+            "unit": translate(unit),
+            "series": [{"label": _series_label(key, point), "value": point.value} for point in series],
+        }
         for key, title, kind, unit, series in charts
     ]
+
+
+def _series_label(chart: str, point: Any) -> str:
+    """A point's label in the page's language: a topic's, country's or cadre's name from its code."""
+    if not point.key:
+        return str(point.label)
+    if chart == "topics":
+        return topic_name(point.key, point.label)
+    if chart == "world":
+        return country_name(point.key) if point.key else str(translate(_("unknown country")))
+    if chart == "cadres":
+        return str(translate(label("cadre", point.key)))
+    return str(point.label)
 
 
 @get("/dashboard", include_in_schema=False)

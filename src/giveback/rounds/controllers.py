@@ -445,7 +445,8 @@ async def _round_page(
         "statuses": PROPOSAL_STATUSES,
         "approval": approval,
         "refused_names": dict(zip(refused, await services.in_words(refused), strict=True)),
-        "adjustment_names": dict(zip(keys, await services.in_words(keys), strict=True)),
+        "adjustment_names": (names := dict(zip(keys, await services.in_words(keys), strict=True))),
+        "adjustment_people": {a.id: [names[v] for v in a.volunteers] for a in current.adjustments},
         "places": await replacements.open_places(round_id) if current.frozen_at else [],
         "today": date.today(),
     }

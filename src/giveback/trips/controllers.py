@@ -12,7 +12,8 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from giveback.errors import DomainError, InvalidInput, NotFound
-from giveback.geo import country_name
+from giveback.i18n import _
+from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
 from giveback.trips import exports, services
@@ -38,7 +39,7 @@ from giveback.web.tables import Column, SortableTable, chosen
 
 COORDINATORS = requires("coordinator")
 TRIPS = SortableTable(
-    Column("visit", value=lambda t: t.request_title or f"Trip {t.id}"),
+    Column("visit", value=lambda t: t.request_title or _("Trip %(number)s", number=t.id)),
     Column("start", "date"),
     Column("where", value=lambda t: t.organization_name),
     Column("status"),
@@ -46,7 +47,7 @@ TRIPS = SortableTable(
     default="start",
 )
 OUTSTANDING = SortableTable(
-    Column("visit", value=lambda r: r.request_title or f"Trip {r.trip_id}"),
+    Column("visit", value=lambda r: r.request_title or _("Trip %(number)s", number=r.trip_id)),
     Column("host", value=lambda r: r.organization_name),
     Column("end", "date"),
     Column("missing", "number", lambda r: len(r.missing)),
@@ -184,7 +185,7 @@ def _date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise FormInvalid({name: "give a date as YYYY-MM-DD"}) from None
+        raise FormInvalid({name: _("give a date as YYYY-MM-DD")}) from None
 
 
 async def _topics() -> list[dict[str, Any]]:
@@ -265,13 +266,13 @@ class TripPages(Controller):
         values = {"action": action or "none", "reason": reason, "start": form.get("start"), "end": form.get("end")}
         try:
             if action not in ACTION_PATHS:
-                raise FormInvalid({"action": "choose one of the actions"})
+                raise FormInvalid({"action": _("choose one of the actions")})
             start, end = _date(form.get("start"), "start"), _date(form.get("end"), "end")
             if action == "postpone":
                 await services.postpone(user, trip_id, reason, start=start, end=end, settings=settings)
             elif action == "reschedule":
                 if start is None or end is None:
-                    raise FormInvalid({"start" if start is None else "end": "give the new first and last day"})
+                    raise FormInvalid({"start" if start is None else "end": _("give the new first and last day")})
                 await services.reschedule(user, trip_id, start, end, reason, settings=settings)
             elif action == "cancel":
                 await services.cancel(user, trip_id, reason, settings=settings)
