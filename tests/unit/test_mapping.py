@@ -43,7 +43,7 @@ def test_booked_days_and_the_gap_leave_the_availability_and_the_limit_drops() ->
     assert v.trips_per_year == 1
     (note,) = notes
     assert note.volunteer == "v-7" and not note.left_out and note.max_trips == 1
-    assert note.reasons == ["on a trip 3–9 March 2031 (Venous course)", "1 of 2 trips taken in 2031"]
+    assert note.words() == ["on a trip 3–9 March 2031 (Venous course)", "1 of 2 trips taken in 2031"]
 
 
 def test_a_volunteer_with_nothing_left_is_left_out_with_the_reason() -> None:
@@ -58,9 +58,9 @@ def test_a_volunteer_with_nothing_left_is_left_out_with_the_reason() -> None:
     )
     assert problem["volunteers"] == []
     by_key = {n.volunteer: n for n in notes}
-    assert by_key["v-3"].left_out and by_key["v-3"].reasons[-1] == "yearly limit reached: 2 of 2 in 2031"
+    assert by_key["v-3"].left_out and by_key["v-3"].words()[-1] == "yearly limit reached: 2 of 2 in 2031"
     assert by_key["v-4"].left_out
-    assert by_key["v-4"].reasons == [
+    assert by_key["v-4"].words() == [
         "on a trip 10 February – 20 May 2031 (Venous course)",
         "1 of 2 trips taken in 2031",
     ]
@@ -80,4 +80,4 @@ def test_a_round_over_two_years_takes_the_smaller_remainder_and_cuts_a_full_year
     (v,) = kept
     assert v.windows == [(date(2032, 1, 1), date(2032, 6, 30), False)]  # 2031's one trip is taken
     assert v.trips_per_year == 1 and not notes[0].left_out
-    assert notes[0].reasons == ["yearly limit reached: 1 of 1 in 2031"]
+    assert notes[0].words() == ["yearly limit reached: 1 of 1 in 2031"]

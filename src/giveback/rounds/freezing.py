@@ -127,20 +127,20 @@ async def _drop_stale_adjustments(
     kept: list[dict[str, Any]] = []
     dropped: list[dict[str, Any]] = []
     for adjustment in await adjustments_of(round_id):
-        reason = ""
+        reason: dict[str, Any] | None = None
         if adjustment["request_key"] not in requests:
             reason = await _why_request_left(mapping.id_of(adjustment["request_key"]))
         else:
             gone = [v for v in adjustment["volunteer_keys"] if v not in volunteers]
             if gone:
                 reason = await _why_volunteer_left(gone[0], left_out)
-        if not reason and adjustment["kind"] == "pin":
+        if reason is None and adjustment["kind"] == "pin":
             loaded = solver.load_problem(mapping.with_adjustments(problem, kept))
             broken = visit_problems(
                 loaded, adjustment["request_key"], adjustment["start"], list(adjustment["volunteer_keys"])
             )
-            reason = "; ".join(broken)
-        if not reason:
+            reason = {"code": "rules", "rules": broken} if broken else None
+        if reason is None:
             kept.append(adjustment)
             continue
         await RoundAdjustment.delete().where(RoundAdjustment.id == adjustment["id"])
@@ -159,27 +159,30 @@ async def _drop_stale_adjustments(
     return dropped
 
 
-async def _why_request_left(request_id: int) -> str:
+async def _why_request_left(request_id: int) -> dict[str, Any]:
+    """Why a request left the snapshot, as a code (``DROPPED_REQUEST``)."""
     row = await HostRequest.select(HostRequest.status).where(HostRequest.id == request_id).first()
     status = row["status"] if row else None
-    return {
-        None: "the request was deleted",
-        "draft": "its host withdrew the request",
-        "submitted": "the request waits for a coordinator's decision again",
-        "declined": "the request was declined",
-        "matched": "the request has a trip now",
-        "fulfilled": "the request's visit took place",
-    }.get(status, "the request has no hosting window in the round's period any more")
+    codes = {
+        None: "deleted",
+        "draft": "withdrawn",
+        "submitted": "resubmitted",
+        "declined": "declined",
+        "matched": "matched",
+        "fulfilled": "fulfilled",
+    }
+    return {"code": codes.get(status, "no_window")}
 
 
-async def _why_volunteer_left(volunteer: str, left_out: dict[str, list[str]]) -> str:
+async def _why_volunteer_left(volunteer: str, left_out: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    """Why a volunteer left the snapshot, as a code (and the booked reasons)."""
     person_id = mapping.id_of(volunteer)
     person = await Person.select(Person.deleted_at).where(Person.id == person_id).first()
     if person is None or person["deleted_at"] is not None:
-        return "the volunteer deleted their account"
+        return {"code": "account_deleted"}
     if volunteer in left_out:
-        return "the volunteer is booked: " + "; ".join(left_out[volunteer])
+        return {"code": "booked", "reasons": left_out[volunteer]}
     is_volunteer = await RoleGrant.exists().where((RoleGrant.person == person_id) & (RoleGrant.role == "volunteer"))
     if not is_volunteer or not await VolunteerProfile.exists().where(VolunteerProfile.person == person_id):
-        return "the person is no longer a volunteer"
-    return "the volunteer has no availability in the round's period any more"
+        return {"code": "not_volunteer"}
+    return {"code": "no_availability"}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -15,6 +15,8 @@ import msgspec
 
 from giveback.calendars.imports import subtract_busy
 from giveback.hosts.schemas import MatchingRequest
+from giveback.i18n import Text, _
+from giveback.i18n.formatting import ListOf
 from giveback.rounds.schemas import RoundSettings
 from giveback.trips import booked
 from giveback.volunteers.schemas import MatchingVolunteer
@@ -141,13 +143,17 @@ def changed_since_freeze(frozen: dict[str, Any], current: dict[str, Any]) -> dic
 
 
 class Booked(msgspec.Struct, kw_only=True):
-    """What the booked rule took from one volunteer at freezing: their reasons in words, and whether anything is
-    left (``left_out``: no free day or no trip left in the period)."""
+    """What the booked rule took from one volunteer at freezing: the reasons (as data, ``booked.Reason``), and
+    whether anything is left (``left_out``: no free day or no trip left in the period)."""
 
     volunteer: str
-    reasons: list[str]
+    reasons: list[dict[str, Any]]
     left_out: bool
     max_trips: int
+
+    def words(self) -> list[str]:
+        """The reasons in words (translated where they are shown)."""
+        return [booked.reason_text(reason) for reason in self.reasons]
 
 
 def apply_bookings(
@@ -179,17 +185,17 @@ def apply_bookings(
             [(date(year, 1, 1), date(year, 12, 31)) for year in full],
         )
         max_trips = min((left[year] for year in years if left[year] > 0), default=0)
-        reasons = [
-            f"on a trip {booked.days_text(b.start, b.end)}" + (f" ({b.title})" if b.title else "")
+        reasons: list[booked.Reason] = [
+            booked.trip_reason(b)
             for b in sorted(places, key=lambda b: b.start)
             if b.live and _touches(booked.blocked_days(b, gap_days), in_period)
         ]
         for year in years:
             used, cap = booked.trips_in_year(places, year), volunteer.trips_per_year
             if left[year] <= 0:
-                reasons.append(f"yearly limit reached: {used} of {cap} in {year}")
+                reasons.append({"kind": "limit", "used": used, "cap": cap, "year": year})
             elif used:
-                reasons.append(f"{used} of {cap} trips taken in {year}")
+                reasons.append({"kind": "taken", "used": used, "cap": cap, "year": year})
         left_out = max_trips == 0 or not _clip(windows, period_start, period_end)
         if reasons:
             notes.append(
@@ -208,3 +214,29 @@ def apply_bookings(
 
 def _touches(days: tuple[date, date], windows: list[dict[str, Any]]) -> bool:
     return any(days[0].isoformat() <= w["end"] and w["start"] <= days[1].isoformat() for w in windows)
+
+
+DROPPED = {
+    "deleted": _("the request was deleted"),
+    "withdrawn": _("its host withdrew the request"),
+    "resubmitted": _("the request waits for a coordinator's decision again"),
+    "declined": _("the request was declined"),
+    "matched": _("the request has a trip now"),
+    "fulfilled": _("the request's visit took place"),
+    "no_window": _("the request has no hosting window in the round's period any more"),
+    "account_deleted": _("the volunteer deleted their account"),
+    "not_volunteer": _("the person is no longer a volunteer"),
+    "no_availability": _("the volunteer has no availability in the round's period any more"),
+}
+
+
+def dropped_reason(reason: dict[str, Any], in_words: Callable[[str], str]) -> Text:
+    """Why an adjustment was dropped, in words (``in_words`` puts names in place of problem ids)."""
+    if reason["code"] == "booked":
+        return _(
+            "the volunteer is booked: %(reasons)s",
+            reasons=ListOf(booked.reason_text(r) for r in reason["reasons"]),
+        )
+    if reason["code"] == "rules":
+        return _("it no longer fits the rules: %(rules)s", rules="; ".join(in_words(r) for r in reason["rules"]))
+    return DROPPED[reason["code"]]

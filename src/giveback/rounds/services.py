@@ -20,6 +20,7 @@ from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.tables import HostRequest, OrganizationClaim
+from giveback.i18n import _
 from giveback.rounds import mapping
 from giveback.rounds.schemas import (
     AdjustmentOut,
@@ -42,6 +43,7 @@ from giveback.rounds.schemas import (
     WithdrawnOut,
 )
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
+from giveback.trips import booked
 from solver.validate import rule_violations
 
 MAX_PERIOD = timedelta(days=2 * 366)
@@ -92,9 +94,9 @@ def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]
     def name(match: re.Match[str]) -> str:
         record = int(match.group(2))
         if match.group(1) == "v":
-            return people.get(record, "a former volunteer")
+            return people.get(record, _("a former volunteer"))
         label = requests.get(record)
-        return f"“{label['title']}” ({label['host']})" if label else "a deleted request"
+        return f"“{label['title']}” ({label['host']})" if label else _("a deleted request")
 
     return PROBLEM_KEY.sub(name, text)
 
@@ -108,10 +110,11 @@ async def in_words(texts: list[str]) -> list[str]:
 
 
 async def _freeze_notes(notes: dict[str, Any]) -> tuple[list[BookedOut], list[DroppedOut]]:
-    booked = notes.get("booked") or []
+    booked_notes = notes.get("booked") or []
     dropped = notes.get("dropped") or []
     people = await names_of(
-        {mapping.id_of(b["volunteer"]) for b in booked} | {mapping.id_of(v) for d in dropped for v in d["volunteers"]}
+        {mapping.id_of(b["volunteer"]) for b in booked_notes}
+        | {mapping.id_of(v) for d in dropped for v in d["volunteers"]}
     )
     requests = await _request_labels({mapping.id_of(d["request"]) for d in dropped})
     return (
@@ -119,12 +122,12 @@ async def _freeze_notes(notes: dict[str, Any]) -> tuple[list[BookedOut], list[Dr
             BookedOut(
                 volunteer=b["volunteer"],
                 person_id=mapping.id_of(b["volunteer"]),
-                name=people.get(mapping.id_of(b["volunteer"]), "a former volunteer"),
-                reasons=list(b["reasons"]),
+                name=people.get(mapping.id_of(b["volunteer"]), _("a former volunteer")),
+                reasons=[booked.reason_text(r) for r in b["reasons"]],
                 left_out=bool(b["left_out"]),
                 max_trips=int(b["max_trips"]),
             )
-            for b in booked
+            for b in booked_notes
         ],
         [
             DroppedOut(
@@ -132,9 +135,9 @@ async def _freeze_notes(notes: dict[str, Any]) -> tuple[list[BookedOut], list[Dr
                 request=d["request"],
                 title=named(d["request"], people, requests),
                 volunteers=list(d["volunteers"]),
-                names=[people.get(mapping.id_of(v), "a former volunteer") for v in d["volunteers"]],
+                names=[people.get(mapping.id_of(v), _("a former volunteer")) for v in d["volunteers"]],
                 start=date.fromisoformat(d["start"]) if d["start"] else None,
-                reason=named(d["reason"], people, requests),
+                reason=mapping.dropped_reason(d["reason"], lambda text: named(text, people, requests)),
             )
             for d in dropped
         ],
@@ -607,7 +610,7 @@ async def _no_longer_waiting(request_keys: list[str]) -> list[WithdrawnOut]:
         HostRequest.id, HostRequest.status, HostRequest.title, HostRequest.organization.name.as_alias("host")
     ).where(HostRequest.id.is_in(sorted(ids)))
     found = {int(r["id"]): r for r in rows}
-    why = {"draft": "its host withdrew it", "declined": "it was declined", "matched": "it has a trip now"}
+    why = {"draft": _("its host withdrew it"), "declined": _("it was declined"), "matched": _("it has a trip now")}
     gone = []
     for key in request_keys:
         request = found.get(mapping.id_of(key))
@@ -617,9 +620,11 @@ async def _no_longer_waiting(request_keys: list[str]) -> list[WithdrawnOut]:
             WithdrawnOut(
                 request=key,
                 request_id=mapping.id_of(key),
-                title=request["title"] if request else "a deleted request",
+                title=request["title"] if request else _("a deleted request"),
                 host=(request["host"] or "") if request else "",
-                reason=why.get(request["status"], f"it is {request['status']}") if request else "it was deleted",
+                reason=why.get(request["status"], _("it is no longer waiting for a visit"))
+                if request
+                else _("it was deleted"),
             )
         )
     return gone

@@ -16,8 +16,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from giveback.calendars.imports import subtract_busy
+from giveback.i18n import Text, _
+from giveback.i18n.formatting import format_date_range
 from solver.problem import DEFAULT_MIN_GAP_DAYS
 
 LIVE = ("approved", "invited", "confirmed", "in_progress")
@@ -104,6 +107,93 @@ def days_text(start: date, end: date) -> str:
     return f"{end.day} {MONTHS[end.month - 1]} {end.year}"
 
 
+class Days(Text):
+    """Days shown as one range in the reader's language (``3–9 mars 2031``); as a ``str``, in English words."""
+
+    __slots__ = ("first", "last")
+    first: date
+    last: date
+
+    def __new__(cls, first: date, last: date) -> Days:
+        text = str.__new__(cls, days_text(first, last))
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.first, text.last = first, last
+        return text
+
+    def translated(self) -> str:
+        return format_date_range(self.first, self.last)
+
+    def __reduce__(self) -> Any:
+        return (Days, (self.first, self.last))
+
+
+Reason = dict[str, Any]
+"""Why a volunteer is booked, as data (stored with a round's freeze): ``{"kind": "trip", "start", "end", "title",
+"gap"}``, ``{"kind": "limit", "used", "cap", "year"}`` or ``{"kind": "taken", "used", "cap", "year"}``."""
+
+
+def trip_reason(booking: Booking, gap_days: int | None = None) -> Reason:
+    """The other trip, and the gap when the days come within it rather than overlap."""
+    return {
+        "kind": "trip",
+        "start": booking.start.isoformat(),
+        "end": booking.end.isoformat(),
+        "title": booking.title,
+        "gap": gap_days,
+    }
+
+
+def reason_text(reason: Reason) -> Text:
+    """A reason in words, translated where it is shown."""
+    if reason["kind"] == "trip":
+        days = Days(date.fromisoformat(reason["start"]), date.fromisoformat(reason["end"]))
+        title = reason.get("title") or ""
+        if reason.get("gap"):
+            if title:
+                return _(
+                    "on a trip %(days)s (%(title)s), and a volunteer's trips need %(gap)s free days between them",
+                    days=days,
+                    title=title,
+                    gap=reason["gap"],
+                )
+            return _(
+                "on a trip %(days)s, and a volunteer's trips need %(gap)s free days between them",
+                days=days,
+                gap=reason["gap"],
+            )
+        return (
+            _("on a trip %(days)s (%(title)s)", days=days, title=title) if title else _("on a trip %(days)s", days=days)
+        )
+    values = {"used": reason["used"], "cap": reason["cap"], "year": str(reason["year"])}
+    if reason["kind"] == "limit":
+        return _("yearly limit reached: %(used)s of %(cap)s in %(year)s", **values)
+    return _("%(used)s of %(cap)s trips taken in %(year)s", **values)
+
+
+def why_booked(
+    bookings: Iterable[Booking],
+    trips_per_year: int | None,
+    start: date,
+    end: date,
+    gap_days: int,
+    *,
+    other_than: int | None = None,
+) -> Reason | None:
+    """Why a volunteer cannot take a trip on days ``start``–``end`` (as data), or None when they are free.
+
+    ``other_than`` is the trip being decided itself (accepting or rescheduling it); ``trips_per_year`` None
+    means no limit is known (no volunteer profile).
+    """
+    places = list(bookings)
+    other = clash(places, start, end, gap_days, other_than=other_than)
+    if other is not None:
+        return trip_reason(other, None if start <= other.end and other.start <= end else gap_days)
+    if trips_per_year is not None and over_limit(places, trips_per_year, start, other_than=other_than):
+        used = trips_in_year(places, start.year, other_than=other_than)
+        return {"kind": "limit", "used": used, "cap": trips_per_year, "year": start.year}
+    return None
+
+
 def booked_reason(
     bookings: Iterable[Booking],
     trips_per_year: int | None,
@@ -112,20 +202,7 @@ def booked_reason(
     gap_days: int,
     *,
     other_than: int | None = None,
-) -> str | None:
-    """Why a volunteer cannot take a trip on days ``start``–``end``, in words, or None when they are free.
-
-    ``other_than`` is the trip being decided itself (accepting or rescheduling it); ``trips_per_year`` None
-    means no limit is known (no volunteer profile).
-    """
-    places = list(bookings)
-    other = clash(places, start, end, gap_days, other_than=other_than)
-    if other is not None:
-        trip = f"on a trip {days_text(other.start, other.end)}" + (f" ({other.title})" if other.title else "")
-        if start <= other.end and other.start <= end:
-            return trip
-        return f"{trip}, and a volunteer's trips need {gap_days} free days between them"
-    if trips_per_year is not None and over_limit(places, trips_per_year, start, other_than=other_than):
-        used = trips_in_year(places, start.year, other_than=other_than)
-        return f"yearly limit reached: {used} of {trips_per_year} in {start.year}"
-    return None
+) -> Text | None:
+    """``why_booked`` in words."""
+    reason = why_booked(bookings, trips_per_year, start, end, gap_days, other_than=other_than)
+    return None if reason is None else reason_text(reason)

@@ -9,6 +9,7 @@ from datetime import date
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked
 from giveback.errors import Conflict
+from giveback.i18n import _
 from giveback.trips import booked
 from giveback.trips.booked import Booking
 from giveback.trips.tables import TripMember
@@ -84,10 +85,13 @@ async def refuse_if_booked(
         if reason is None:
             continue
         if person == speaking_to:
-            raise Conflict(f"you are booked: {reason}; write to the coordinators", field=field)
+            raise Conflict(_("you are booked: %(reason)s; write to the coordinators", reason=reason), field=field)
         row = await Person.select(Person.name).where(Person.id == person).first()
-        name = row["name"] if row else "a volunteer"
-        raise Conflict(f"{name} is booked for {booked.days_text(start, end)}: {reason}", field=field)
+        name = row["name"] if row else _("a volunteer")
+        raise Conflict(
+            _("%(name)s is booked for %(days)s: %(reason)s", name=name, days=booked.Days(start, end), reason=reason),
+            field=field,
+        )
 
 
 async def refuse_if_travelling(person_ids: Collection[int], start: date, end: date) -> None:
@@ -97,8 +101,12 @@ async def refuse_if_travelling(person_ids: Collection[int], start: date, end: da
         other = booked.overlapping(places[person], start, end)
         if other is not None:
             row = await Person.select(Person.name).where(Person.id == person).first()
-            name = row["name"] if row else "a volunteer"
+            name = row["name"] if row else _("a volunteer")
             raise Conflict(
-                f"{name} is on another trip {booked.days_text(other.start, other.end)} on some of these days",
+                _(
+                    "%(name)s is on another trip %(days)s on some of these days",
+                    name=name,
+                    days=booked.Days(other.start, other.end),
+                ),
                 field="volunteers",
             )
