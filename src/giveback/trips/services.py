@@ -22,6 +22,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.mail.outbox import queue_plain
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
@@ -247,7 +248,7 @@ async def _events(trip_id: int) -> list[EventOut]:
         EventOut(
             at=row["at"],
             actor_id=row["actor"],
-            actor_name=row["actor_name"] or ("scheduler" if row["actor"] is None else ""),
+            actor_name=row["actor_name"] or (_("the platform") if row["actor"] is None else ""),
             action=row["action"],
             from_status=row["from_status"],
             to_status=row["to_status"],
