@@ -37,6 +37,7 @@ from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
+from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
 from giveback.pages.controllers import home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
@@ -139,9 +140,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES],
+        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "mailer": mailer_for(settings),
+                "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
+            }
+        ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
@@ -153,7 +161,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
-        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(
+            directory=PACKAGE_DIR / "templates",
+            engine=JinjaTemplateEngine,
+            engine_callback=lambda jinja: jinja.engine.globals.update(
+                brand=settings.branding, brand_version=brand_version(settings.branding, settings.logo_path)
+            ),
+        ),
         openapi_config=OpenAPIConfig(
             title="Giveback",
             version=__version__,

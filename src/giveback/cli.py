@@ -9,6 +9,7 @@ import os
 import sys
 import warnings
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -74,9 +75,10 @@ def cli() -> None:
 @click.option("--workers", default=1, show_default=True, help="Server processes.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
-    """Serve the platform over HTTP."""
+    """Serve the platform over HTTP (without GIVEBACK_BASE_URL, links point at this host and port)."""
     import uvicorn
 
+    follow_port(host, port)
     settings = load_settings()
     ensure_database_ready(settings)
     uvicorn.run(
@@ -86,9 +88,18 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        proxy_headers=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=settings.log_level.lower(),
     )
+
+
+def follow_port(host: str, port: int) -> None:
+    """Without GIVEBACK_BASE_URL, the links in pages, e-mails and feeds name the address being served (the
+    server processes, and the worker the server starts, read it from the environment)."""
+    if "GIVEBACK_BASE_URL" not in os.environ:
+        shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 (naming, not binding)
+        os.environ["GIVEBACK_BASE_URL"] = f"http://{shown}:{port}"
 
 
 @cli.group()
@@ -144,18 +155,23 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     """Migrate, load the demo data, print the log-ins, and serve."""
     from giveback.demo import describe_demo, load_demo
 
+    follow_port(host, port)
     settings = load_settings()
     _upgrade(settings)
     summary = asyncio.run(load_demo(settings))
-    click.echo(describe_demo(summary, base_url=f"http://{host}:{port}"))
+    click.echo(describe_demo(summary, base_url=settings.base_url))
     if then_serve:
-        os.environ.setdefault("GIVEBACK_BASE_URL", f"http://{host}:{port}")
         ctx = click.get_current_context()
         ctx.invoke(serve, host=host, port=port, workers=1, reload=False)
 
 
 @cli.command()
-def worker() -> None:
+@click.option(
+    "--heartbeat-file",
+    type=click.Path(dir_okay=False),
+    help="Touch this file every few seconds while the worker is alive (for a container's health check).",
+)
+def worker(heartbeat_file: str | None) -> None:
     """Solve queued match-round runs until stopped (several may run, on several machines)."""
     from giveback.logs import configure_logging
     from giveback.rounds.worker import work_forever
@@ -164,7 +180,28 @@ def worker() -> None:
     configure_logging(settings)
     ensure_database_ready(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        _with_database(settings, work_forever)
+        _with_database(settings, lambda: _beating(heartbeat_file, work_forever()))
+
+
+HEARTBEAT_SECONDS = 10
+
+
+async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
+    """Run ``work`` while touching the heartbeat file; a blocked event loop stops the touches."""
+    if heartbeat_file is None:
+        return await work
+
+    async def beat() -> None:
+        path = Path(heartbeat_file)
+        while True:
+            await asyncio.to_thread(path.touch)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    beating = asyncio.create_task(beat())
+    try:
+        return await work
+    finally:
+        beating.cancel()
 
 
 @cli.group("round")
@@ -276,7 +313,6 @@ def main() -> None:
 )
 def backup(output: str | None) -> None:
     """Back up the database while the servers keep running (SQLite online backup, or pg_dump)."""
-    from pathlib import Path
 
     from giveback.operations.backup import OperationFailed, backup_database, describe
 
@@ -294,7 +330,6 @@ def backup(output: str | None) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that already holds tables.")
 def restore(path: str, force: bool) -> None:
     """Restore a backup made by `giveback backup` into the database (stop the servers first)."""
-    from pathlib import Path
 
     from giveback.operations.backup import OperationFailed, describe, restore_database
 
