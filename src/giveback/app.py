@@ -36,6 +36,8 @@ from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
+from giveback.observability.controllers import metrics
+from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
 from giveback.pages.controllers import home
@@ -140,7 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo],
+        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
         state=State(
             {
@@ -154,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[SessionMiddleware(settings)],
+        middleware=[ObservedRequests(), SessionMiddleware(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,

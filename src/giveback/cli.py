@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -81,6 +84,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     follow_port(host, port)
     settings = load_settings()
     ensure_database_ready(settings)
+    count_across_processes()
     uvicorn.run(
         "giveback.app:create_app",
         factory=True,
@@ -92,6 +96,15 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=settings.log_level.lower(),
     )
+
+
+def count_across_processes() -> None:
+    """Give the server processes one folder for their metrics, so that any of them answers ``/metrics`` with
+    the counts of all (prometheus-client's multiprocess mode); removed when the server stops."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="giveback-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 def follow_port(host: str, port: int) -> None:

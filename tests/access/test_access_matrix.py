@@ -54,6 +54,9 @@ ACCESS: dict[str, Rule] = {
     "GET /schema/oauth2-redirect.html": PUBLIC,
     "GET /schema/{path:str}": PUBLIC,
     "GET /static/{file_path:path}": PUBLIC,
+    "GET /brand.css": PUBLIC,
+    "GET /brand/{name:str}": PUBLIC,
+    "GET /metrics": PUBLIC,  # no role: the metrics token (tests/observability/test_metrics.py)
     "GET /organizations": PUBLIC,
     "GET /organizations/{organization_id:int}": PUBLIC,
     "GET /requests": PUBLIC,
