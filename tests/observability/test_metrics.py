@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import msgspec
 import pytest
+from helpers import member
 from live_server import serving
 
 from giveback.calendars.tables import CalendarImport, OutboxMessage
 from giveback.rounds.tables import MatchRound, SolverRun
 from giveback.settings import Settings
-from helpers import member
 
 TOKEN = "scraper-token-0123456789"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
