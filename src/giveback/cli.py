@@ -193,7 +193,7 @@ def worker(heartbeat_file: str | None) -> None:
     configure_logging(settings)
     ensure_database_ready(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        _with_database(settings, lambda: _beating(heartbeat_file, work_forever()))
+        run_with_database(settings, lambda: _beating(heartbeat_file, work_forever()))
 
 
 HEARTBEAT_SECONDS = 10
@@ -219,10 +219,10 @@ async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
 
 @cli.group("round")
 def round_group() -> None:
-    """Export a match round's problem, or import a result solved elsewhere."""
+    """Run the match-round cycle (open, freeze, run, show), export a problem or import a result."""
 
 
-def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work()`` with the tables bound to the settings' database."""
 
     async def run() -> T:
@@ -242,7 +242,7 @@ def round_export(round_id: int) -> None:
     settings = load_settings()
     ensure_database_ready(settings)
     try:
-        problem = _with_database(settings, lambda: export_problem(round_id))
+        problem = run_with_database(settings, lambda: export_problem(round_id))
     except DomainError as problem_error:
         raise click.BadParameter(problem_error.message, param_hint="ROUND") from None
     click.echo(json.dumps(problem, indent=2, ensure_ascii=False))
@@ -263,7 +263,7 @@ def round_import_result(round_id: int, result_file: Any) -> None:
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
     try:
-        run = _with_database(settings, lambda: import_result(None, round_id, data))
+        run = run_with_database(settings, lambda: import_result(None, round_id, data))
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}", param_hint="RESULT_FILE") from None
     click.echo(f"imported as run {run.id}: {run.solver_status}, objective {run.objective}")
@@ -304,10 +304,19 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
         raise click.BadParameter(f"{field} {words}") from None
 
     try:
-        person_id = _with_database(settings, lambda: create_confirmed_person(data, list(roles)))
+        person_id = run_with_database(settings, lambda: create_confirmed_person(data, list(roles)))
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}") from None
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
+
+
+def _add_domain_commands() -> None:
+    from giveback.admin.commands import people
+    from giveback.rounds.commands import ROUND_COMMANDS
+
+    cli.add_command(people)
+    for command in ROUND_COMMANDS:
+        round_group.add_command(command)
 
 
 def main() -> None:
@@ -353,3 +362,6 @@ def restore(path: str, force: bool) -> None:
         click.echo(f"error: {problem}", err=True)
         sys.exit(SETTINGS_EXIT_CODE)
     click.echo(describe("restored from", snapshot, settings.database_url))
+
+
+_add_domain_commands()

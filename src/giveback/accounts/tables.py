@@ -13,6 +13,8 @@ class Person(Table):
     email_confirmed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted_at = Timestamptz(null=True, default=None)
+    disabled_at = Timestamptz(null=True, default=None)
+    """Set by an admin: the person cannot log in and has no session, API token or calendar feed."""
 
 
 class RoleGrant(Table):
