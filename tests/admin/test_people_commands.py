@@ -8,11 +8,11 @@ import sys
 from datetime import UTC, datetime
 
 import httpx
+from helpers import PASSWORD
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
-from helpers import PASSWORD
 
 GIVEBACK = [sys.executable, "-m", "giveback"]
 
