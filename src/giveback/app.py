@@ -26,6 +26,7 @@ from litestar.template import TemplateConfig
 
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.db.connection import bind_tables
@@ -122,6 +123,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthApi,
             PeopleApi,
             AccountPages,
+            AdminApi,
+            AdminPages,
             OrganizationApi,
             OrganizationPages,
             TopicApi,

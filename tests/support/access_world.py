@@ -152,6 +152,7 @@ async def build_world(new_client, inbox) -> World:
         "kind": "volunteer",
         "token": "not-a-valid-token",
         "name": "not-a-valid-token.ics",
+        "role": "admin",  # granting it to the admin changes nothing; revoking their own is refused
     }
     world.own = {
         "coordinator": {

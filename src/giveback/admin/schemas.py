@@ -56,6 +56,8 @@ class AuditEventOut(msgspec.Struct, kw_only=True):
     action: str
     record_type: str
     record_id: int | None
+    record: str
+    """The record's name (a person's, a round's, a request's title …), or its kind."""
     details: dict[str, Any]
 
 

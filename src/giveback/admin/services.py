@@ -20,7 +20,11 @@ from giveback.db.engine import locked, write_transaction
 from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.db.search import contains_text
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.hosts.tables import HostRequest
 from giveback.mail.service import Mailer
+from giveback.organizations.tables import Organization
+from giveback.rounds.tables import MatchRound, SolverRun
+from giveback.trips.tables import Trip
 
 SORT_KEYS = {
     "name": (SortKey.lowered(Person.name), False),
@@ -155,6 +159,16 @@ async def revoke_roles(actor_id: int | None, person_id: int, roles: list[Role]) 
     return await accounts.set_roles(actor_id, person_id, [r for r in current if r not in roles])  # type: ignore[misc]
 
 
+async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> PersonOut:
+    """Give the person exactly these roles in one change (the roles page); the last admin keeps theirs."""
+    current = (await accounts.person_out(person_id)).roles
+    if "admin" in current and "admin" not in roles and await RoleGrant.count().where(RoleGrant.role == "admin") <= 1:
+        raise Conflict("this is the only admin: grant admin to someone else first", field="roles")
+    if sorted(current) == sorted(roles):
+        return await accounts.person_out(person_id)
+    return await accounts.set_roles(actor_id, person_id, roles)
+
+
 async def disable_account(actor_id: int | None, person_id: int, reason: str) -> PersonAdminOut:
     """Stop the account: no log-in, sessions ended, calendar feeds revoked; out of directories and matching."""
     if actor_id == person_id:
@@ -247,6 +261,7 @@ async def audit_log(query: AuditQuery) -> Page[AuditEventOut]:
             int(r["id"]): r["name"]
             for r in await Person.select(Person.id, Person.name).where(Person.id.is_in(list(actor_ids)))
         }
+    records = await record_names([(row["subject_type"], row["subject_id"]) for row in rows])
     items = [
         AuditEventOut(
             id=int(row["id"]),
@@ -256,6 +271,7 @@ async def audit_log(query: AuditQuery) -> Page[AuditEventOut]:
             action=row["action"],
             record_type=row["subject_type"],
             record_id=row["subject_id"],
+            record=records.get((row["subject_type"], row["subject_id"]), RECORD_WORDS.get(row["subject_type"], "")),
             details=row["details"] if isinstance(row["details"], dict) else {},
         )
         for row in rows
@@ -267,3 +283,49 @@ async def audit_actions() -> list[str]:
     """Every action the log holds, for the filter's choices."""
     rows = await AuditEvent.select(AuditEvent.action).distinct().order_by(AuditEvent.action)
     return [row["action"] for row in rows]
+
+
+RECORD_WORDS = {
+    "person": "a person",
+    "round": "a match round",
+    "run": "a solver run",
+    "host_request": "a host request",
+    "organization": "an organization",
+    "organization_claim": "a claim on an organization",
+    "trip": "a trip",
+    "topic": "a topic",
+    "calendar_feed": "a calendar feed",
+    "availability_window": "an availability window",
+    "volunteer_profile": "a volunteer profile",
+    "volunteer_cv": "a CV",
+}
+
+
+async def record_names(records: list[tuple[str, int | None]]) -> dict[tuple[str, int | None], str]:
+    """The names the audit log shows for records: a person's name, a round's, a request's title, a trip's
+    request and dates, an organization's name (records of other kinds are named by their kind)."""
+    wanted: dict[str, set[int]] = {}
+    for kind, record_id in records:
+        if record_id is not None:
+            wanted.setdefault(kind, set()).add(record_id)
+    names: dict[tuple[str, int | None], str] = {}
+
+    async def collect(kind: str, table: Any, column: Any, name: Any) -> None:
+        ids = sorted(wanted.get(kind, set()))
+        if ids:
+            for row in await table.select(column, name).where(column.is_in(ids)):
+                names[(kind, int(row[column._meta.name]))] = str(row[name._meta.name])
+
+    await collect("person", Person, Person.id, Person.name)
+    await collect("round", MatchRound, MatchRound.id, MatchRound.name)
+    await collect("host_request", HostRequest, HostRequest.id, HostRequest.title)
+    await collect("organization", Organization, Organization.id, Organization.name)
+    trip_ids = sorted(wanted.get("trip", set()))
+    if trip_ids:
+        for row in await Trip.select(Trip.id, Trip.start, Trip.request.title).where(Trip.id.is_in(trip_ids)):
+            names[("trip", int(row["id"]))] = f"{row['request.title']} ({row['start'].isoformat()})"
+    run_ids = sorted(wanted.get("run", set()))
+    if run_ids:
+        for row in await SolverRun.select(SolverRun.id, SolverRun.round.name).where(SolverRun.id.is_in(run_ids)):
+            names[("run", int(row["id"]))] = f"a run of {row['round.name']}"
+    return names
