@@ -130,9 +130,7 @@ async def test_disabling_ends_sessions_and_feeds_and_refuses_log_in(
 async def test_resending_a_confirmation_mails_a_working_link(client: httpx.AsyncClient, new_client, inbox) -> None:
     await member(client, inbox, "root@example.org", ["admin"])
     signer = new_client()
-    await signer.post(
-        "/api/auth/signup", json={"email": "late@example.org", "name": "Late Lena", "password": PASSWORD}
-    )
+    await signer.post("/api/auth/signup", json={"email": "late@example.org", "name": "Late Lena", "password": PASSWORD})
     lena = (await Person.select(Person.id).where(Person.email == "late@example.org").first())["id"]
     inbox.messages.clear()
     answer = await client.post(f"/admin/people/{lena}/confirmation")
