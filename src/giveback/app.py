@@ -44,6 +44,7 @@ from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
 from giveback.pages.controllers import home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
+from giveback.search.controllers import SearchApi, SearchPages
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
@@ -125,6 +126,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountPages,
             AdminApi,
             AdminPages,
+            SearchApi,
+            SearchPages,
             OrganizationApi,
             OrganizationPages,
             TopicApi,

@@ -113,6 +113,9 @@ ACCESS: dict[str, Rule] = {
     "POST /admin/people/{person_id:int}/enable": only("admin"),
     "POST /admin/people/{person_id:int}/confirmation": only("admin"),
     "GET /admin/audit": only("admin"),
+    "GET /api/search": only("coordinator", "admin"),
+    "GET /api/search/{kind:str}": only("coordinator", "admin"),
+    "GET /coordinator/search": only("coordinator", "admin"),
     # topics
     "POST /api/topics": COORDINATOR,
     "PATCH /api/topics/{slug:str}": COORDINATOR,
