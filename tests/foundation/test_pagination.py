@@ -64,3 +64,22 @@ async def test_the_organizations_page_pages_keeping_the_sort(client: httpx.Async
     total = await Organization.count()
     assert len(names) == total == len(set(names))
     assert names[:2] == ["Zentrum 119", "Zentrum 118"]
+
+
+async def test_api_lists_page_with_link_headers_keeping_the_filters(client: httpx.AsyncClient) -> None:
+    await Organization.insert(*[Organization(name=f"Klinik {i:03}", country="DE", region="europe") for i in range(30)])
+    everything = (await client.get("/api/organizations", params={"region": "europe", "limit": 500})).json()
+    seen, url = [], "/api/organizations?region=europe&limit=7"
+    while url:
+        answer = await client.get(url)
+        assert answer.status_code == 200, answer.text
+        seen += [o["id"] for o in answer.json()]
+        link = answer.headers.get("link", "")
+        url = re.sub(r'^<http://testserver\.local(/[^>]+)>; rel="next"$', r"\1", link) if link else ""
+        if url:
+            assert "region=europe" in url and "limit=7" in url
+    assert seen == [o["id"] for o in everything] and len(seen) >= 30
+    assert "link" not in (await client.get("/api/topics")).headers  # one page
+    bad = await client.get("/api/organizations", params={"cursor": "bm90IGEgbGlzdA"})
+    assert bad.status_code == 400 and bad.json()["field"] == "cursor"
+    assert (await client.get("/api/organizations", params={"limit": 0})).status_code == 400

@@ -31,6 +31,7 @@ from giveback.web.openapi import PathId, no_content
 from giveback.web.pagination import next_link, with_next_link
 
 ADMIN = [requires("admin")]
+PAGE_ROWS = 50
 PAGE_NOTICES = {
     "roles": "Roles saved; the person's sessions ended, so they log in again.",
     "disabled": "The account is disabled.",
@@ -165,11 +166,12 @@ class AdminPages(Controller):
         params = dict(request.query_params)
         errors: dict[str, str] = {}
         try:
-            query = _query(PeopleQuery, {k: params.get(k) for k in ("search", "role", "state", "sort", "cursor")})
+            asked = {k: params.get(k) for k in ("search", "role", "state", "sort", "cursor")}
+            query = _query(PeopleQuery, {**asked, "limit": PAGE_ROWS})
             found = await services.people(query)
         except (FormInvalid, DomainError) as problem:
             errors = problem.errors if isinstance(problem, FormInvalid) else {problem.field or "form": problem.message}
-            query = PeopleQuery(search=str(params.get("search", ""))[:200])
+            query = PeopleQuery(search=str(params.get("search", ""))[:200], limit=PAGE_ROWS)
             found = await services.people(query)
         return page(
             "admin/people.html",
@@ -253,6 +255,7 @@ class AdminPages(Controller):
     async def audit(self, request: Request[Any, Any, Any]) -> Template:
         params = {k: request.query_params.get(k) for k in ("record_type", "record_id", "action", "since", "until")}
         params["cursor"] = request.query_params.get("cursor")
+        params["limit"] = PAGE_ROWS
         person_text = (request.query_params.get("person") or "").strip()
         errors: dict[str, str] = {}
         person_name = ""
@@ -268,7 +271,7 @@ class AdminPages(Controller):
                 errors = problem.errors
             else:
                 errors = {"person" if problem.field == "person_id" else (problem.field or "form"): problem.message}
-            query = AuditQuery()
+            query = AuditQuery(limit=PAGE_ROWS)
             found = await services.audit_log(query)
         actions = await services.audit_actions()
         families = sorted({action.split(".")[0] + "." for action in actions})

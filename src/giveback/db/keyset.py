@@ -21,7 +21,7 @@ from piccolo.querystring import QueryString
 from giveback.errors import InvalidInput
 
 T = TypeVar("T")
-DEFAULT_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 100
 MAX_PAGE_SIZE = 500
 SORT_VALUE = "keyset_sort_value"
 

@@ -16,6 +16,8 @@ class TopicOut(msgspec.Struct, kw_only=True):
     slug: str
     name: str
     retired: bool
+    position: int = 0
+    """Where the topic stands in the display order (lower first)."""
 
 
 class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):

@@ -18,7 +18,11 @@ from giveback.topics.tables import Topic
 
 async def list_topics(*, include_retired: bool = False) -> list[TopicOut]:
     """Topics in their display order; retired ones only when asked for."""
-    query = Topic.select(Topic.slug, Topic.name, Topic.retired).order_by(Topic.position).order_by(Topic.slug)
+    query = (
+        Topic.select(Topic.slug, Topic.name, Topic.retired, Topic.position)
+        .order_by(Topic.position)
+        .order_by(Topic.slug)
+    )
     if not include_retired:
         query = query.where(Topic.retired.eq(False))
     return [TopicOut(**row) for row in await query]
@@ -37,7 +41,7 @@ async def add_topic(actor_id: int, data: TopicCreate) -> TopicOut:
         position = (last["position"] + 1) if last else 0
         await Topic.insert(Topic(slug=data.slug, name=data.name.strip(), position=position, retired=False))
         await audit(actor_id, "topic.added", "topic", None, slug=data.slug, name=data.name)
-    return TopicOut(slug=data.slug, name=data.name.strip(), retired=False)
+    return TopicOut(slug=data.slug, name=data.name.strip(), retired=False, position=position)
 
 
 async def update_topic(actor_id: int, slug: str, data: TopicUpdate) -> TopicOut:
@@ -55,6 +59,8 @@ async def update_topic(actor_id: int, slug: str, data: TopicUpdate) -> TopicOut:
             changes[Topic.retired] = data.retired
         await Topic.update(changes).where(Topic.slug == slug)
         await audit(actor_id, "topic.updated", "topic", row["id"], slug=slug, name=data.name, retired=data.retired)
-    updated = await Topic.select(Topic.slug, Topic.name, Topic.retired).where(Topic.slug == slug).first()
+    updated = (
+        await Topic.select(Topic.slug, Topic.name, Topic.retired, Topic.position).where(Topic.slug == slug).first()
+    )
     assert updated is not None
     return TopicOut(**updated)
