@@ -22,6 +22,9 @@ MailBackend = Literal["file", "smtp"]
 DEVELOPMENT_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
 
+DEFAULT_FOOTER = "Giveback — visiting professors teaching interventional radiology around the world."
+
+
 class SettingsError(ValueError):
     """A setting is missing or malformed; the message starts with the variable's name."""
 
@@ -64,6 +67,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """GIVEBACK_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
     log_format: Literal["console", "json"] = "console"
     """GIVEBACK_LOG_FORMAT: ``console`` for people, ``json`` for log collectors."""
+    pseudo_locale: bool = False
+    """GIVEBACK_PSEUDO_LOCALE: offer the pseudo-locale ``en-XA`` (every translated text accented and
+    bracketed) to find texts that no catalog holds; for development and tests."""
     trusted_proxies: tuple[str, ...] = ()
     """GIVEBACK_TRUSTED_PROXIES: comma-separated addresses of the reverse proxies whose X-Forwarded-For and
     X-Forwarded-Proto headers are believed (``*`` for any); empty: no forwarded header is read."""
@@ -77,7 +83,7 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """GIVEBACK_BRAND_COLOR: the header's and buttons' colour, ``#rrggbb``."""
     brand_text_color: str = "#ffffff"
     """GIVEBACK_BRAND_TEXT_COLOR: the text on that colour, ``#rrggbb``; the pair needs a contrast of 4.5:1."""
-    footer_text: str = "Giveback — visiting professors teaching interventional radiology around the world."
+    footer_text: str = DEFAULT_FOOTER
     """GIVEBACK_FOOTER_TEXT: the line at the foot of every page."""
 
     @property
@@ -163,6 +169,11 @@ class Branding(msgspec.Struct, frozen=True, kw_only=True):
     text_color: str
     footer: str
 
+    @property
+    def default_footer(self) -> bool:
+        """The platform's own footer line, which the catalogs translate (an operator's own line is shown as is)."""
+        return self.footer == DEFAULT_FOOTER
+
 
 MIN_METRICS_TOKEN = 16
 LOGO_TYPES = {
@@ -234,6 +245,7 @@ _VARIABLES = {
     "embedded_worker": "GIVEBACK_EMBEDDED_WORKER",
     "log_level": "GIVEBACK_LOG_LEVEL",
     "log_format": "GIVEBACK_LOG_FORMAT",
+    "pseudo_locale": "GIVEBACK_PSEUDO_LOCALE",
     "trusted_proxies": "GIVEBACK_TRUSTED_PROXIES",
     "metrics_token": "GIVEBACK_METRICS_TOKEN",
     "program_name": "GIVEBACK_PROGRAM_NAME",

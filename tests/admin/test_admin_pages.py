@@ -152,7 +152,7 @@ async def test_the_audit_log_filters_by_person_record_action_and_day(client: htt
     )
     by_kenji = await client.get("/admin/audit", params={"person": "kenji000@example.org"})
     assert "Entries by or about Kenji 000" in by_kenji.text
-    assert "<td>trip.cancelled</td>" in by_kenji.text and "<td>round.opened</td>" not in by_kenji.text
+    assert "<td><code>trip.cancelled</code></td>" in by_kenji.text and "<td><code>round.opened</code></td>" not in by_kenji.text
     on_the_day = await client.get(
         "/api/admin/audit", params={"since": "2030-01-15", "until": "2030-01-15", "action": "round."}
     )
@@ -161,9 +161,9 @@ async def test_the_audit_log_filters_by_person_record_action_and_day(client: htt
     record = await client.get("/api/admin/audit", params={"record_type": "trip", "record_id": 77})
     assert [e["actor_id"] for e in record.json()] == [kenji]
     newest = await client.get("/admin/audit", params={"action": "topic.changed"})
-    assert newest.text.count("<td>topic.changed</td>") == 50
+    assert newest.text.count("<td><code>topic.changed</code></td>") == 50
     older = await client.get(next_href(newest.text))
-    assert older.text.count("<td>topic.changed</td>") == 5
+    assert older.text.count("<td><code>topic.changed</code></td>") == 5
     backwards = await client.get("/api/admin/audit", params={"since": "2030-02-01", "until": "2030-01-01"})
     assert backwards.status_code == 400 and backwards.json()["field"] == "until"
     unknown = await client.get("/admin/audit", params={"person": "nobody@example.org"})

@@ -70,5 +70,5 @@ async def test_one_kind_pages_through_every_hit(client: httpx.AsyncClient, inbox
         url = re.sub(r'^<http://testserver\.local(/[^>]+)>; rel="next"$', r"\1", link) if link else ""
     assert seen == [f"Clinique Lumière {i:02}" for i in range(14)]
     page = (await client.get("/coordinator/search", params={"q": "lumière"})).text
-    assert "Every match among the organizations" in page
+    assert "Every organization that matches" in page
     assert (await client.get("/api/search/pilots", params={"q": "lumière"})).status_code == 400

@@ -23,6 +23,7 @@ from giveback.admin.schemas import (
     PersonAdminOut,
 )
 from giveback.errors import DomainError
+from giveback.i18n import _
 from giveback.mail.service import Mailer
 from giveback.settings import Settings
 from giveback.web.auth import requires, signed_in_user
@@ -33,10 +34,10 @@ from giveback.web.pagination import next_link, with_next_link
 ADMIN = [requires("admin")]
 PAGE_ROWS = 50
 PAGE_NOTICES = {
-    "roles": "Roles saved; the person's sessions ended, so they log in again.",
-    "disabled": "The account is disabled.",
-    "enabled": "The account can log in again.",
-    "resent": "A new confirmation link is on its way.",
+    "roles": _("Roles saved; the person's sessions ended, so they log in again."),
+    "disabled": _("The account is disabled."),
+    "enabled": _("The account can log in again."),
+    "resent": _("A new confirmation link is on its way."),
 }
 
 
@@ -46,7 +47,7 @@ def _query(struct: type[Any], params: dict[str, Any]) -> Any:
         return msgspec.convert({k: v for k, v in params.items() if v not in (None, "")}, struct, strict=False)
     except msgspec.ValidationError as problem:
         field, words = explain(str(problem))
-        raise FormInvalid({field: f"{field} {words}"}) from None
+        raise FormInvalid({field: _("%(field)s: %(rule)s", field=field, rule=words)}) from None
 
 
 class AdminApi(Controller):
@@ -284,6 +285,6 @@ class AdminPages(Controller):
             person_name=person_name,
             actions=actions,
             families=families,
-            record_types=sorted(services.RECORD_WORDS),
+            record_types=sorted(services.RECORD_WORDS.items()),
             errors=errors,
         )

@@ -21,6 +21,7 @@ from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.db.search import contains_text
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.mail.service import Mailer
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, SolverRun
@@ -46,7 +47,7 @@ async def _person_row(person_id: int, *, lock: bool = False) -> dict[str, Any]:
     )
     row = await (locked(query) if lock else query).first()
     if row is None:
-        raise NotFound(f"there is no person {person_id}", field="person_id")
+        raise NotFound(_("there is no person %(id)s", id=person_id), field="person_id")
     return row
 
 
@@ -61,7 +62,7 @@ async def find_person(who: str) -> int:
         .first()
     )
     if row is None:
-        raise NotFound(f"no account has the e-mail address {text}", field="person")
+        raise NotFound(_("no account has the e-mail address %(email)s", email=text), field="person")
     return int(row["id"])
 
 
@@ -69,7 +70,7 @@ async def acting_as(who: str) -> SignedIn:
     """The coordinator or admin a command-line action is recorded for (``--as``)."""
     person = await accounts.person_out(await find_person(who))
     if not {"coordinator", "admin"} & set(person.roles):
-        raise PermissionDenied(f"{person.name} is neither a coordinator nor an admin", field="as")
+        raise PermissionDenied(_("%(name)s is neither a coordinator nor an admin", name=person.name), field="as")
     return SignedIn(
         session_id=0,
         person_id=person.id,
@@ -103,7 +104,7 @@ async def _outs(rows: list[dict[str, Any]]) -> list[PersonAdminOut]:
 async def person_admin_out(person_id: int) -> PersonAdminOut:
     row = await Person.select(*_PERSON_COLUMNS).where(Person.id == person_id).first()
     if row is None:
-        raise NotFound(f"there is no person {person_id}", field="person_id")
+        raise NotFound(_("there is no person %(id)s", id=person_id), field="person_id")
     return (await _outs([row]))[0]
 
 
@@ -153,9 +154,9 @@ async def revoke_roles(actor_id: int | None, person_id: int, roles: list[Role]) 
     current = (await accounts.person_out(person_id)).roles
     for role in roles:
         if role not in current:
-            raise Conflict(f"the person does not hold the role {role}", field="role")
+            raise Conflict(_("the person does not hold the role %(role)s", role=role), field="role")
     if "admin" in roles and await RoleGrant.count().where(RoleGrant.role == "admin") <= 1:
-        raise Conflict("this is the only admin: grant admin to someone else first", field="role")
+        raise Conflict(_("this is the only admin: grant admin to someone else first"), field="role")
     return await accounts.set_roles(actor_id, person_id, [r for r in current if r not in roles])  # type: ignore[misc]
 
 
@@ -163,7 +164,7 @@ async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> 
     """Give the person exactly these roles in one change (the roles page); the last admin keeps theirs."""
     current = (await accounts.person_out(person_id)).roles
     if "admin" in current and "admin" not in roles and await RoleGrant.count().where(RoleGrant.role == "admin") <= 1:
-        raise Conflict("this is the only admin: grant admin to someone else first", field="roles")
+        raise Conflict(_("this is the only admin: grant admin to someone else first"), field="roles")
     if sorted(current) == sorted(roles):
         return await accounts.person_out(person_id)
     return await accounts.set_roles(actor_id, person_id, roles)
@@ -172,16 +173,16 @@ async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> 
 async def disable_account(actor_id: int | None, person_id: int, reason: str) -> PersonAdminOut:
     """Stop the account: no log-in, sessions ended, calendar feeds revoked; out of directories and matching."""
     if actor_id == person_id:
-        raise InvalidInput("you cannot disable your own account", field="person_id")
+        raise InvalidInput(_("you cannot disable your own account"), field="person_id")
     if not reason.strip():
-        raise InvalidInput("say why the account is disabled (the audit log keeps it)", field="reason")
+        raise InvalidInput(_("say why the account is disabled (the audit log keeps it)"), field="reason")
     async with write_transaction(Person._meta.db):
         row = await _person_row(person_id, lock=True)
         if row["disabled_at"] is not None:
-            raise Conflict("the account is already disabled", field="person_id")
+            raise Conflict(_("the account is already disabled"), field="person_id")
         is_admin = await RoleGrant.exists().where((RoleGrant.person == person_id) & (RoleGrant.role == "admin"))
         if is_admin and await RoleGrant.count().where(RoleGrant.role == "admin") <= 1:
-            raise Conflict("this is the only admin: grant admin to someone else first", field="person_id")
+            raise Conflict(_("this is the only admin: grant admin to someone else first"), field="person_id")
         await Person.update({Person.disabled_at: _now()}).where(Person.id == person_id)
         await end_all_sessions(person_id)
         feeds = await FeedToken.delete().where(FeedToken.person == person_id).returning(FeedToken.id)
@@ -196,7 +197,7 @@ async def enable_account(actor_id: int | None, person_id: int) -> PersonAdminOut
     async with write_transaction(Person._meta.db):
         row = await _person_row(person_id, lock=True)
         if row["disabled_at"] is None:
-            raise Conflict("the account is not disabled", field="person_id")
+            raise Conflict(_("the account is not disabled"), field="person_id")
         await Person.update({Person.disabled_at: None}).where(Person.id == person_id)
         await accounts.audit(actor_id, "account.enabled", "person", person_id)
     return await person_admin_out(person_id)
@@ -206,9 +207,9 @@ async def resend_confirmation(actor_id: int | None, person_id: int, *, mailer: M
     """E-mail the person a new confirmation link (their address is not confirmed yet)."""
     row = await _person_row(person_id)
     if row["email_confirmed_at"] is not None:
-        raise Conflict("the e-mail address is already confirmed", field="person_id")
+        raise Conflict(_("the e-mail address is already confirmed"), field="person_id")
     if row["disabled_at"] is not None:
-        raise Conflict("the account is disabled: enable it first", field="person_id")
+        raise Conflict(_("the account is disabled: enable it first"), field="person_id")
     await accounts.resend_confirmation(row["email"], mailer=mailer, base_url=base_url)
     await accounts.audit(actor_id, "account.confirmation_resent", "person", person_id)
 
@@ -216,9 +217,9 @@ async def resend_confirmation(actor_id: int | None, person_id: int, *, mailer: M
 async def audit_log(query: AuditQuery) -> Page[AuditEventOut]:
     """Audit entries matching every filter given, newest first, one page."""
     if query.since and query.until and query.until < query.since:
-        raise InvalidInput("the last day is before the first", field="until")
+        raise InvalidInput(_("the last day is before the first"), field="until")
     if query.record_id is not None and not query.record_type:
-        raise InvalidInput("name the kind of record too (e.g. trip, person, round)", field="record_type")
+        raise InvalidInput(_("name the kind of record too (e.g. trip, person, round)"), field="record_type")
     select = AuditEvent.select(
         AuditEvent.id,
         AuditEvent.at,
@@ -267,7 +268,7 @@ async def audit_log(query: AuditQuery) -> Page[AuditEventOut]:
             id=int(row["id"]),
             at=row["at"],
             actor_id=row["actor"],
-            actor=names.get(row["actor"], "") if row["actor"] is not None else "the platform",
+            actor=names.get(row["actor"], "") if row["actor"] is not None else _("the platform"),
             action=row["action"],
             record_type=row["subject_type"],
             record_id=row["subject_id"],
@@ -286,18 +287,18 @@ async def audit_actions() -> list[str]:
 
 
 RECORD_WORDS = {
-    "person": "a person",
-    "round": "a match round",
-    "run": "a solver run",
-    "host_request": "a host request",
-    "organization": "an organization",
-    "organization_claim": "a claim on an organization",
-    "trip": "a trip",
-    "topic": "a topic",
-    "calendar_feed": "a calendar feed",
-    "availability_window": "an availability window",
-    "volunteer_profile": "a volunteer profile",
-    "volunteer_cv": "a CV",
+    "person": _("a person"),
+    "round": _("a match round"),
+    "run": _("a solver run"),
+    "host_request": _("a host request"),
+    "organization": _("an organization"),
+    "organization_claim": _("a claim on an organization"),
+    "trip": _("a trip"),
+    "topic": _("a topic"),
+    "calendar_feed": _("a calendar feed"),
+    "availability_window": _("an availability window"),
+    "volunteer_profile": _("a volunteer profile"),
+    "volunteer_cv": _("a CV"),
 }
 
 
@@ -323,9 +324,11 @@ async def record_names(records: list[tuple[str, int | None]]) -> dict[tuple[str,
     trip_ids = sorted(wanted.get("trip", set()))
     if trip_ids:
         for row in await Trip.select(Trip.id, Trip.start, Trip.request.title).where(Trip.id.is_in(trip_ids)):
-            names[("trip", int(row["id"]))] = f"{row['request.title']} ({row['start'].isoformat()})"
+            names[("trip", int(row["id"]))] = _(
+                "%(title)s (%(day)s)", title=row["request.title"], day=row["start"].isoformat()
+            )
     run_ids = sorted(wanted.get("run", set()))
     if run_ids:
         for row in await SolverRun.select(SolverRun.id, SolverRun.round.name).where(SolverRun.id.is_in(run_ids)):
-            names[("run", int(row["id"]))] = f"a run of {row['round.name']}"
+            names[("run", int(row["id"]))] = _("a run of %(round)s", round=row["round.name"])
     return names

@@ -19,6 +19,7 @@ from piccolo.query import Select
 from piccolo.querystring import QueryString
 
 from giveback.errors import InvalidInput
+from giveback.i18n import _
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 100
@@ -63,7 +64,9 @@ def decode_cursor(cursor: str, kind: type[Any]) -> tuple[Any, int]:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, record_id = msgspec.json.decode(raw, type=tuple[kind | None, int])  # type: ignore[valid-type]
     except (binascii.Error, ValueError, msgspec.DecodeError, msgspec.ValidationError):
-        raise InvalidInput("the cursor is not one this list gave: start from the first page", field="cursor") from None
+        raise InvalidInput(
+            _("the cursor is not one this list gave: start from the first page"), field="cursor"
+        ) from None
     return value, record_id
 
 
@@ -71,7 +74,7 @@ def page_size(asked: int | None) -> int:
     if asked is None:
         return DEFAULT_PAGE_SIZE
     if not 1 <= asked <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}", field="limit")
+        raise InvalidInput(_("limit must be between 1 and %(most)s", most=MAX_PAGE_SIZE), field="limit")
     return asked
 
 

@@ -11,6 +11,7 @@ from giveback.db.keyset import SortKey, keyset_page, page_size
 from giveback.db.search import contains_text
 from giveback.errors import InvalidInput
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.organizations.tables import Organization
 from giveback.search.schemas import (
     SEARCH_KINDS,
@@ -32,9 +33,9 @@ MAX_TEXT = 200
 def _checked(text: str) -> str:
     text = text.strip()
     if len(text) < MIN_TEXT:
-        raise InvalidInput(f"type at least {MIN_TEXT} characters to search", field="q")
+        raise InvalidInput(_("type at least %(count)s characters to search", count=MIN_TEXT), field="q")
     if len(text) > MAX_TEXT:
-        raise InvalidInput(f"search with at most {MAX_TEXT} characters", field="q")
+        raise InvalidInput(_("search with at most %(count)s characters", count=MAX_TEXT), field="q")
     return text
 
 

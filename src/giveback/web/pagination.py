@@ -19,6 +19,7 @@ from litestar.params import QueryParameter
 
 from giveback.db.keyset import page_size
 from giveback.errors import InvalidInput
+from giveback.i18n import _
 from giveback.settings import Settings
 
 T = TypeVar("T")
@@ -91,5 +92,5 @@ def _decode_key(cursor: str) -> Key:
     except (ValueError, binascii.Error, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or not all(isinstance(v, str | int | float | bool) for v in values):
-        raise InvalidInput("the cursor is not one this list gave: start from the first page", field="cursor")
+        raise InvalidInput(_("the cursor is not one this list gave: start from the first page"), field="cursor")
     return tuple(values)
