@@ -152,7 +152,8 @@ async def test_the_audit_log_filters_by_person_record_action_and_day(client: htt
     )
     by_kenji = await client.get("/admin/audit", params={"person": "kenji000@example.org"})
     assert "Entries by or about Kenji 000" in by_kenji.text
-    assert "<td><code>trip.cancelled</code></td>" in by_kenji.text and "<td><code>round.opened</code></td>" not in by_kenji.text
+    assert "<td><code>trip.cancelled</code></td>" in by_kenji.text
+    assert "<td><code>round.opened</code></td>" not in by_kenji.text
     on_the_day = await client.get(
         "/api/admin/audit", params={"since": "2030-01-15", "until": "2030-01-15", "action": "round."}
     )
