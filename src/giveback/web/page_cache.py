@@ -1,0 +1,151 @@
+"""Pages served again from memory while nothing has been committed to the database since they were built.
+
+A page is a function of the database, the request (path and query), who asks (their account and roles), the
+page's language and today's date. This process keeps the pages it built last, each with the database's
+committed state read before building it (``giveback.db.changes``); a later request with the same key is
+answered from memory while that state reads the same, so the page costs no query and no template. Any commit,
+in any process, makes the next request build the page again.
+
+Only successful HTML and JSON answers to GET are kept, without their cookies. The one part of a page that
+differs per request, the CSRF token of its forms, is taken out when the page is kept and put back for each
+request. Requests that arrive while a page is being built wait for that build instead of building it again
+(a round's page with 200 proposals takes a while). At most ``MAX_BYTES`` of pages are kept per process, the
+least recently served going first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+from giveback.db.changes import committed_state
+from giveback.web.auth import WITHOUT_SESSION
+
+MAX_BYTES = 64 * 1024 * 1024
+TOKEN_MARK = b"\x00csrf\x00"
+_KEPT_HEADERS = frozenset({b"content-type", b"cache-control", b"etag", b"last-modified"})
+_KEPT_TYPES = (b"text/html", b"application/json")
+
+
+class _Page:
+    __slots__ = ("body", "headers", "state")
+
+    def __init__(self, state: object, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+        self.state = state
+        self.headers = headers
+        self.body = body
+
+
+class PageCache:
+    """The pages this process served last (an LRU bounded by their total size)."""
+
+    def __init__(self, max_bytes: int = MAX_BYTES) -> None:
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.pages: dict[tuple[Any, ...], _Page] = {}
+
+    def get(self, key: tuple[Any, ...], state: object) -> _Page | None:
+        page = self.pages.pop(key, None)
+        if page is None:
+            return None
+        if page.state != state:
+            self.size -= len(page.body)
+            return None
+        self.pages[key] = page
+        return page
+
+    def put(self, key: tuple[Any, ...], page: _Page) -> None:
+        old = self.pages.pop(key, None)
+        if old is not None:
+            self.size -= len(old.body)
+        if len(page.body) > self.max_bytes // 8:
+            return
+        self.pages[key] = page
+        self.size += len(page.body)
+        while self.size > self.max_bytes:
+            dropped = self.pages.pop(next(iter(self.pages)))
+            self.size -= len(dropped.body)
+
+
+class CachedPages(ASGIMiddleware):
+    """Answer a GET for an HTML page from the page cache when the database has not changed (innermost
+    middleware: the session and the language are known, and the outer ones still add their headers and
+    cookies to every answer)."""
+
+    scopes = (ScopeType.HTTP,)
+    exclude_opt_key = WITHOUT_SESSION
+
+    def __init__(self, cache: PageCache | None = None) -> None:
+        self.cache = cache or PageCache()
+        self.building: dict[tuple[Any, ...], asyncio.Future[None]] = {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if scope.get("method") != "GET":
+            await next_app(scope, receive, send)
+            return
+        state_of_request = scope.get("state", {})
+        user = state_of_request.get("user")
+        key = (
+            scope["path"],
+            scope.get("query_string", b""),
+            state_of_request.get("locale"),
+            (user.person_id, user.roles) if user is not None else None,
+            dt.datetime.now(dt.UTC).date(),
+        )
+        state = await committed_state(scope["app"].state.engine)
+        token = str(state_of_request.get("csrf_token") or "").encode()
+        if state is not None:
+            building = self.building.get(key)
+            if building is not None:
+                await asyncio.shield(building)
+            page = self.cache.get(key, state)
+            if page is not None:
+                body = page.body.replace(TOKEN_MARK, token) if token else page.body
+                headers = [*page.headers, (b"content-length", str(len(body)).encode())]
+                await send({"type": "http.response.start", "status": 200, "headers": headers})
+                await send({"type": "http.response.body", "body": body, "more_body": False})
+                return
+        built = None
+        if state is not None:
+            built = self.building.setdefault(key, asyncio.get_running_loop().create_future())
+        try:
+            await self._build(scope, receive, send, next_app, key, state, token)
+        finally:
+            if built is not None and self.building.get(key) is built:
+                del self.building[key]
+                built.set_result(None)
+
+    async def _build(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        next_app: ASGIApp,
+        key: tuple[Any, ...],
+        state: object,
+        token: bytes,
+    ) -> None:
+        kept: dict[str, Any] = {"headers": None, "chunks": []}
+
+        async def send_and_keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                kind = any(n.lower() == b"content-type" and v.startswith(_KEPT_TYPES) for n, v in headers)
+                sets_cookie = any(n.lower() == b"set-cookie" for n, v in headers)
+                if message["status"] == 200 and kind and not sets_cookie and state is not None:
+                    kept["headers"] = [(n, v) for n, v in headers if n.lower() in _KEPT_HEADERS]
+            elif message["type"] == "http.response.body" and kept["headers"] is not None:
+                kept["chunks"].append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    body = b"".join(kept["chunks"])
+                    if token:
+                        body = body.replace(token, TOKEN_MARK)
+                    self.cache.put(key, _Page(state, kept["headers"], body))
+            await send(message)
+
+        await next_app(scope, receive, send_and_keep)

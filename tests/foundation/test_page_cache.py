@@ -1,0 +1,64 @@
+"""Pages and API answers served again from memory: never stale after a commit, never another person's, and each
+request's forms carry that request's own CSRF token."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+from helpers import log_in, member
+from litestar import Litestar
+
+from giveback.organizations.tables import Organization
+from giveback.web.page_cache import CachedPages
+
+
+def page_cache(app: Litestar) -> CachedPages:
+    return next(m for m in app.middleware if isinstance(m, CachedPages))
+
+
+def csrf_in(page: str) -> set[str]:
+    return set(re.findall(r'name="csrf_token" value="([^"]+)"', page))
+
+
+async def test_a_commit_anywhere_shows_in_the_next_answer(client: httpx.AsyncClient, running_app: Litestar) -> None:
+    cache = page_cache(running_app)
+    first = (await client.get("/organizations/")).text
+    kept = len(cache.cache.pages)
+    assert kept >= 1
+    assert first == (await client.get("/organizations/")).text  # from memory
+    await Organization.insert(Organization(name="Aaa Newly Founded Society", country="PT"))
+    assert "Aaa Newly Founded Society" in (await client.get("/organizations/")).text
+    assert "Aaa Newly Founded Society" in (await client.get("/api/organizations?search=Newly")).text
+
+
+async def test_each_person_and_each_session_gets_their_own_page(client: httpx.AsyncClient, new_client, inbox) -> None:
+    await member(client, inbox, "ana@example.org", ["volunteer"])
+    ben_client = new_client()
+    await member(ben_client, inbox, "ben@example.org", ["volunteer"])
+    ana_again = new_client()
+    await log_in(ana_again, "ana@example.org")
+    pages = {}
+    for name, who in (("ana", client), ("ben", ben_client), ("ana2", ana_again)):
+        for _ in range(2):
+            answer = await who.get("/account")
+            assert answer.status_code == 200
+            pages[name] = answer.text
+    assert "ana@example.org" in pages["ana"] and "ben@example.org" not in pages["ana"]
+    assert "ben@example.org" in pages["ben"] and "ana@example.org" not in pages["ben"]
+    assert csrf_in(pages["ana"]) == {client.headers["X-CSRF-Token"]}
+    assert csrf_in(pages["ana2"]) == {ana_again.headers["X-CSRF-Token"]}
+    me = await ana_again.get("/api/me")
+    assert me.json()["csrf_token"] == ana_again.headers["X-CSRF-Token"]
+    assert (await client.get("/api/me")).json()["csrf_token"] == client.headers["X-CSRF-Token"]
+
+
+async def test_anonymous_visitors_get_their_own_form_token(new_client) -> None:
+    tokens = []
+    for _ in range(2):
+        visitor = new_client()
+        page = (await visitor.get("/signup")).text
+        again = (await visitor.get("/signup")).text  # from memory
+        assert csrf_in(page) == csrf_in(again) == {visitor.cookies["giveback_csrf"]}
+        tokens.append(visitor.cookies["giveback_csrf"])
+    assert tokens[0] != tokens[1]
