@@ -62,3 +62,14 @@ async def test_anonymous_visitors_get_their_own_form_token(new_client) -> None:
         assert csrf_in(page) == csrf_in(again) == {visitor.cookies["giveback_csrf"]}
         tokens.append(visitor.cookies["giveback_csrf"])
     assert tokens[0] != tokens[1]
+
+
+async def test_a_kept_page_goes_compressed_to_clients_that_accept_gzip(client: httpx.AsyncClient, inbox) -> None:
+    await member(client, inbox, "ana@example.org", ["coordinator"])
+    plain = await client.get("/organizations/", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/organizations/", headers={"Accept-Encoding": "gzip, br"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["vary"]
+    assert int(packed.headers["content-length"]) < len(plain.content) / 3
+    assert packed.text == plain.text  # httpx unpacks it
+    assert csrf_in(packed.text) == {client.headers["X-CSRF-Token"]}

@@ -9,14 +9,16 @@ in any process, makes the next request build the page again.
 Only successful HTML and JSON answers to GET are kept, without their cookies. The one part of a page that
 differs per request, the CSRF token of its forms, is taken out when the page is kept and put back for each
 request. Requests that arrive while a page is being built wait for that build instead of building it again
-(a round's page with 200 proposals takes a while). At most ``MAX_BYTES`` of pages are kept per process, the
-least recently served going first.
+(a round's page with 200 proposals takes a while). A client that accepts gzip gets the page compressed, once
+per page and CSRF token (a round's page shrinks from 480 kB to about 30 kB). At most ``MAX_BYTES`` of pages are
+kept per process, the least recently served going first.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gzip
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -28,17 +30,31 @@ from giveback.web.auth import WITHOUT_SESSION
 
 MAX_BYTES = 64 * 1024 * 1024
 TOKEN_MARK = b"\x00csrf\x00"
+COMPRESS_FROM_BYTES = 2048
+COMPRESSION_LEVEL = 5
+COMPRESSED_COPIES = 8  # per page: one for each of the last sessions that asked for it
 _KEPT_HEADERS = frozenset({b"content-type", b"cache-control", b"etag", b"last-modified"})
 _KEPT_TYPES = (b"text/html", b"application/json")
 
 
 class _Page:
-    __slots__ = ("body", "headers", "state")
+    __slots__ = ("body", "compressed", "headers", "state")
 
     def __init__(self, state: object, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         self.state = state
         self.headers = headers
         self.body = body
+        self.compressed: dict[bytes, bytes] = {}
+
+    def gzipped(self, token: bytes, body: bytes) -> bytes:
+        """The page as sent with this token, compressed (kept for the next request with the same token)."""
+        packed = self.compressed.pop(token, None)
+        if packed is None:
+            packed = gzip.compress(body, COMPRESSION_LEVEL, mtime=0)
+            while len(self.compressed) >= COMPRESSED_COPIES:
+                del self.compressed[next(iter(self.compressed))]
+        self.compressed[token] = packed
+        return packed
 
 
 class PageCache:
@@ -105,10 +121,7 @@ class CachedPages(ASGIMiddleware):
                 await asyncio.shield(building)
             page = self.cache.get(key, state)
             if page is not None:
-                body = page.body.replace(TOKEN_MARK, token) if token else page.body
-                headers = [*page.headers, (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body, "more_body": False})
+                await self._send_kept(scope, send, page, token)
                 return
         built = None
         if state is not None:
@@ -119,6 +132,16 @@ class CachedPages(ASGIMiddleware):
             if built is not None and self.building.get(key) is built:
                 del self.building[key]
                 built.set_result(None)
+
+    async def _send_kept(self, scope: Scope, send: Send, page: _Page, token: bytes) -> None:
+        body = page.body.replace(TOKEN_MARK, token) if token else page.body
+        headers = [*page.headers, (b"vary", b"Accept-Encoding")]
+        if len(body) >= COMPRESS_FROM_BYTES and _accepts_gzip(scope):
+            body = page.gzipped(token, body)
+            headers.append((b"content-encoding", b"gzip"))
+        headers.append((b"content-length", str(len(body)).encode()))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body, "more_body": False})
 
     async def _build(
         self,
@@ -149,3 +172,10 @@ class CachedPages(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, send_and_keep)
+
+
+def _accepts_gzip(scope: Scope) -> bool:
+    for name, value in scope.get("headers", ()):
+        if name == b"accept-encoding":
+            return b"gzip" in value
+    return False
