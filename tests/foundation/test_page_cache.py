@@ -4,13 +4,14 @@ request's forms carry that request's own CSRF token."""
 from __future__ import annotations
 
 import re
+import zlib
 
 import httpx
 from helpers import log_in, member
 from litestar import Litestar
 
 from giveback.organizations.tables import Organization
-from giveback.web.page_cache import CachedPages
+from giveback.web.page_cache import TOKEN_MARK, CachedPages, _Page
 
 
 def page_cache(app: Litestar) -> CachedPages:
@@ -73,3 +74,21 @@ async def test_a_kept_page_goes_compressed_to_clients_that_accept_gzip(client: h
     assert int(packed.headers["content-length"]) < len(plain.content) / 3
     assert packed.text == plain.text  # httpx unpacks it
     assert csrf_in(packed.text) == {client.headers["X-CSRF-Token"]}
+
+
+def test_a_page_compressed_once_carries_any_token() -> None:
+    """The text around the tokens is compressed once; each visitor's token is put between the pieces."""
+    page = _Page(1, [], b"<form>" + TOKEN_MARK + "é ".encode() * 5000 + TOKEN_MARK + b"</form>")
+    for token in (b"a", b"k3J-" * 8, b"z" * 43):
+        unpacker = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        assert unpacker.decompress(page.spliced(token)) == page.sent(token)
+        assert unpacker.eof and not unpacker.unused_data  # one whole, valid gzip member
+
+
+async def test_new_visitors_get_the_compressed_page_with_their_own_token(new_client) -> None:
+    for _ in range(3):
+        visitor = new_client()
+        answer = await visitor.get("/organizations/", headers={"Accept-Encoding": "gzip"})
+        again = await visitor.get("/organizations/", headers={"Accept-Encoding": "gzip"})
+        assert again.headers.get("content-encoding") == "gzip"
+        assert csrf_in(again.text) == csrf_in(answer.text) == {visitor.cookies["giveback_csrf"]}

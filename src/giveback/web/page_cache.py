@@ -19,6 +19,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import gzip
+import struct
+import zlib
 from typing import Any
 
 from litestar.enums import ScopeType
@@ -33,24 +35,55 @@ TOKEN_MARK = b"\x00csrf\x00"
 COMPRESS_FROM_BYTES = 2048
 COMPRESSION_LEVEL = 5
 COMPRESSED_COPIES = 8  # per page: one for each of the last sessions that asked for it
+_GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time, unknown system
 _KEPT_HEADERS = frozenset({b"content-type", b"cache-control", b"etag", b"last-modified"})
 _KEPT_TYPES = (b"text/html", b"application/json")
 
 
 class _Page:
-    __slots__ = ("body", "compressed", "headers", "state")
+    __slots__ = ("body", "compressed", "headers", "parts", "state")
 
     def __init__(self, state: object, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
         self.state = state
         self.headers = headers
         self.body = body
         self.compressed: dict[bytes, bytes] = {}
+        self.parts: list[tuple[bytes, bytes]] | None = None
 
-    def gzipped(self, token: bytes, body: bytes) -> bytes:
+    def spliced(self, token: bytes) -> bytes:
+        """The page compressed with any token, without compressing it again: the text around the tokens is
+        compressed once, as DEFLATE blocks that end on a byte boundary and refer to nothing before them, and
+        each request's token goes between them as a stored block (how parallel gzip joins its pieces)."""
+        if self.parts is None:
+            chunks = self.body.split(TOKEN_MARK)
+            self.parts = []
+            for index, chunk in enumerate(chunks):
+                packer = zlib.compressobj(COMPRESSION_LEVEL, zlib.DEFLATED, -zlib.MAX_WBITS)
+                last = index == len(chunks) - 1
+                self.parts.append(
+                    (chunk, packer.compress(chunk) + packer.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH))
+                )
+        stored = b"\x00" + struct.pack("<HH", len(token), len(token) ^ 0xFFFF) + token
+        out = [_GZIP_HEADER]
+        crc, size = 0, 0
+        for index, (chunk, packed) in enumerate(self.parts):
+            if index:
+                out.append(stored)
+                crc, size = zlib.crc32(token, crc), size + len(token)
+            out.append(packed)
+            crc, size = zlib.crc32(chunk, crc), size + len(chunk)
+        out.append(struct.pack("<II", crc, size & 0xFFFFFFFF))
+        return b"".join(out)
+
+    def sent(self, token: bytes) -> bytes:
+        """The page as sent with this token."""
+        return self.body.replace(TOKEN_MARK, token) if token else self.body
+
+    def gzipped(self, token: bytes) -> bytes:
         """The page as sent with this token, compressed (kept for the next request with the same token)."""
         packed = self.compressed.pop(token, None)
         if packed is None:
-            packed = gzip.compress(body, COMPRESSION_LEVEL, mtime=0)
+            packed = gzip.compress(self.sent(token), COMPRESSION_LEVEL, mtime=0)
             while len(self.compressed) >= COMPRESSED_COPIES:
                 del self.compressed[next(iter(self.compressed))]
         self.compressed[token] = packed
@@ -134,11 +167,14 @@ class CachedPages(ASGIMiddleware):
                 built.set_result(None)
 
     async def _send_kept(self, scope: Scope, send: Send, page: _Page, token: bytes) -> None:
-        body = page.body.replace(TOKEN_MARK, token) if token else page.body
         headers = [*page.headers, (b"vary", b"Accept-Encoding")]
-        if len(body) >= COMPRESS_FROM_BYTES and _accepts_gzip(scope):
-            body = page.gzipped(token, body)
+        if len(page.body) >= COMPRESS_FROM_BYTES and _accepts_gzip(scope):
+            # A session's token repeats, so its compressed copy is kept; a new visitor's token does not.
+            signed_in = scope.get("state", {}).get("user") is not None
+            body = page.gzipped(token) if signed_in or not token else page.spliced(token)
             headers.append((b"content-encoding", b"gzip"))
+        else:
+            body = page.sent(token)
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body, "more_body": False})
