@@ -212,6 +212,8 @@ def round_import_result(round_id: int, result_file: Any) -> None:
         data = json.load(result_file)
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
+    except RecursionError:
+        raise click.BadParameter("the JSON is nested too deeply", param_hint="RESULT_FILE") from None
     try:
         run = _with_database(settings, lambda: import_result(None, round_id, data))
     except DomainError as problem:
