@@ -40,7 +40,9 @@ def _giveback(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("command", [["solve", "{file}", "--time-limit", "1"], ["round", "import-result", "1", "{file}"]])
+@pytest.mark.parametrize(
+    "command", [["solve", "{file}", "--time-limit", "1"], ["round", "import-result", "1", "{file}"]]
+)
 def test_the_command_line_refuses_a_deeply_nested_file_with_exit_status_2(temp_dir: Path, command: list[str]) -> None:
     nested = temp_dir / "nested.json"
     nested.write_bytes(NESTED_OBJECT)

@@ -6,11 +6,13 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from giveback.text import Name
+
 EmailAddress = Annotated[
     str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="An e-mail address")
 ]
 NewPassword = Annotated[str, msgspec.Meta(min_length=12, max_length=200, description="At least 12 characters")]
-PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+PersonName = Annotated[Name, msgspec.Meta(min_length=1, max_length=200)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=200)]
 SelfServiceRole = Literal["volunteer", "host"]
 Role = Literal["volunteer", "host", "coordinator", "admin"]

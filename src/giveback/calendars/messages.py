@@ -9,6 +9,7 @@ from email.policy import SMTP, default
 from email.utils import parseaddr
 
 from giveback.calendars.ics import Method
+from giveback.text import one_line
 
 # The outbox stores messages as text: every part must be 7-bit clean. With this policy the e-mail package picks
 # quoted-printable or base64 for any non-ASCII part; with the default one it picks 8bit when no line is longer
@@ -21,11 +22,6 @@ def new_message_id(mail_from: str, label: str) -> str:
     """A Message-ID fixed when the message is queued; every resend of the row reuses it."""
     domain = parseaddr(mail_from)[1].rsplit("@", 1)[-1] or "giveback.local"
     return f"<{uuid.uuid4().hex}.{label}@{domain}>"
-
-
-def one_line(text: str) -> str:
-    """User text made safe for a header: line breaks and runs of spaces become one space."""
-    return " ".join(text.split())
 
 
 def _new_message(*, mail_from: str, to: tuple[str, str], subject: str, message_id: str) -> EmailMessage:

@@ -27,17 +27,27 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WITHOUT_SESSION = "without_session"
 
 
+def _https(settings: Settings) -> bool:
+    return settings.base_url.startswith("https://")
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """Over https a cookie's name carries the ``__Host-`` prefix: browsers then accept it only when it is Secure,
+    for the whole site (Path=/) and for this host alone (no Domain), so no sibling subdomain can plant or shadow it."""
+    return f"__Host-{name}" if _https(settings) else name
+
+
 def cookie_flags(settings: Settings) -> str:
-    secure = "; Secure" if settings.base_url.startswith("https://") else ""
+    secure = "; Secure" if _https(settings) else ""
     return f"Path=/; HttpOnly; SameSite=Lax{secure}"
 
 
 def session_cookie(settings: Settings, raw_session: str) -> str:
-    return f"{SESSION_COOKIE}={raw_session}; {cookie_flags(settings)}"
+    return f"{cookie_name(settings, SESSION_COOKIE)}={raw_session}; {cookie_flags(settings)}"
 
 
 def expired_session_cookie(settings: Settings) -> str:
-    return f"{SESSION_COOKIE}=; Max-Age=0; {cookie_flags(settings)}"
+    return f"{cookie_name(settings, SESSION_COOKIE)}=; Max-Age=0; {cookie_flags(settings)}"
 
 
 class SessionMiddleware(ASGIMiddleware):
@@ -54,14 +64,16 @@ class SessionMiddleware(ASGIMiddleware):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.session_cookie = cookie_name(settings, SESSION_COOKIE)
+        self.csrf_cookie = cookie_name(settings, ANONYMOUS_CSRF_COOKIE)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        raw = connection.cookies.get(SESSION_COOKIE)
+        raw = connection.cookies.get(self.session_cookie)
         user = await load_session(raw) if raw else None
         state = scope.setdefault("state", {})
         state["user"] = user
-        anonymous_token = connection.cookies.get(ANONYMOUS_CSRF_COOKIE)
+        anonymous_token = connection.cookies.get(self.csrf_cookie)
         state["anonymous_csrf_cookie"] = anonymous_token
         new_token = None if anonymous_token else secrets.token_urlsafe(24)
         state["csrf_token"] = user.csrf_token if user else (anonymous_token or new_token)
@@ -70,16 +82,16 @@ class SessionMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
                 if new_token:
-                    headers.add("set-cookie", f"{ANONYMOUS_CSRF_COOKIE}={new_token}; {cookie_flags(self.settings)}")
-                if raw and user is None and not _sets_session_cookie(message):
+                    headers.add("set-cookie", f"{self.csrf_cookie}={new_token}; {cookie_flags(self.settings)}")
+                if raw and user is None and not _sets_cookie(message, self.session_cookie):
                     headers.add("set-cookie", expired_session_cookie(self.settings))
             await send(message)
 
         await next_app(scope, receive, send_with_cookies)
 
 
-def _sets_session_cookie(message: Message) -> bool:
-    prefix = f"{SESSION_COOKIE}=".encode()
+def _sets_cookie(message: Message, name: str) -> bool:
+    prefix = f"{name}=".encode()
     headers = cast("list[tuple[bytes, bytes]]", message.get("headers", []))
     return any(name.lower() == b"set-cookie" and value.startswith(prefix) for name, value in headers)
 

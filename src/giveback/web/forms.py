@@ -10,6 +10,7 @@ import msgspec
 from litestar.response import Redirect, Template
 
 from giveback.errors import DomainError
+from giveback.text import NAME_PATTERN, NAME_RULE
 from giveback.web.errors import status_of
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -18,6 +19,7 @@ _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]+)`")
 _PLAIN_WORDS = [
     (re.compile(r"Expected `str` of length >= (\d+)"), r"must be at least \1 characters"),
     (re.compile(r"Expected `str` of length <= (\d+)"), r"must be at most \1 characters"),
+    (re.compile(re.escape(f"Expected `str` matching regex {NAME_PATTERN!r}")), NAME_RULE),
     (re.compile(r"Expected `str` matching regex .*"), "is not in the expected form"),
     (re.compile(r"Expected `int` >= (\d+)"), r"must be at least \1"),
     (re.compile(r"Expected `int` <= (\d+)"), r"must be at most \1"),
