@@ -34,7 +34,7 @@ from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
-from giveback.logs import configure_logging
+from giveback.logs import configure_logging, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.controllers import home
@@ -163,7 +163,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace=REFUSALS, configure_root_logger=False
+            log_exceptions="always",
+            disable_stack_trace=REFUSALS,
+            configure_root_logger=False,
+            exception_logging_handler=log_server_error,
         ),
         debug=settings.debug,
     )

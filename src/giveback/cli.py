@@ -77,6 +77,8 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the platform over HTTP."""
     import uvicorn
 
+    from giveback.logs import server_log_config
+
     settings = load_settings()
     ensure_database_ready(settings)
     uvicorn.run(
@@ -87,6 +89,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         workers=None if reload else workers,
         reload=reload,
         proxy_headers=False,
+        log_config=server_log_config(settings.log_level),
         log_level=settings.log_level.lower(),
     )
 

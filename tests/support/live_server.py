@@ -35,8 +35,12 @@ class Started:
 
 
 @contextmanager
-def serving(*, workers: int, embedded_worker: bool, start_seconds: float, prefix: str) -> Iterator[Started]:
-    """Start the server with the file mail backend, wait for ``/health``, and stop its process group after."""
+def serving(
+    *, workers: int, embedded_worker: bool, start_seconds: float, prefix: str, log_level: str = "WARNING"
+) -> Iterator[Started]:
+    """Start the server with the file mail backend, wait for ``/health``, and stop its process group after.
+
+    Its output goes to ``server.log`` in its folder (at ``INFO`` it has one access line per request)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -46,7 +50,7 @@ def serving(*, workers: int, embedded_worker: bool, start_seconds: float, prefix
         "GIVEBACK_MAIL_BACKEND": "file",
         "GIVEBACK_MAIL_DIR": str(folder / "mail"),
         "GIVEBACK_EMBEDDED_WORKER": "true" if embedded_worker else "false",
-        "GIVEBACK_LOG_LEVEL": "WARNING",
+        "GIVEBACK_LOG_LEVEL": log_level,
     }
     log = folder / "server.log"
     with log.open("wb") as output:
