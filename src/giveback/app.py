@@ -19,7 +19,6 @@ from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
@@ -46,8 +45,9 @@ from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
+from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
-from giveback.web.openapi import document_error_answers
+from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         middleware=[SessionMiddleware(settings)],
+        before_send=[add_security_headers(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Run international visiting-professor exchanges end to end.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[PackagedSwaggerUI()],
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(
