@@ -265,6 +265,33 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
 
 
+@user.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Remove a person's second factor (a lost phone and lost recovery codes), e.g. the last admin's; their
+    sessions end and they set it up again at their next log-in."""
+    from giveback.accounts.services import normalize_email
+    from giveback.accounts.services import reset_two_factor as reset
+    from giveback.accounts.tables import Person
+    from giveback.errors import DomainError
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+
+    async def work() -> int:
+        row = await Person.select(Person.id).where(Person.email == normalize_email(email)).first()
+        if row is None:
+            raise click.BadParameter(f"no account has the address {email}", param_hint="EMAIL")
+        await reset(None, int(row["id"]))
+        return int(row["id"])
+
+    try:
+        person_id = _with_database(settings, work)
+    except DomainError as problem:
+        raise click.BadParameter(problem.message, param_hint="EMAIL") from None
+    click.echo(f"two-factor log-in removed for person {person_id} <{normalize_email(email)}>; their sessions ended")
+
+
 def main() -> None:
     # Piccolo warns on stderr before the clear one-line error the command prints itself.
     warnings.filterwarnings("ignore", category=Warning, module=r"piccolo\.engine")

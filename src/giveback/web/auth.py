@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -20,6 +20,12 @@ from giveback.settings import Settings
 
 SESSION_COOKIE = "giveback_session"
 ANONYMOUS_CSRF_COOKIE = "giveback_csrf"
+DEVICE_COOKIE = "giveback_device"
+"""A browser that logged in to an account before: its failed log-ins are counted apart (accounts.throttle)."""
+LOGIN_COOKIE = "giveback_login"
+"""A log-in waiting for its second factor."""
+DEVICE_COOKIE_SECONDS = 400 * 24 * 3600  # browsers keep a cookie at most 400 days
+LOGIN_COOKIE_SECONDS = 5 * 60
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -47,7 +53,30 @@ def session_cookie(settings: Settings, raw_session: str) -> str:
 
 
 def expired_session_cookie(settings: Settings) -> str:
-    return f"{cookie_name(settings, SESSION_COOKIE)}=; Max-Age=0; {cookie_flags(settings)}"
+    return expired_cookie(settings, SESSION_COOKIE)
+
+
+def expired_cookie(settings: Settings, name: str) -> str:
+    return f"{cookie_name(settings, name)}=; Max-Age=0; {cookie_flags(settings)}"
+
+
+def cookie(settings: Settings, name: str, value: str, *, max_age: int | None = None) -> Cookie:
+    """A cookie of the app (HttpOnly, SameSite=Lax, for the whole site; Secure and ``__Host-`` over https), for
+    answers that set several."""
+    return Cookie(
+        key=cookie_name(settings, name),
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_https(settings),
+    )
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address as the server sees it (behind a proxy: the address the proxy forwards, when trusted)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 class SessionMiddleware(ASGIMiddleware):
