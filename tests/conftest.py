@@ -169,6 +169,20 @@ def client_for(app: Litestar, base_url: str = "http://testserver.local", **trans
 
 
 @pytest.fixture
+async def client_from(running_app: Litestar) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """Make clients that call from a given address (``client_from("203.0.113.9")``), closed at the end."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        clients.append(client_for(running_app, client=(address, 40000)))
+        return clients[-1]
+
+    yield make
+    for made in clients:
+        await made.aclose()
+
+
+@pytest.fixture
 async def client_with(settings: Settings, inbox: Inbox) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
     """Run another app with some settings changed (e.g. an https base URL) and get a client calling it at its base
     URL; both end with the test."""

@@ -12,7 +12,7 @@
 No bucket spans a whole account: five wrong passwords from anywhere no longer lock its owner out.
 
 **E-mails asked for without a session** (confirmation links, reset links, sign-up notices) are counted per address,
-whether or not an account has it, and per client address: at most 3 per address and 20 per client in an hour.
+whether or not an account has it, and per client address: at most 5 per address and 20 per client in an hour.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ CLIENT = Limit(50, timedelta(minutes=15), timedelta(minutes=15))
 SECOND_FACTOR = Limit(10, timedelta(minutes=15), timedelta(minutes=15))
 
 MAIL_WINDOW = timedelta(hours=1)
-MAILS_PER_ADDRESS = 3
+MAILS_PER_ADDRESS = 5
 MAILS_PER_CLIENT = 20
 # Mail requests older than this are deleted as new ones come (they only count within the window).
 MAIL_KEPT = timedelta(days=1)
