@@ -52,11 +52,11 @@ async def test_a_coordinator_gets_the_role_only_once_two_factor_is_set_up(client
 
     setup = (await client.post("/api/auth/two-factor/setup")).json()
     assert setup["otpauth_uri"].startswith("otpauth://totp/Giveback:cora%40example.org?secret=")
-    assert setup["qr_svg"].startswith("<svg") and setup["secret"] in setup["otpauth_uri"]
+    assert setup["qr_svg"].startswith("<svg") and setup["key"] in setup["otpauth_uri"]
     wrong = await client.post("/api/auth/two-factor/enable", json={"code": "000000"})
     assert wrong.status_code == 400 and wrong.json()["field"] == "code"
     old_session = client.cookies["giveback_session"]
-    enabled = await client.post("/api/auth/two-factor/enable", json={"code": pyotp.TOTP(setup["secret"]).now()})
+    enabled = await client.post("/api/auth/two-factor/enable", json={"code": pyotp.TOTP(setup["key"]).now()})
     assert enabled.status_code == 201, enabled.text
     assert len(set(enabled.json()["recovery_codes"])) == 10
     assert enabled.json()["session"]["withheld_roles"] == []

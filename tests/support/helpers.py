@@ -90,7 +90,7 @@ async def enable_two_factor(client: httpx.AsyncClient, email: str) -> Authentica
     """Set up two-factor log-in for the signed-in person through the API; the client gets the fresh session."""
     setup = await client.post("/api/auth/two-factor/setup")
     assert setup.status_code == 201, setup.text
-    authenticator = Authenticator(setup.json()["secret"])
+    authenticator = Authenticator(setup.json()["key"])
     enabled = await client.post("/api/auth/two-factor/enable", json={"code": authenticator.code()})
     assert enabled.status_code == 201, enabled.text
     authenticator.recovery_codes = list(enabled.json()["recovery_codes"])

@@ -35,9 +35,10 @@ WRONG_CODE = "the code is wrong: enter the 6 digits your authenticator app shows
 
 
 class TwoFactorSetup(msgspec.Struct, kw_only=True):
-    """What an authenticator app needs: the secret (to type in) and the same as an otpauth:// address (QR code)."""
+    """What an authenticator app needs, shown once to its owner: the key (to type in) and the same as an otpauth://
+    address and its QR code."""
 
-    secret: str
+    key: str
     otpauth_uri: str
     qr_svg: str
 
@@ -78,7 +79,7 @@ async def status(person_id: int) -> TwoFactorStatus:
 def setup_of(secret: str, email: str) -> TwoFactorSetup:
     uri = pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=ISSUER)
     qr = segno.make(uri, error="m").svg_inline(scale=4, light="#fff", omitsize=False)
-    return TwoFactorSetup(secret=secret, otpauth_uri=uri, qr_svg=qr)
+    return TwoFactorSetup(key=secret, otpauth_uri=uri, qr_svg=qr)
 
 
 async def start_setup(person_id: int, email: str) -> TwoFactorSetup:
