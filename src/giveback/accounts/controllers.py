@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
@@ -110,9 +111,12 @@ class AuthApi(Controller):
         request: Request[Any, Any, Any],
         mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
-    ) -> Message:
-        await services.sign_up(data, mailer=mailer, base_url=settings.base_url, client=client_address(request))
-        return Message(SIGN_UP_SENT)
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
+        await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
+        return Response(
+            Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver)
+        )
 
     @post("/confirm", summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
@@ -125,11 +129,12 @@ class AuthApi(Controller):
         request: Request[Any, Any, Any],
         mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
-    ) -> Message:
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
         await services.resend_confirmation(
-            data.email, mailer=mailer, base_url=settings.base_url, client=client_address(request)
+            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
         )
-        return Message(RESET_SENT)
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
     @post(
         "/login",
@@ -175,11 +180,12 @@ class AuthApi(Controller):
         request: Request[Any, Any, Any],
         mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
-    ) -> Message:
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
         await services.request_password_reset(
-            data.email, mailer=mailer, base_url=settings.base_url, client=client_address(request)
+            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
         )
-        return Message(RESET_SENT)
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
     @post("/password-reset/confirm", summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
@@ -295,12 +301,15 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form(), lists=("roles",))
+        outgoing = services.AfterTheAnswer(mailer)
         try:
             data = parse(SignUp, fields)
-            await services.sign_up(data, mailer=mailer, base_url=settings.base_url, client=client_address(request))
+            await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/signup.html", problem, values=fields)
-        return page("accounts/check_mail.html", email=fields.get("email", ""))
+        answer = page("accounts/check_mail.html", email=fields.get("email", ""))
+        answer.background = BackgroundTask(outgoing.deliver)
+        return answer
 
     @get("/confirm")
     async def confirm_form(self, token: FromQuery[str] = "") -> Template:
@@ -369,14 +378,17 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form())
+        outgoing = services.AfterTheAnswer(mailer)
         try:
             data = parse(EmailOnly, fields)
             await services.request_password_reset(
-                data.email, mailer=mailer, base_url=settings.base_url, client=client_address(request)
+                data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
             )
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/forgot.html", problem, values=fields)
-        return page("accounts/forgot.html", values={}, sent=True)
+        answer = page("accounts/forgot.html", values={}, sent=True)
+        answer.background = BackgroundTask(outgoing.deliver)
+        return answer
 
     @get("/reset-password")
     async def reset_form(self, token: FromQuery[str] = "") -> Template:

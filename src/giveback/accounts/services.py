@@ -10,8 +10,11 @@ Those e-mails hold no text a stranger typed.
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
+
+import structlog
 
 from giveback.accounts import throttle, two_factor
 from giveback.accounts.audit import audit
@@ -21,7 +24,8 @@ from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_
 from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from giveback.mail.service import Mailer
+
+log = structlog.get_logger()
 
 __all__ = ["audit"]  # other domains write the audit log through ``accounts.services.audit``
 
@@ -90,7 +94,31 @@ async def _consume_token(raw: str, purpose: str) -> int:
 # --- e-mails sent without a session: no text a stranger typed ---------------------------------------------------
 
 
-async def _send_confirmation(mailer: Mailer, email: str, token: str, base_url: str) -> None:
+class SendsMail(Protocol):
+    async def send(self, *, to: str, subject: str, body: str) -> object: ...
+
+
+@dataclass
+class AfterTheAnswer:
+    """Account e-mails composed during a request and sent once its answer is out (``deliver``, a background task):
+    the answer takes the same time whether or not there was a message to send, and a mail server that is down
+    costs no error page (the failure is logged)."""
+
+    mailer: SendsMail
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def send(self, *, to: str, subject: str, body: str) -> None:
+        self.messages.append((to, subject, body))
+
+    async def deliver(self) -> None:
+        for to, subject, body in self.messages:
+            try:
+                await self.mailer.send(to=to, subject=subject, body=body)
+            except Exception:
+                log.exception("account_mail.failed", subject=subject)
+
+
+async def _send_confirmation(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
     await mailer.send(
         to=email,
         subject="Confirm your Giveback account",
@@ -102,7 +130,7 @@ async def _send_confirmation(mailer: Mailer, email: str, token: str, base_url: s
     )
 
 
-async def _send_existing_account_notice(mailer: Mailer, email: str, base_url: str) -> None:
+async def _send_existing_account_notice(mailer: SendsMail, email: str, base_url: str) -> None:
     await mailer.send(
         to=email,
         subject="You already have a Giveback account",
@@ -115,7 +143,7 @@ async def _send_existing_account_notice(mailer: Mailer, email: str, base_url: st
     )
 
 
-async def _send_reset(mailer: Mailer, email: str, token: str, base_url: str) -> None:
+async def _send_reset(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
     await mailer.send(
         to=email,
         subject="Reset your Giveback password",
@@ -130,7 +158,7 @@ async def _send_reset(mailer: Mailer, email: str, token: str, base_url: str) -> 
 # --- sign-up and confirmation ----------------------------------------------------------------------------------
 
 
-async def sign_up(data: SignUp, *, mailer: Mailer, base_url: str, client: str) -> None:
+async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str) -> None:
     """Sign up with the chosen roles; the answer is the same whether or not the address has an account.
 
     A new address gets an unconfirmed account and a confirmation link. An address that has an account (confirmed
@@ -139,11 +167,11 @@ async def sign_up(data: SignUp, *, mailer: Mailer, base_url: str, client: str) -
     with this address ends up with its owner's password)."""
     email = normalize_email(data.email)
     await check_strength(data.password, email=email, name=data.name)
-    await throttle.allow_mail(email, client, "sign-up")
     password_hash = await hash_password(data.password)
     roles = sorted(set(data.roles))
     token = None
     async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "sign-up")
         existing = await Person.select(Person.id).where(Person.email == email).first()
         if existing is not None:
             await audit(None, "account.sign_up_for_existing_account", "person", existing["id"], client=client)
@@ -176,12 +204,12 @@ async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
     return person_id
 
 
-async def resend_confirmation(email: str, *, mailer: Mailer, base_url: str, client: str) -> None:
+async def resend_confirmation(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
     """E-mail a new confirmation link to an unconfirmed account; say nothing about others."""
     email = normalize_email(email)
-    await throttle.allow_mail(email, client, "confirm")
     token = None
     async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "confirm")
         row = await (
             Person.select(Person.id)
             .where((Person.email == email) & Person.email_confirmed_at.is_null() & Person.deleted_at.is_null())
@@ -271,12 +299,12 @@ async def finish_log_in(raw_challenge: str | None, code: str, *, client: str) ->
 # --- passwords -------------------------------------------------------------------------------------------------
 
 
-async def request_password_reset(email: str, *, mailer: Mailer, base_url: str, client: str) -> None:
+async def request_password_reset(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
     """E-mail a single-use reset link if the address has an account; the answer is the same either way."""
     email = normalize_email(email)
-    await throttle.allow_mail(email, client, "reset")
     token = None
     async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "reset")
         row = await Person.select(Person.id).where((Person.email == email) & Person.deleted_at.is_null()).first()
         if row is not None:
             token = await _issue_token(row["id"], "reset", RESET_LIFETIME)

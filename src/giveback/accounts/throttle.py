@@ -148,28 +148,26 @@ def _device_signature(secret_key: str, email: str, device_id: str) -> str:
 
 async def allow_mail(address: str, client: str, purpose: str) -> None:
     """Count an e-mail asked for without a session; refuse it when the address or the client asked too often.
+    Called inside the request's write transaction, so that counting and the rest of the work commit once.
 
     Counted whether or not an account has the address, so the answer says nothing about accounts."""
     address_hash = _digest(address)
     moment = now()
     since = moment - MAIL_WINDOW
-    async with write_transaction(MailRequest._meta.db):
-        await MailRequest.delete().where(MailRequest.at < moment - MAIL_KEPT)
-        to_address = await MailRequest.count().where(
-            (MailRequest.address_hash == address_hash) & (MailRequest.at > since)
+    await MailRequest.delete().where(MailRequest.at < moment - MAIL_KEPT)
+    to_address = await MailRequest.count().where((MailRequest.address_hash == address_hash) & (MailRequest.at > since))
+    from_client = await MailRequest.count().where((MailRequest.client == client) & (MailRequest.at > since))
+    if to_address >= MAILS_PER_ADDRESS:
+        raise TooManyAttempts(
+            "we sent this address several messages in the last hour; wait for them, or try again later",
+            retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
         )
-        from_client = await MailRequest.count().where((MailRequest.client == client) & (MailRequest.at > since))
-        if to_address >= MAILS_PER_ADDRESS:
-            raise TooManyAttempts(
-                "we sent this address several messages in the last hour; wait for them, or try again later",
-                retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
-            )
-        if from_client >= MAILS_PER_CLIENT:
-            raise TooManyAttempts(
-                "too many e-mails asked for from this address; try again later",
-                retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
-            )
-        await MailRequest.insert(MailRequest(address_hash=address_hash, client=client[:64], purpose=purpose, at=moment))
+    if from_client >= MAILS_PER_CLIENT:
+        raise TooManyAttempts(
+            "too many e-mails asked for from this address; try again later",
+            retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
+        )
+    await MailRequest.insert(MailRequest(address_hash=address_hash, client=client[:64], purpose=purpose, at=moment))
 
 
 async def forget_mail_requests(address: str) -> None:
