@@ -19,7 +19,6 @@ from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -36,7 +35,7 @@ from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.logs import configure_logging, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
-from giveback.pages.controllers import home
+from giveback.pages.controllers import choose_language, home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
@@ -47,7 +46,9 @@ from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
+from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -115,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            choose_language,
             health,
             AuthApi,
             PeopleApi,
@@ -146,7 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[SessionMiddleware(settings)],
+        middleware=[SessionMiddleware(settings), LocaleMiddleware(settings)],
         before_send=[add_security_headers(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
@@ -154,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
-        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=template_engine()),
         openapi_config=OpenAPIConfig(
             title="Giveback",
             version=__version__,

@@ -20,7 +20,7 @@ from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
-from giveback.topics.tables import Topic
+from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
@@ -40,6 +40,7 @@ APP_CONFIG = AppConfig(
     # Listed parents before children: tests delete rows in the reverse order.
     table_classes=[
         Topic,
+        TopicName,
         Organization,
         Person,
         RoleGrant,

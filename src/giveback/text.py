@@ -20,8 +20,6 @@ from giveback.errors import InvalidInput
 _NOT_IN_NAMES = r"\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
 NAME_PATTERN = rf"^[^{_NOT_IN_NAMES}]*$"
 """One line of visible text (the pattern of every name and title field)."""
-NAME_RULE = "must be one line without control characters or text-direction overrides"
-"""The rule in words, as forms show it."""
 
 Name = Annotated[str, msgspec.Meta(pattern=NAME_PATTERN, description="One line, no control or bidi characters")]
 """A name or title; add the field's own lengths with ``Annotated[Name, msgspec.Meta(max_length=…)]``."""

@@ -388,6 +388,11 @@ async def forget_account_secrets(person_id: int, email: str) -> None:
     await throttle.forget_mail_requests(email)
 
 
+async def set_locale(person_id: int, locale: str | None) -> None:
+    """Save the interface language the person chose (None: follow the browser's)."""
+    await Person.update({Person.locale: locale}).where(Person.id == person_id)
+
+
 async def list_people(*, role: str | None = None) -> list[PersonOut]:
     query = Person.select(Person.id).where(Person.deleted_at.is_null()).order_by(Person.name)
     if role:

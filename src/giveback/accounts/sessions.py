@@ -28,6 +28,8 @@ class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     csrf_token: str
     withheld_roles: frozenset[str] = frozenset()
     """Roles the person holds that wait until they set up two-factor log-in (a ``setup_only`` session)."""
+    locale: str | None = None
+    """The interface language the person chose (``pt_BR``), or None: then the browser's is used."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -64,7 +66,8 @@ async def start_session(person_id: int, *, setup_only: bool = False) -> str:
 # Every signed-in request reads its session: one statement, written out (building it with the query builder
 # on each request cost more than running it). One row per role the person holds, or one row with no role.
 _SESSION_QUERY = """
-SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, s.setup_only, p.email, p.name, p.deleted_at, r.role
+SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, s.setup_only, p.email, p.name, p.locale,
+    p.deleted_at, r.role
 FROM web_session AS s
 JOIN person AS p ON p.id = s.person
 LEFT JOIN role_grant AS r ON r.person = s.person
@@ -94,6 +97,7 @@ async def load_session(raw: str) -> SignedIn | None:
         roles=roles - withheld,
         csrf_token=row["csrf_token"],
         withheld_roles=withheld,
+        locale=row["locale"],
     )
 
 
