@@ -35,7 +35,7 @@ async def test_a_new_coordinator_sets_up_two_factor_log_in_and_logs_in_with_it(a
     page = cleo.page
     await log_in(cleo, email)
     # The coordinator role waits: no coordinator tools yet, and the page says why.
-    await expect(page.get_by_role("status")).to_contain_text("coordinator role needs two-factor log-in")
+    await expect(page.get_by_role("status")).to_contain_text("Your role coordinator needs two-factor log-in")
     assert await page.get_by_role("link", name="Rounds").count() == 0
     assert (await cleo.goto("/coordinator/rounds/")).status == 403
 
