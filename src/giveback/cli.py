@@ -81,6 +81,8 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the platform over HTTP (without GIVEBACK_BASE_URL, links point at this host and port)."""
     import uvicorn
 
+    from giveback.logs import server_log_config
+
     follow_port(host, port)
     settings = load_settings()
     ensure_database_ready(settings)
@@ -94,6 +96,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        log_config=server_log_config(settings.log_level),
         log_level=settings.log_level.lower(),
     )
 
@@ -262,6 +265,8 @@ def round_import_result(round_id: int, result_file: Any) -> None:
         data = json.load(result_file)
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
+    except RecursionError:
+        raise click.BadParameter("the JSON is nested too deeply", param_hint="RESULT_FILE") from None
     try:
         run = run_with_database(settings, lambda: import_result(None, round_id, data))
     except DomainError as problem:
@@ -317,6 +322,33 @@ def _add_domain_commands() -> None:
     cli.add_command(people)
     for command in ROUND_COMMANDS:
         round_group.add_command(command)
+
+
+@user.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Remove a person's second factor (a lost phone and lost recovery codes), e.g. the last admin's; their
+    sessions end and they set it up again at their next log-in."""
+    from giveback.accounts.services import normalize_email
+    from giveback.accounts.services import reset_two_factor as reset
+    from giveback.accounts.tables import Person
+    from giveback.errors import DomainError
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+
+    async def work() -> int:
+        row = await Person.select(Person.id).where(Person.email == normalize_email(email)).first()
+        if row is None:
+            raise click.BadParameter(f"no account has the address {email}", param_hint="EMAIL")
+        await reset(None, int(row["id"]))
+        return int(row["id"])
+
+    try:
+        person_id = run_with_database(settings, work)
+    except DomainError as problem:
+        raise click.BadParameter(problem.message, param_hint="EMAIL") from None
+    click.echo(f"two-factor log-in removed for person {person_id} <{normalize_email(email)}>; their sessions ended")
 
 
 def main() -> None:
