@@ -53,6 +53,7 @@ from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent
@@ -168,7 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings)],
+        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings), CachedPages()],
         before_send=[add_security_headers(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
