@@ -116,12 +116,28 @@ def _iso(domain: str, catalog: str) -> gettext.NullTranslations:
 
 
 def country_name(code: str | None) -> str:
-    """A country's name in the current language (pycountry's ISO 3166 catalog); the code if it names none."""
+    """A country's name in the current language: pycountry's ISO 3166 catalog for the name the pages show in
+    English, else CLDR's (Babel) for the few the catalog lacks (``Türkiye``, ``South Korea`` in Arabic), else the
+    catalog's translation of the ISO name; the code if nothing names it."""
     if not code:
         return ""
+    return _shown(_country_name(code, current_locale()))
+
+
+@cache
+def _country_name(code: str, locale: str) -> str:
     english = geo.country_name(code)
-    catalog = _iso("iso3166-1", language_of(current_locale()).iso_catalog)
-    return _shown(catalog.gettext(english))
+    language = language_of(locale)
+    if not language.iso_catalog:
+        return english
+    catalog = _iso("iso3166-1", language.iso_catalog)
+    if catalog.gettext(english) != english:
+        return catalog.gettext(english)
+    cldr = _parsed(language.babel_locale).territories.get(code)
+    if cldr:
+        return str(cldr)
+    country = pycountry.countries.get(alpha_2=code)
+    return catalog.gettext(getattr(country, "name", english))
 
 
 def language_name(code: str | None) -> str:

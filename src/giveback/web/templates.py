@@ -52,11 +52,8 @@ def use_topic_names(names: Mapping[str, str]) -> Iterator[None]:
 
 def topic_name(slug: str, english: str = "") -> str:
     """A topic's name in the page's language; its English name where the topic has none in that language."""
-    name = _topic_names.get().get(slug)
-    if name:
-        return name
-    fallback = english or slug
-    return pseudo(fallback) if current_locale() == PSEUDO_LOCALE else fallback
+    name = _topic_names.get().get(slug) or english or slug
+    return pseudo(name) if current_locale() == PSEUDO_LOCALE else name
 
 
 def _gettext(message: str) -> str:
