@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import pycountry
 from babel import Locale
@@ -100,12 +100,13 @@ def format_percent_value(percent: float | None, decimals: int = 0) -> str:
     return format_percent(percent / 100, format=pattern, locale=locale)
 
 
-def format_list(items: Iterable[Any]) -> str:
-    """Items joined as the language joins them (``A, B et C``; ``A、B和C``); an empty list is a dash."""
+def format_list(items: Iterable[Any], style: Literal["standard", "or"] = "standard") -> str:
+    """Items joined as the language joins them (``A, B et C``; ``A、B和C``; with ``or``: ``A, B ou C``); an empty
+    list is a dash."""
     shown = [str(translate(item)) for item in items if item not in (None, "")]
     if not shown:
         return "—"
-    return babel_list(shown, locale=_babel_locale())
+    return babel_list(shown, style=style, locale=_babel_locale())
 
 
 @cache
@@ -174,18 +175,20 @@ def language_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
 class ListOf(Text):
     """Items shown as one list in the current language (``A, B et C``); as a ``str``, joined with commas."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "style")
     items: list[Any]
+    style: Literal["standard", "or"]
 
-    def __new__(cls, items: Iterable[Any]) -> ListOf:
+    def __new__(cls, items: Iterable[Any], style: Literal["standard", "or"] = "standard") -> ListOf:
         shown = list(items)
-        text = str.__new__(cls, ", ".join(str(item) for item in shown))
+        joiner = " or " if style == "or" else ", "
+        text = str.__new__(cls, joiner.join(str(item) for item in shown))
         text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
-        text.items = shown
+        text.items, text.style = shown, style
         return text
 
     def translated(self) -> str:
-        return format_list(self.items)
+        return format_list(self.items, self.style)
 
     def __reduce__(self) -> Any:
-        return (ListOf, (self.items,))
+        return (ListOf, (self.items, self.style))

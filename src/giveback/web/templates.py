@@ -33,6 +33,7 @@ from giveback.i18n.formatting import (
 )
 from giveback.i18n.labels import label, label_map
 from giveback.i18n.locales import PSEUDO_LOCALE
+from giveback.rounds.explanations import explained
 from giveback.web.tables import ONE_OFF_NOTICES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -122,6 +123,7 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         topic_name=topic_name,
         label=label,
         label_map=label_map,
+        explained=explained,
     )
     env.filters.update(
         date=format_date,
