@@ -4,7 +4,18 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.accounts.tables import (
+    AccountToken,
+    AuditEvent,
+    LoginChallenge,
+    LoginFailure,
+    MailRequest,
+    Person,
+    RecoveryCode,
+    RoleGrant,
+    TwoFactor,
+    WebSession,
+)
 from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
@@ -35,7 +46,11 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
-        LoginThrottle,
+        LoginFailure,
+        MailRequest,
+        TwoFactor,
+        RecoveryCode,
+        LoginChallenge,
         AuditEvent,
         VolunteerProfile,
         Expertise,

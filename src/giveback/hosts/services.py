@@ -39,6 +39,7 @@ from giveback.hosts.schemas import (
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.i18n import _
 from giveback.organizations.tables import Organization
+from giveback.text import checked_reason
 from giveback.topics.tables import Topic
 
 EDITABLE = ("draft", "submitted")
@@ -250,13 +251,12 @@ async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) 
 
 async def approve_claim(actor_id: int, claim_id: int, reason: str = "") -> ClaimOut:
     """The claimant becomes a contact of the organization."""
-    return await _decide_claim(actor_id, claim_id, "approved", reason.strip())
+    return await _decide_claim(actor_id, claim_id, "approved", checked_reason(reason))
 
 
 async def reject_claim(actor_id: int, claim_id: int, reason: str) -> ClaimOut:
-    if not reason.strip():
-        raise InvalidInput(_("say why the claim is rejected"), field="reason")
-    return await _decide_claim(actor_id, claim_id, "rejected", reason.strip())
+    text = checked_reason(reason, required=_("say why the claim is rejected"))
+    return await _decide_claim(actor_id, claim_id, "rejected", text)
 
 
 async def organization_data_for(person_id: int) -> dict[str, Any]:
@@ -650,8 +650,7 @@ async def accept_request(actor_id: int, request_id: int, priority: bool | None =
 
 
 async def decline_request(actor_id: int, request_id: int, reason: str) -> RequestOut:
-    if not reason.strip():
-        raise InvalidInput(_("say why the request is declined"), field="reason")
+    reason = checked_reason(reason, required=_("say why the request is declined"))
     async with write_transaction(HostRequest._meta.db):
         return await _move(
             actor_id,

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import msgspec
 
+from giveback.text import Name
+
 TopicSlug = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64, description="lower-case-with-hyphens")
 ]
-TopicName = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+TopicName = Annotated[Name, msgspec.Meta(min_length=2, max_length=200)]
 
 
 class TopicOut(msgspec.Struct, kw_only=True):
@@ -19,6 +21,8 @@ class TopicOut(msgspec.Struct, kw_only=True):
     retired: bool
     names: dict[str, str] = {}
     """The name in other languages, by catalog name (``es``, ``pt_BR``, ``fr``, ``zh_Hans``, ``ar``)."""
+    position: int = 0
+    """Where the topic stands in the display order (lower first)."""
 
 
 class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):
