@@ -14,6 +14,7 @@ from typing import Annotated
 import msgspec
 
 from giveback.errors import InvalidInput
+from giveback.i18n import _
 
 # C0 and C1 controls (newline, tab, NUL, NEL …), the line and paragraph separators, and the bidi embeddings,
 # overrides and isolates. Written as regex escapes, so that error messages and the OpenAPI schema stay readable.
@@ -44,5 +45,5 @@ def checked_reason(reason: str, *, required: str = "") -> str:
     if required and not text:
         raise InvalidInput(required, field="reason")
     if len(text) > REASON_MAX_LENGTH:
-        raise InvalidInput(f"the reason must be at most {REASON_MAX_LENGTH} characters", field="reason")
+        raise InvalidInput(_("the reason must be at most %(num)s characters", num=REASON_MAX_LENGTH), field="reason")
     return text

@@ -140,11 +140,13 @@ async def actors(
     marker = request.node.get_closest_marker("journey")
     journey = marker.args[0] if marker else request.node.name.removeprefix("test_")
 
-    async def make(name: str, *, width: int = 1280, height: int = 900, timezone_id: str = "Europe/Vienna") -> Actor:
+    async def make(
+        name: str, *, width: int = 1280, height: int = 900, timezone_id: str = "Europe/Vienna", locale: str = "en-GB"
+    ) -> Actor:
         context = await browser.new_context(
             viewport={"width": width, "height": height},
             timezone_id=timezone_id,
-            locale="en-GB",
+            locale=locale,
             reduced_motion="reduce",
         )
         context.set_default_timeout(10_000)

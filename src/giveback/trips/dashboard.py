@@ -13,6 +13,7 @@ from typing import Any
 from giveback import geo
 from giveback.errors import InvalidInput
 from giveback.hosts.tables import HostRequest, RequestNeed
+from giveback.i18n import _
 from giveback.rounds.tables import MatchRound
 from giveback.topics.tables import Topic
 from giveback.trips.report_tables import TripReport
@@ -42,11 +43,11 @@ async def _topic_names() -> dict[str, str]:
 
 async def _check_filters(year: int | None, region: str, topic: str) -> None:
     if year is not None and not 2000 <= year <= 2100:
-        raise InvalidInput("year must be between 2000 and 2100", field="year")
+        raise InvalidInput(_("year must be between 2000 and 2100"), field="year")
     if region and region not in REGIONS:
-        raise InvalidInput(f"region must be one of {', '.join(REGIONS)}", field="region")
+        raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(REGIONS)), field="region")
     if topic and topic not in await _topic_names():
-        raise InvalidInput(f"no topic {topic}", field="topic")
+        raise InvalidInput(_("no topic %(topic)s", topic=topic), field="topic")
 
 
 async def dashboard(

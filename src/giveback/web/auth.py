@@ -16,6 +16,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from giveback.accounts.sessions import SignedIn, load_session
 from giveback.errors import NotAuthenticated, PermissionDenied
+from giveback.i18n import _
 from giveback.settings import Settings
 
 SESSION_COOKIE = "giveback_session"
@@ -131,7 +132,7 @@ def signed_in_user(request: Request[Any, Any, Any]) -> SignedIn:
     return user
 
 
-async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Refuse a state-changing call whose CSRF token does not match (app-wide guard).
 
     Signed-in callers echo their session's token (header ``X-CSRF-Token`` or form field ``csrf_token``).
@@ -152,25 +153,25 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
         presented = value if isinstance(value, str) else None
     if not expected or not presented or not hmac.compare_digest(expected, presented):
         raise PermissionDenied(
-            "the CSRF token is missing or wrong: reload the page, or send the X-CSRF-Token header",
+            _("the CSRF token is missing or wrong: reload the page, or send the X-CSRF-Token header"),
             field=CSRF_FIELD,
         )
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Guard: the caller must be signed in."""
     if connection.state.get("user") is None:
-        raise NotAuthenticated("log in first", field="session")
+        raise NotAuthenticated(_("log in first"), field="session")
 
 
 def requires(*roles: str):  # type: ignore[no-untyped-def]
     """Guard: the caller must hold one of the roles."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: SignedIn | None = connection.state.get("user")
         if user is None:
-            raise NotAuthenticated("log in first", field="session")
+            raise NotAuthenticated(_("log in first"), field="session")
         if not user.has(*roles):
-            raise PermissionDenied(f"this needs the role {' or '.join(roles)}", field="role")
+            raise PermissionDenied(_("this needs the role %(roles)s", roles=" or ".join(roles)), field="role")
 
     return guard

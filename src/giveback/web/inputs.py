@@ -18,12 +18,13 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from giveback.errors import InvalidInput
+from giveback.i18n import _
 
 # A JSON escape \u0000 that is not itself escaped (preceded by an even number of backslashes).
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _URL_NUL = b"%00"
-MESSAGE = "text must not contain the NUL character (U+0000)"
-TOO_DEEP = "the JSON body is nested too deeply"
+MESSAGE = _("text must not contain the NUL character (U+0000)")
+TOO_DEEP = _("the JSON body is nested too deeply")
 
 
 async def refuse_nul_characters(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
