@@ -32,7 +32,9 @@ from solver.score import score_visit
 from solver.validate import pins_as_visits, rule_violations
 
 LP_SHARE = 0.6
-"""At most this share of the time left goes to the LP relaxation (the bound and the prices)."""
+LP_SECONDS_AT_LEAST = 0.1
+"""At most this share of the time left goes to the LP relaxation (the bound and the prices), but at
+least these seconds: without the LP there is no bound worth reporting."""
 MODEL_VISITS = 30_000
 """A model keeps at most this many visits (those of smallest loss); a larger one is cut and widened
 later, when CP-SAT has finished with it and time is left."""
@@ -282,7 +284,11 @@ def solve(
     relaxation = None
     if not stopped():
         relaxation = solve_relaxation(
-            problem, candidates, plan, LP_SHARE * (deadline - time.monotonic()), structure=structure
+            problem,
+            candidates,
+            plan,
+            max(LP_SHARE * (deadline - time.monotonic()), LP_SECONDS_AT_LEAST),
+            structure=structure,
         )
     bound: int | None = None
     if relaxation is not None:
