@@ -139,8 +139,12 @@ def run_naive(problem: Problem, time_limit: float) -> dict[str, Any]:
 
 
 def run_lp(problem: Problem, _time_limit: float) -> dict[str, Any]:
+    """HiGHS on the LP over every triple. The dominated starts of single-trip volunteers on one-person
+    requests are left out: moving an LP solution's weight from such a start to the volunteer's best start
+    keeps every row and loses nothing, so the LP optimum is the same (and 5,000 x 2,500 takes half the
+    memory: 6.7 M triples are 4.0 M)."""
     started = time.monotonic()
-    bound = lp_bound(problem, build_candidates(problem, keep_dominated=True))
+    bound = lp_bound(problem, build_candidates(problem))
     return {"wall": time.monotonic() - started, "lp": bound}
 
 
@@ -192,7 +196,7 @@ def run_warm(problem: Problem, time_limit: float) -> dict[str, Any]:
         "status": result.status,
         "valid": not validate(edited, result),
         "moved": len(before - after) / max(len(before), 1),
-        "lp": lp_bound(edited, build_candidates(edited, keep_dominated=True)),
+        "lp": lp_bound(edited, build_candidates(edited)),
     }
 
 
