@@ -24,6 +24,7 @@ from solver.candidates import Candidates, build_candidates, calendar_day, day_nu
 from solver.explain import explain_unmatched
 from solver.greedy import greedy_plan, take_visits
 from solver.model import MatchModel, build_model
+from solver.neighbourhoods import TeamSearch
 from solver.problem import Problem
 from solver.reduction import keep_visits
 from solver.relaxation import Prices, Relaxation, Structure, price, solve_relaxation
@@ -38,6 +39,10 @@ least these seconds: without the LP there is no bound worth reporting."""
 MODEL_VISITS = 30_000
 """A model keeps at most this many visits (those of smallest loss); a larger one is cut and widened
 later, when CP-SAT has finished with it and time is left."""
+CUT_MODEL_SHARE = 0.2
+"""A cut model is searched for this share of the time left; team moves (neighbourhoods.py) get the rest."""
+MOVE_SECONDS = 1.0
+"""At most this long for one neighbourhood move."""
 GOOD_ENOUGH_GAP = 1e-4
 """A round with more than SEARCH_TO_PROOF_REQUESTS requests stops once its plan is within this fraction
 of the proved bound; smaller rounds search on for the proof of optimality."""
@@ -333,7 +338,7 @@ def solve(
             match,
             plan,
             search,
-            time_limit=deadline - time.monotonic(),
+            time_limit=(1 if exact else CUT_MODEL_SHARE) * (deadline - time.monotonic()),
             workers=workers,
             seed=seed,
             should_stop=should_stop,
@@ -346,6 +351,18 @@ def solve(
         if not model_optimal:
             break
         size *= 2
+    if not proved and bound is not None and relaxation is not None:
+        moves = TeamSearch(problem, candidates, structure, pricing, bound - objective, seed)
+        while not stopped() and deadline - time.monotonic() > 0.1:
+            if objective >= bound or (good_enough is not None and objective >= good_enough):
+                break
+            plan = moves.move(plan, min(MOVE_SECONDS, deadline - time.monotonic()), workers)
+            improved = _objective(problem, candidates, plan)
+            if improved > objective:
+                objective = improved
+                report(objective, bound)
+        proved = objective >= bound
+        stats["team_moves"] = {"moves": moves.moves, "improving": moves.improving_moves, "size": moves.size}
     stats["wall_seconds"] = round(time.monotonic() - started, 3)
     result = _result(problem, candidates, plan, "optimal" if proved else "feasible", bound, stats)
     report(result.objective, result.bound)

@@ -20,8 +20,16 @@ from solver.problem import Problem
 class MatchModel:
     """CP-SAT variables and constraints over a set of visits (each a tuple of candidate triples)."""
 
-    def __init__(self, problem: Problem, candidates: Candidates, teams: list[tuple[int, ...]]) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        candidates: Candidates,
+        teams: list[tuple[int, ...]],
+        trips_taken: dict[int, int] | None = None,
+    ) -> None:
         self.problem = problem
+        self.trips_taken = trips_taken or {}
+        """Trips volunteers already make outside the model (a neighbourhood's fixed part)."""
         self.candidates = candidates
         self.teams = teams
         self.model = cp_model.CpModel()
@@ -52,13 +60,15 @@ class MatchModel:
             for triple in team:
                 trips_of[int(candidates.volunteer[triple])].append((first_day, reach, visit))
         for volunteer, trips in trips_of.items():
-            max_trips = self.problem.volunteers[volunteer].max_trips
-            if len(trips) <= max_trips:
+            max_trips = self.problem.volunteers[volunteer].max_trips - self.trips_taken.get(volunteer, 0)
+            if len(trips) == 1:
                 continue
-            if max_trips == 1:
+            if max_trips <= 1:
                 self.model.add_at_most_one(visit for _, _, visit in trips)
                 continue
-            self.model.add(cp_model.LinearExpr.sum([visit for _, _, visit in trips]) <= max_trips)
+            if len(trips) > max_trips:
+                self.model.add(cp_model.LinearExpr.sum([visit for _, _, visit in trips]) <= max_trips)
+            # The gap holds however many trips are left.
             trips.sort(key=lambda trip: trip[0])
             previous: set[int] = set()
             for day in sorted({first_day for first_day, _, _ in trips}):
@@ -106,10 +116,15 @@ class MatchModel:
 
 
 def build_model(
-    problem: Problem, candidates: Candidates, teams: list[tuple[int, ...]], keep: set[int] | None = None
+    problem: Problem,
+    candidates: Candidates,
+    teams: list[tuple[int, ...]],
+    keep: set[int] | None = None,
+    trips_taken: dict[int, int] | None = None,
 ) -> MatchModel:
-    """The whole model: rules 5, 6 and 7 over the given visits, maximising the score."""
-    match = MatchModel(problem, candidates, teams)
+    """The whole model: rules 5, 6 and 7 over the given visits, maximising the score (with `trips_taken`,
+    the visits are a neighbourhood's, each compatible with the fixed rest of the plan)."""
+    match = MatchModel(problem, candidates, teams, trips_taken)
     match.add_rule_5_one_visit_per_request()
     match.add_rule_6_trips_and_gaps()
     match.add_rule_7_pins()

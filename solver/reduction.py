@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 
 from solver.relaxation import Pricing, Structure
 
@@ -29,10 +30,10 @@ class Reduction:
 
 
 def _teams_of_visit(
-    members: list[int], values: list[float], size: int, budget: float
+    members: list[int], values: list[float], size: int, budget: float, most: int
 ) -> list[tuple[float, tuple[int, ...]]]:
     """The teams of `size` members (given best first) whose total is at most `budget` below the best
-    team's, each with that shortfall; at most TEAMS_PER_VISIT + 1 of them."""
+    team's, each with that shortfall; at most `most` + 1 of them, found best members first."""
     found: list[tuple[float, tuple[int, ...]]] = []
     best = sum(values[:size])
     count = len(members)
@@ -43,7 +44,7 @@ def _teams_of_visit(
             found.append((best - total, tuple(sorted(chosen))))
             return
         for position in range(start, count - needed + 1):
-            if len(found) > TEAMS_PER_VISIT:
+            if len(found) > most:
                 return
             # The best completion takes the next members in order.
             if total + sum(values[position : position + needed]) < best - budget:
@@ -57,11 +58,19 @@ def _teams_of_visit(
 
 
 def keep_visits(
-    structure: Structure, pricing: Pricing, slack: float, always: list[tuple[int, ...]], most: int
+    structure: Structure,
+    pricing: Pricing,
+    slack: float,
+    always: list[tuple[int, ...]],
+    most: int,
+    of_requests: npt.NDArray[np.bool_] | None = None,
 ) -> Reduction:
     """Every visit whose loss is at most `slack` (at most `most` of them, the smallest losses, with the
-    slack lowered to match), and the `always` ones (the plan, the pins)."""
+    slack lowered to match), and the `always` ones (the plan, the pins); only visits of `of_requests`
+    when given (a mask over the requests)."""
     loss = pricing.loss
+    if of_requests is not None:
+        loss = np.where(of_requests[structure.candidates.request], loss, np.inf)
     single = np.flatnonzero(structure.single & (loss <= slack))
     losses = [loss[single]]
     teams: list[tuple[int, ...]] = [(int(i),) for i in single]
@@ -70,7 +79,10 @@ def keep_visits(
         candidates = team[loss[team] <= slack]
         order = candidates[np.lexsort((-pricing.member[candidates], structure.visit_of[candidates]))]
         team_losses: list[float] = []
-        for group in np.split(order, np.flatnonzero(np.diff(structure.visit_of[order])) + 1):
+        groups = np.split(order, np.flatnonzero(np.diff(structure.visit_of[order])) + 1)
+        # Enough teams per visit for the model's size, not more (the best members' teams come first).
+        per_visit = min(TEAMS_PER_VISIT, max(8, 4 * most // max(len(groups), 1)))
+        for group in groups:
             if not len(group):
                 continue
             visit = int(structure.visit_of[group[0]])
@@ -81,7 +93,9 @@ def keep_visits(
             visit_value = float(pricing.visit_value[visit])
             below_zero = max(visit_value, 0.0) - visit_value
             values = [float(v) for v in pricing.member[group]]
-            for shortfall, members in _teams_of_visit([int(i) for i in group], values, size, slack - below_zero):
+            for shortfall, members in _teams_of_visit(
+                [int(i) for i in group], values, size, slack - below_zero, per_visit
+            ):
                 team_losses.append(below_zero + shortfall)
                 teams.append(members)
         losses.append(np.array(team_losses))

@@ -93,3 +93,19 @@ def test_without_time_for_the_lp_the_plan_is_still_valid_and_the_bound_true() ->
     assert validate(problem, result) == []
     assert result.status in {"feasible", "optimal"}
     assert result.bound is None or result.bound >= result.objective
+
+
+@pytest.mark.parametrize(
+    ("regime", "volunteers", "requests", "seed"), [("teams", 80, 60, 4), ("multi-trip", 60, 80, 3)]
+)
+def test_team_moves_keep_every_rule(
+    monkeypatch: pytest.MonkeyPatch, regime: str, volunteers: int, requests: int, seed: int
+) -> None:
+    """A cut model searched for no time leaves the plan to the neighbourhood moves, which keep the rules."""
+    problem = load_problem(generate(volunteers, requests, seed=seed, regime=regime))
+    monkeypatch.setattr(solver.engine, "MODEL_VISITS", 30)
+    monkeypatch.setattr(solver.engine, "CUT_MODEL_SHARE", 1e-4)
+    result = solve(problem, time_limit=3, workers=1)
+    assert validate(problem, result) == []
+    assert result.stats["team_moves"]["moves"] > 0
+    assert result.bound is not None and result.objective <= result.bound

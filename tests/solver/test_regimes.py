@@ -10,7 +10,8 @@ from collections import defaultdict
 
 import pytest
 from ortools.sat.python import cp_model
-from solver_builders import optimum_by_triples
+from solver_builders import optimum_by_triples, request, volunteer
+from solver_builders import problem as problem_data
 
 from benchmarks.lp_bound import lp_bound
 from solver import Problem, Progress, Result, Visit, load_problem, solve, validate
@@ -112,3 +113,35 @@ def test_the_model_over_every_visit_has_the_independent_optimum(regime: str) -> 
     ]
     assert rule_violations(problem, visits) == []
     assert int(solver.objective_value) == optimum_by_triples(problem)
+
+
+def _model_optimum_plan(problem: Problem) -> list[Visit]:
+    """The plan the CP-SAT model over every visit finds optimal."""
+    candidates = build_candidates(problem)
+    structure = Structure(problem, candidates)
+    every_visit = keep_visits(structure, price(structure, Prices.zero(structure)), math.inf, [], 10**9)
+    match = build_model(problem, candidates, every_visit.teams)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(match.model) == cp_model.OPTIMAL
+    plan = []
+    for team, var in zip(every_visit.teams, match.visit, strict=True):
+        if solver.value(var):
+            request = problem.requests[int(candidates.request[team[0]])]
+            start = calendar_day(problem, int(candidates.start[team[0]]))
+            members = tuple(problem.volunteers[int(candidates.volunteer[i])].id for i in team)
+            plan.append(Visit(request.id, start, request.last_day(start), members))
+    return plan
+
+
+def test_two_overlapping_visits_are_refused_to_a_volunteer_with_trips_to_spare() -> None:
+    # One volunteer with three trips and two requests whose only dates overlap: the gap rule must hold
+    # even though the volunteer has fewer candidate visits than trips.
+    window = [{"start": "2027-03-01", "end": "2027-03-07"}]
+    data = problem_data(
+        [volunteer(max_trips=3, availability=[{"start": "2027-01-04", "end": "2027-12-31"}])],
+        [request("r1", windows=window), request("r2", windows=window)],
+    )
+    plan = _model_optimum_plan(load_problem(data))
+    assert len(plan) == 1
+    assert rule_violations(load_problem(data), plan) == []
