@@ -32,7 +32,7 @@ from solver.result import Progress, Result, Status, Unmatched, Violation, Visit
 from solver.score import score_visit
 from solver.validate import pins_as_visits, rule_violations
 
-LP_SHARE = 0.6
+LP_SHARE = 0.7
 LP_SECONDS_AT_LEAST = 0.1
 """At most this share of the time left goes to the LP relaxation (the bound and the prices), but at
 least these seconds: without the LP there is no bound worth reporting."""
@@ -323,14 +323,18 @@ def solve(
         good_enough = math.ceil(bound * (1 - GOOD_ENOUGH_GAP))
     size = MODEL_VISITS
     searches = 0
-    while not proved and not stopped() and deadline - time.monotonic() > 0.05:
+    building = 0.0
+    # A model is (re)built only when the time left is well above what building the last one took.
+    while not proved and not stopped() and deadline - time.monotonic() > max(0.05, 3 * building):
         if good_enough is not None and objective >= good_enough:
             break
+        building_started = time.monotonic()
         gap = math.inf if bound is None else bound - objective
         reduction = keep_visits(structure, pricing, gap, always, size)
         slack = reduction.slack
         exact = slack >= gap
         match = build_model(problem, candidates, reduction.teams, keep)
+        building = 2 * (time.monotonic() - building_started)  # the next model is twice as large
         search = _Search(report, match.tie_break, bound, exact, good_enough, should_stop)
         searches += 1
         stats[f"model_{searches}"] = {"visits": len(reduction.teams), "slack": round(slack, 1), "exact": exact}

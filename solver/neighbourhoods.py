@@ -86,6 +86,7 @@ class TeamSearch:
     def move(self, plan: list[int], time_limit: float, workers: int) -> list[int]:
         """One move: the plan with one neighbourhood re-planned (the same plan if nothing better was found)."""
         problem, candidates, structure = self.problem, self.candidates, self.structure
+        deadline = time.monotonic() + time_limit
         plan_of_volunteer: dict[int, list[int]] = {}
         for i in plan:
             plan_of_volunteer.setdefault(int(candidates.volunteer[i]), []).append(int(candidates.request[i]))
@@ -117,7 +118,7 @@ class TeamSearch:
         for team, visit in zip(teams, match.visit, strict=True):
             match.model.add_hint(visit, all(i in chosen for i in team))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
+        solver.parameters.max_time_in_seconds = max(deadline - time.monotonic(), 0.01)
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = self.random.randrange(1 << 16)
         started = time.monotonic()
