@@ -55,6 +55,8 @@ def _read_json(path: Path) -> Any:
         raise MalformedFile(f"{path}: cannot be read: {error}") from error
     except json.JSONDecodeError as error:
         raise MalformedFile(f"{path}: not JSON: {error}") from error
+    except RecursionError:
+        raise MalformedFile(f"{path}: the JSON is nested too deeply") from None
 
 
 def _read_problem(path: Path) -> Problem:

@@ -19,13 +19,12 @@ from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.db.connection import bind_tables
@@ -34,20 +33,27 @@ from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
-from giveback.logs import configure_logging
+from giveback.logs import configure_logging, log_server_error
 from giveback.mail.service import Mailer, mailer_for
+from giveback.observability.controllers import metrics
+from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
-from giveback.pages.controllers import home
+from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
+from giveback.pages.controllers import choose_language, home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
+from giveback.search.controllers import SearchApi, SearchPages
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
+from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
-from giveback.web.openapi import document_error_answers
+from giveback.web.locale import LocaleMiddleware
+from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -82,6 +88,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     engine = engine_for(settings.database_url)
     bind_tables(engine)
+    templates = template_engine()
+    templates.engine.globals.update(
+        brand=settings.branding, brand_version=brand_version(settings.branding, settings.logo_path)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -115,10 +125,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            choose_language,
             health,
             AuthApi,
             PeopleApi,
             AccountPages,
+            AdminApi,
+            AdminPages,
+            SearchApi,
+            SearchPages,
             OrganizationApi,
             OrganizationPages,
             TopicApi,
@@ -139,31 +154,42 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES],
+        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "mailer": mailer_for(settings),
+                "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
+            }
+        ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[SessionMiddleware(settings)],
+        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings)],
+        before_send=[add_security_headers(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
-        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=templates),
         openapi_config=OpenAPIConfig(
             title="Giveback",
             version=__version__,
             description="Run international visiting-professor exchanges end to end.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[PackagedSwaggerUI()],
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace=REFUSALS, configure_root_logger=False
+            log_exceptions="always",
+            disable_stack_trace=REFUSALS,
+            configure_root_logger=False,
+            exception_logging_handler=log_server_error,
         ),
         debug=settings.debug,
     )

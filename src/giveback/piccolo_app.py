@@ -4,12 +4,23 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.accounts.tables import (
+    AccountToken,
+    AuditEvent,
+    LoginChallenge,
+    LoginFailure,
+    MailRequest,
+    Person,
+    RecoveryCode,
+    RoleGrant,
+    TwoFactor,
+    WebSession,
+)
 from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
-from giveback.topics.tables import Topic
+from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
@@ -29,12 +40,17 @@ APP_CONFIG = AppConfig(
     # Listed parents before children: tests delete rows in the reverse order.
     table_classes=[
         Topic,
+        TopicName,
         Organization,
         Person,
         RoleGrant,
         WebSession,
         AccountToken,
-        LoginThrottle,
+        LoginFailure,
+        MailRequest,
+        TwoFactor,
+        RecoveryCode,
+        LoginChallenge,
         AuditEvent,
         VolunteerProfile,
         Expertise,

@@ -149,9 +149,10 @@ async def build_world(new_client, inbox) -> World:
         "path": "openapi.json",
         "file_path": "giveback.css",
         "what": "trips",
-        "kind": "volunteer",
+        "kind": "volunteer",  # a report's kind; the search has no such kind and answers 400
         "token": "not-a-valid-token",
         "name": "not-a-valid-token.ics",
+        "role": "admin",  # granting it to the admin changes nothing; revoking their own is refused
     }
     world.own = {
         "coordinator": {

@@ -12,7 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException
 from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from litestar.types import (
     ControllerRouterHandler,
     HTTPResponseBodyEvent,
@@ -83,9 +83,13 @@ class CalendarApi(Controller):
     async def unlink(self, request: Request[Any, Any, Any]) -> None:
         await services.unlink_calendar(signed_in_user(request))
 
-    @post("/import/refresh", status_code=200, summary="Fetch your linked calendar now")
+    @post(
+        "/import/refresh",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Fetch your linked calendar soon: the worker fetches it within seconds (never in the request)",
+    )
     async def refresh(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await services.refresh_own_import(signed_in_user(request))
+        return await services.queue_import_fetch(signed_in_user(request))
 
 
 class InviteApi(Controller):
@@ -229,7 +233,6 @@ class CalendarPages(Controller):
         fields = form_fields(await request.form())
         try:
             await services.link_calendar(user, parse(ImportIn, fields))
-            await services.refresh_own_import(user)
         except (FormInvalid, DomainError) as problem:
             context = {**await self._context(user), "values": fields}
             context.pop("errors")
@@ -238,7 +241,7 @@ class CalendarPages(Controller):
 
     @post("/import/refresh")
     async def refresh(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.refresh_own_import(signed_in_user(request))
+        await services.queue_import_fetch(signed_in_user(request))
         return redirect("/calendar?refreshed=1#import")
 
     @post("/import/unlink")

@@ -44,6 +44,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest, OrganizationClaim
+from giveback.i18n import _
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.trips import services as trips_services
@@ -486,10 +487,10 @@ async def _organization_names(ids: list[int]) -> dict[int, str]:
 
 def _feed_name(kind: str, organization: str | None, owner: str) -> str:
     if kind == "organization":
-        return f"Giveback visits – {organization}"
+        return _("Giveback visits – %(organization)s", organization=organization or "")
     if kind == "program":
-        return "Giveback – all trips"
-    return f"Giveback trips – {owner}"
+        return _("Giveback – all trips")
+    return _("Giveback trips – %(owner)s", owner=owner)
 
 
 async def list_feeds(user: SignedIn) -> list[FeedOut]:
@@ -729,6 +730,7 @@ async def _import_out(person_id: int) -> ImportOut:
         linked=bool(url),
         address=_masked(url),
         fetched_at=state["fetched_at"] if state else None,
+        fetch_queued=bool(url and state and state["next_fetch_at"] <= _now()),
         error=state["error"] if state else "",
         busy=[
             BusyRange(start=date.fromisoformat(b[0]), end=date.fromisoformat(b[1]))
@@ -885,34 +887,49 @@ async def refresh_import(person_id: int, *, allow_hosts: Collection[str] = ()) -
     return await _import_out(person_id)
 
 
-async def refresh_own_import(user: SignedIn) -> ImportOut:
+async def queue_import_fetch(user: SignedIn) -> ImportOut:
+    """Ask for a fetch of the volunteer's linked calendar now. The worker fetches it (within seconds): a fetch may
+    take up to ``fetch.TOTAL_SECONDS`` and never runs inside a request."""
     _require_volunteer(user)
-    return await refresh_import(user.person_id)
+    profile = await _profile(user.person_id)
+    if profile is None or not profile["calendar_url"]:
+        raise Conflict("link a calendar address first", field="url")
+    async with write_transaction(CalendarImport._meta.db):
+        state = await locked(
+            CalendarImport.select(CalendarImport.id).where(CalendarImport.person == user.person_id)
+        ).first()
+        if state is None:
+            await CalendarImport.insert(CalendarImport(person=user.person_id, busy=[], next_fetch_at=_now()))
+        else:
+            await CalendarImport.update({CalendarImport.next_fetch_at: _now()}).where(CalendarImport.id == state["id"])
+    return await _import_out(user.person_id)
 
 
 async def refresh_due_imports(*, limit: int = 20, allow_hosts: Collection[str] = ()) -> int:
-    """Refresh the imported calendars whose time has come (the worker loop calls this); returns how many."""
+    """Refresh the imported calendars whose time has come (the worker loop calls this), several at once (at most
+    ``fetch.MAX_CONCURRENT_FETCHES``): one slow calendar server delays no other. Returns how many were fetched."""
     due = (
         await CalendarImport.select(CalendarImport.person)
         .where(CalendarImport.next_fetch_at <= _now())
         .order_by(CalendarImport.next_fetch_at)
         .limit(limit)
     )
-    done = 0
-    for row in due:
+
+    async def refresh_claimed(person_id: int) -> bool:
         claimed = (
             await CalendarImport.update({CalendarImport.next_fetch_at: _now() + IMPORT_RETRY})
-            .where((CalendarImport.person == row["person"]) & (CalendarImport.next_fetch_at <= _now()))
+            .where((CalendarImport.person == person_id) & (CalendarImport.next_fetch_at <= _now()))
             .returning(CalendarImport.id)
         )
         if not claimed:
-            continue
+            return False
         try:
-            await refresh_import(int(row["person"]), allow_hosts=allow_hosts)
+            await refresh_import(person_id, allow_hosts=allow_hosts)
         except Conflict:
-            continue
-        done += 1
-    return done
+            return False
+        return True
+
+    return sum(await asyncio.gather(*(refresh_claimed(int(row["person"])) for row in due)))
 
 
 async def busy_days(person_id: int) -> list[tuple[date, date]]:

@@ -38,6 +38,7 @@ from giveback.hosts.schemas import (
 )
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
+from giveback.text import checked_reason
 from giveback.topics.tables import Topic
 
 EDITABLE = ("draft", "submitted")
@@ -243,13 +244,12 @@ async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) 
 
 async def approve_claim(actor_id: int, claim_id: int, reason: str = "") -> ClaimOut:
     """The claimant becomes a contact of the organization."""
-    return await _decide_claim(actor_id, claim_id, "approved", reason.strip())
+    return await _decide_claim(actor_id, claim_id, "approved", checked_reason(reason))
 
 
 async def reject_claim(actor_id: int, claim_id: int, reason: str) -> ClaimOut:
-    if not reason.strip():
-        raise InvalidInput("say why the claim is rejected", field="reason")
-    return await _decide_claim(actor_id, claim_id, "rejected", reason.strip())
+    text = checked_reason(reason, required="say why the claim is rejected")
+    return await _decide_claim(actor_id, claim_id, "rejected", text)
 
 
 async def organization_data_for(person_id: int) -> dict[str, Any]:
@@ -631,8 +631,7 @@ async def accept_request(actor_id: int, request_id: int, priority: bool | None =
 
 
 async def decline_request(actor_id: int, request_id: int, reason: str) -> RequestOut:
-    if not reason.strip():
-        raise InvalidInput("say why the request is declined", field="reason")
+    reason = checked_reason(reason, required="say why the request is declined")
     async with write_transaction(HostRequest._meta.db):
         return await _move(
             actor_id,
@@ -722,6 +721,7 @@ async def public_requests(
             duration_days=row["duration_days"],
             team_size=row["team_size"],
             windows=[months_label(w["start"], w["end"]) for w in windows[row["id"]]],
+            window_months=[(f"{w['start']:%Y-%m}", f"{w['end']:%Y-%m}") for w in windows[row["id"]]],
         )
         if not region or out.region == region:
             outs.append(out)

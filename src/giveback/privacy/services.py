@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from giveback.accounts.passwords import verify_password
-from giveback.accounts.services import audit, person_out
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.accounts.services import audit, forget_account_secrets, person_out
+from giveback.accounts.tables import AccountToken, AuditEvent, Person, RoleGrant, WebSession
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import InvalidInput, NotFound
 from giveback.hosts.services import delete_host_data, organization_data_for
@@ -88,7 +88,7 @@ async def delete_account(person_id: int, password: str) -> None:
         await delete_host_data(person_id)
         await WebSession.delete().where(WebSession.person == person_id)
         await AccountToken.delete().where(AccountToken.person == person_id)
-        await LoginThrottle.delete().where(LoginThrottle.email == row["email"])
+        await forget_account_secrets(person_id, row["email"])
         await RoleGrant.delete().where(RoleGrant.person == person_id)
         await Person.update(
             {

@@ -25,6 +25,7 @@ from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
+from giveback.text import checked_reason
 from giveback.topics.tables import Topic
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.schemas import (
@@ -355,12 +356,7 @@ async def move(
 
 
 def _reason(reason: str, action: str) -> str:
-    text = reason.strip()
-    if not text:
-        raise InvalidInput(f"say why the trip is {action}", field="reason")
-    if len(text) > 2000:
-        raise InvalidInput("the reason must be at most 2000 characters", field="reason")
-    return text
+    return checked_reason(reason, required=f"say why the trip is {action}")
 
 
 def _check_dates(start: date, end: date) -> None:
@@ -441,7 +437,7 @@ async def reschedule(
             actor.person_id,
             "rescheduled",
             to_status,
-            reason=reason.strip(),
+            reason=checked_reason(reason),
             bump=True,
             changes={Trip.start: start, Trip.end: end},
             previous_start=row["start"].isoformat(),
@@ -539,7 +535,7 @@ async def complete(actor: SignedIn, trip_id: int, reason: str = "") -> TripDetai
         row = await _coordinator_row(actor, trip_id, "complete")
         if row["status"] == "confirmed" and row["start"] > today():
             raise Conflict("a trip cannot be completed before its first day", field="status")
-        await move(row, actor.person_id, "completed", "completed", reason=reason.strip())
+        await move(row, actor.person_id, "completed", "completed", reason=checked_reason(reason))
     return await get_trip(actor, trip_id)
 
 
