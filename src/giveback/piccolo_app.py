@@ -7,6 +7,7 @@ from piccolo.conf.apps import AppConfig
 from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
 from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic
@@ -55,6 +56,9 @@ APP_CONFIG = AppConfig(
         OutboxMessage,
         FeedToken,
         CalendarImport,
+        ExternalId,
+        ImportJob,
+        ImportedAccount,
     ],
     migration_dependencies=[],
     commands=[],

@@ -1,0 +1,482 @@
+"""What an import would do: every checked row matched against the program as it stands, and sorted into
+created, updated or unchanged, with the problems only the database can show (an unknown organization, a trip
+that is not there). ``apply.py`` carries a plan out; a dry run only reports it.
+
+Matching follows import.md: organizations by name (case and accents ignored) or short name and country,
+volunteers by e-mail, requests and trips by the program's own id (or the id the export gave them). An empty
+cell keeps what a matched record has; a new record takes the column's default. Requests and trips made on the
+platform, and requests that have moved on (matched, fulfilled, declined), are left as they are: a row that
+would change one is reported as a warning.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from giveback.imports import records
+from giveback.imports.checks import (
+    Entries,
+    OrganizationEntry,
+    ReportEntry,
+    RequestEntry,
+    TripEntry,
+    VolunteerEntry,
+)
+from giveback.imports.findings import Findings
+from giveback.imports.format import ORGANIZATIONS, REPORTS, REQUESTS, SHEETS, TRIPS, VOLUNTEERS
+from giveback.imports.records import (
+    OrganizationRecord,
+    ReportRecord,
+    RequestRecord,
+    TripRecord,
+    VolunteerRecord,
+)
+from giveback.imports.values import folded
+
+NEW = 0  # the id of a record the import creates
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+@dataclass
+class Change:
+    """One row's outcome: ``id`` is the matched record's (``NEW`` when created), ``record`` what it becomes."""
+
+    row: int
+    id: int
+    record: object
+    created: bool
+
+
+@dataclass
+class Plan:
+    organizations: list[Change] = field(default_factory=list)
+    volunteers: list[Change] = field(default_factory=list)
+    requests: list[Change] = field(default_factory=list)
+    trips: list[Change] = field(default_factory=list)
+    reports: list[Change] = field(default_factory=list)
+    # e-mail -> (person id or NEW, name, has a volunteer role): everyone the volunteers and trips sheets name
+    people: dict[str, tuple[int, str, bool]] = field(default_factory=dict)
+    new_people: dict[str, str] = field(default_factory=dict)  # e-mail -> name, for accounts the import makes
+    # counted per sheet: rows read, created, updated, unchanged
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: {sheet.name: Counter() for sheet in SHEETS})
+
+    def count(self, sheet: str, outcome: str) -> None:
+        self.counts[sheet][outcome] += 1
+
+    @property
+    def changes(self) -> int:
+        return sum(counter["created"] + counter["updated"] for counter in self.counts.values())
+
+
+def _settle(plan: Plan, sheet: str, changes: list[Change], row: int, record_id: int, record: object, old: object) -> None:
+    """Count the row, and keep it as a change unless the record stays as it is."""
+    if old is None:
+        changes.append(Change(row, record_id, record, created=True))
+        plan.count(sheet, "created")
+    elif record != old:
+        changes.append(Change(row, record_id, record, created=False))
+        plan.count(sheet, "updated")
+    else:
+        plan.count(sheet, "unchanged")
+
+
+def _kept(given: object, current: object) -> object:
+    return current if given is None else given
+
+
+class _Organizations:
+    """The organizations as the import will leave them, for the rows that refer to one by name or short name."""
+
+    def __init__(self, existing: list[OrganizationRecord]) -> None:
+        self.by_name: dict[str, OrganizationRecord] = {}
+        self.by_short: dict[str, list[OrganizationRecord]] = {}
+        for organization in existing:
+            self.add(organization)
+
+    def add(self, organization: OrganizationRecord) -> None:
+        self.by_name[folded(organization.name)] = organization
+        if organization.short_name:
+            listed = self.by_short.setdefault(folded(organization.short_name), [])
+            listed[:] = [other for other in listed if folded(other.name) != folded(organization.name)]
+            listed.append(organization)
+
+    def match(self, entry: OrganizationEntry) -> OrganizationRecord | None:
+        found = self.by_name.get(folded(entry.name))
+        if found is None and entry.short_name and entry.country:
+            same = [o for o in self.by_short.get(folded(entry.short_name), []) if o.country == entry.country]
+            found = same[0] if len(same) == 1 else None
+        return found
+
+    def find(self, written: str) -> OrganizationRecord | str:
+        """The organization a request or trip names, or why none is."""
+        found = self.by_name.get(folded(written))
+        if found is not None:
+            return found
+        short = self.by_short.get(folded(written), [])
+        if len(short) == 1:
+            return short[0]
+        if short:
+            names = " and ".join(f'"{o.name}"' for o in short[:3])
+            return f'"{written}" is the short name of {names}: write the full name'
+        return f'"{written}" is not an organization of the program: add it to the organizations sheet'
+
+
+async def make_plan(entries: Entries, found: Findings, *, base_url: str) -> Plan:
+    """Match every entry with the database (read inside the caller's transaction when importing)."""
+    plan = Plan()
+    for sheet, rows in (
+        (ORGANIZATIONS.name, entries.organizations),
+        (VOLUNTEERS.name, entries.volunteers),
+        (REQUESTS.name, entries.requests),
+        (TRIPS.name, entries.trips),
+        (REPORTS.name, entries.reports),
+    ):
+        plan.counts[sheet]["rows"] = len(rows)
+    organizations = _Organizations(await records.organizations())
+    _plan_organizations(plan, found, entries.organizations, organizations)
+    await _plan_volunteers(plan, found, entries)
+    await _plan_requests(plan, found, entries.requests, organizations, base_url)
+    trip_ids = await _plan_trips(plan, found, entries, organizations)
+    await _plan_reports(plan, found, entries, trip_ids)
+    return plan
+
+
+# --- organizations ----------------------------------------------------------------------------------------------
+
+
+def _plan_organizations(
+    plan: Plan, found: Findings, entries: list[OrganizationEntry], organizations: _Organizations
+) -> None:
+    sheet = ORGANIZATIONS.name
+    claimed: dict[str, int] = {}
+    for entry in entries:
+        current = organizations.match(entry)
+        key = folded(current.name if current else entry.name)
+        if key in claimed:
+            found.problem(f'"{entry.name}" is the same organization as on row {claimed[key]}', sheet, entry.row, "name")
+            continue
+        claimed[key] = entry.row
+        if current is None:
+            if entry.country is None:
+                found.problem("is required for a new organization", sheet, entry.row, "country")
+                continue
+            record = OrganizationRecord(
+                id=NEW,
+                name=entry.name,
+                short_name=entry.short_name or "",
+                country=entry.country,
+                kind=entry.kind or "society",
+                website=entry.website or "",
+            )
+        else:
+            record = dataclasses.replace(
+                current,
+                short_name=str(_kept(entry.short_name, current.short_name)),
+                country=entry.country or current.country,
+                kind=str(_kept(entry.kind, current.kind)),
+                website=str(_kept(entry.website, current.website)),
+            )
+        _settle(plan, sheet, plan.organizations, entry.row, current.id if current else NEW, record, current)
+        organizations.add(record)
+
+
+# --- volunteers -------------------------------------------------------------------------------------------------
+
+_VOLUNTEER_DEFAULTS = {
+    "institution": "",
+    "country": None,
+    "career_stage": "mid-career",
+    "trips_per_year": 1,
+    "max_advisory_level": 2,
+    "excluded_countries": (),
+    "preferred_regions": (),
+    "directory_opt_in": False,
+    "bio": "",
+    "windows": (),
+}
+
+
+def _volunteer_record(entry: VolunteerEntry, current: VolunteerRecord | None) -> VolunteerRecord:
+    base = dataclasses.asdict(current) if current else dict(_VOLUNTEER_DEFAULTS)
+    given = {name: getattr(entry, name) for name in _VOLUNTEER_DEFAULTS if name != "windows"}
+    merged = {name: base[name] if value is None else value for name, value in given.items()}
+    windows = tuple(sorted((start, end) for _, start, end in entry.windows)) if entry.windows else base["windows"]
+    return VolunteerRecord(
+        email=entry.email,
+        name=entry.name,
+        expertise=entry.expertise,
+        languages=entry.languages,
+        windows=tuple(windows),
+        **merged,
+    )
+
+
+async def _plan_volunteers(plan: Plan, found: Findings, entries: Entries) -> None:
+    emails = {entry.email for entry in entries.volunteers}
+    emails |= {address for trip in entries.trips for address, _ in trip.volunteers}
+    people = await records.people_by_email(emails)
+    with_role = await records.volunteer_role_holders([int(person["id"]) for person in people.values()])
+    for address, person in people.items():
+        plan.people[address] = (int(person["id"]), person["name"], int(person["id"]) in with_role)
+    current = await records.volunteers([int(person["id"]) for person in people.values()])
+    for entry in entries.volunteers:
+        person = people.get(entry.email)
+        person_id = int(person["id"]) if person else NEW
+        old = current.get(person_id) if person else None
+        # created: a volunteer profile is made, for a new account or for someone who has one already
+        _settle(plan, VOLUNTEERS.name, plan.volunteers, entry.row, person_id, _volunteer_record(entry, old), old)
+        if person is None:
+            plan.new_people[entry.email] = entry.name
+            plan.people[entry.email] = (NEW, entry.name, True)
+    for trip in entries.trips:
+        for address, name in trip.volunteers:
+            if address in plan.people or address in entries.broken_emails:
+                continue
+            shown = name or address.split("@")[0]
+            plan.new_people[address] = shown
+            plan.people[address] = (NEW, shown, True)
+            found.warning(
+                f"{address} is on no volunteers row and has no account: an account named \"{shown}\" is made "
+                "for them, without a password (they can claim it with \"forgot password\")",
+                TRIPS.name,
+                trip.row,
+                "volunteers",
+            )
+
+
+# --- requests ---------------------------------------------------------------------------------------------------
+
+
+async def _matched_requests(external: list[str], base_url: str) -> dict[str, int]:
+    named = await records.records_named("request", external)
+    for external_id in external:
+        if external_id not in named:
+            own = records.parse_own_request_id(external_id, base_url)
+            if own is not None:
+                named[external_id] = own
+    return named
+
+
+async def _plan_requests(
+    plan: Plan, found: Findings, entries: list[RequestEntry], organizations: _Organizations, base_url: str
+) -> None:
+    sheet = REQUESTS.name
+    matched = await _matched_requests([entry.external_id for entry in entries], base_url)
+    current = await records.requests(sorted(set(matched.values())), base_url)
+    imported = await records.external_ids("request", sorted(set(matched.values())))
+    for entry in entries:
+        organization = organizations.find(entry.organization)
+        if isinstance(organization, str):
+            found.problem(organization, sheet, entry.row, "organization")
+            continue
+        if not organization.country:
+            found.problem(
+                f'"{organization.name}" has no country of its own (a regional society), and a request needs the '
+                "host's country: give the organization a country on the organizations sheet",
+                sheet,
+                entry.row,
+                "organization",
+            )
+            continue
+        request_id = matched.get(entry.external_id, NEW)
+        old = current.get(request_id)
+        if old is None:
+            request_id = NEW
+        record = RequestRecord(
+            external_id=entry.external_id,
+            organization=organization.name,
+            title=entry.title,
+            needs=records.ordered_needs(entry.needs, entry.needs[0][0]),
+            languages=entry.languages,
+            duration_days=entry.duration_days,
+            team_size=int(_kept(entry.team_size, old.team_size if old else 1)),  # type: ignore[call-overload]
+            window=entry.window,
+            preferred=entry.preferred if entry.preferred is not None else (old.preferred if old else None),
+            priority=bool(_kept(entry.priority, old.priority if old else False)),
+            advisory_level=int(_kept(entry.advisory_level, old.advisory_level if old else 1)),  # type: ignore[call-overload]
+            provides=tuple(_kept(entry.provides, old.provides if old else ())),  # type: ignore[call-overload]
+            notes=str(_kept(entry.notes, old.notes if old else "")),
+            status=str(_kept(entry.status, old.status if old else "accepted")),
+        )
+        if old is not None and record != old:
+            if request_id not in imported:
+                found.warning(
+                    "this request was made on the platform: the import leaves it as it is (change it there)",
+                    sheet,
+                    entry.row,
+                    "external_id",
+                )
+                plan.count(sheet, "unchanged")
+                continue
+            if old.status not in records.OPEN_REQUEST_STATUSES:
+                found.warning(
+                    f"this request is {old.status} now: the import leaves it as it is", sheet, entry.row, "status"
+                )
+                plan.count(sheet, "unchanged")
+                continue
+        if entry.window[1] < today() and record.status != "draft":
+            found.warning(
+                f"the hosting window ended on {entry.window[1]}: the request cannot be matched any more",
+                sheet,
+                entry.row,
+                "window_to",
+            )
+        _settle(plan, sheet, plan.requests, entry.row, request_id, record, old)
+
+
+# --- trips ------------------------------------------------------------------------------------------------------
+
+
+async def _matched_trips(external: list[str]) -> dict[str, int]:
+    named = await records.records_named("trip", external)
+    missing = [external_id for external_id in external if external_id not in named]
+    named.update(await records.trips_by_uid(missing))
+    return named
+
+
+async def _plan_trips(
+    plan: Plan, found: Findings, entries: Entries, organizations: _Organizations
+) -> dict[str, tuple[int, str, bool]]:
+    """Plan the trips; returns every trip the reports may name: external id -> (trip id or NEW, status, recorded)."""
+    sheet = TRIPS.name
+    matched = await _matched_trips([entry.external_id for entry in entries.trips])
+    current, recorded = await records.trips(sorted(set(matched.values())))
+    named: dict[str, tuple[int, str, bool]] = {}
+    for entry in entries.trips:
+        organization = organizations.find(entry.organization)
+        if isinstance(organization, str):
+            found.problem(organization, sheet, entry.row, "organization")
+            entries.broken_trips.add(entry.external_id)
+            continue
+        unknown = [address for address, _ in entry.volunteers if address in entries.broken_emails]
+        if unknown:
+            entries.broken_trips.add(entry.external_id)
+            continue
+        trip_id = matched.get(entry.external_id, NEW)
+        old = current.get(trip_id)
+        if old is None:
+            trip_id = NEW
+        status = str(_kept(entry.status, old.status if old else "completed"))
+        record = TripRecord(
+            external_id=entry.external_id,
+            organization=organization.name,
+            start=entry.start,
+            end=entry.end,
+            volunteers=frozenset(address for address, _ in entry.volunteers),
+            topics=records.ordered_topics(entry.topics, entry.topics[0])
+            if entry.topics
+            else (old.topics if old else ()),
+            status=status,
+            notes=str(_kept(entry.notes, old.notes if old else "")),
+        )
+        if old is not None and record != old and trip_id not in recorded:
+            found.warning(
+                f"this trip was made on the platform (it is {old.status}): the import leaves it as it is",
+                sheet,
+                entry.row,
+                "external_id",
+            )
+            plan.count(sheet, "unchanged")
+            named[entry.external_id] = (trip_id, old.status, False)
+            continue
+        if status in ("completed", "reported") and entry.end >= today():
+            found.problem(
+                f"a {status} trip has ended: its last day ({entry.end}) is not before today; "
+                "trips still to come are made in a match round",
+                sheet,
+                entry.row,
+                "end",
+            )
+            entries.broken_trips.add(entry.external_id)
+            continue
+        if not organization.country:
+            found.warning(
+                f'"{organization.name}" has no country of its own (a regional society): the trip counts for no '
+                "country on the dashboard",
+                sheet,
+                entry.row,
+                "organization",
+            )
+        named[entry.external_id] = (trip_id, status, trip_id == NEW or trip_id in recorded)
+        _settle(plan, sheet, plan.trips, entry.row, trip_id, record, old)
+    return named
+
+
+# --- reports ----------------------------------------------------------------------------------------------------
+
+
+def _report_record(entry: ReportEntry, old: ReportRecord | None) -> ReportRecord:
+    values = {
+        name: (getattr(old, name) if old else 0) if given is None else given
+        for name, given in {**entry.numbers, **entry.ratings}.items()
+    }
+    return ReportRecord(
+        trip=entry.trip,
+        kind=entry.kind,
+        comments=str(_kept(entry.comments, old.comments if old else "")),
+        **values,
+    )
+
+
+async def _plan_reports(
+    plan: Plan, found: Findings, entries: Entries, named: dict[str, tuple[int, str, bool]]
+) -> None:
+    sheet = REPORTS.name
+    elsewhere = [entry.trip for entry in entries.reports if entry.trip not in named and entry.trip not in entries.broken_trips]
+    existing_trips = await _matched_trips(sorted(set(elsewhere)))
+    known, recorded = await records.trips(sorted(set(existing_trips.values())))
+    for external_id, trip_id in existing_trips.items():
+        if trip_id in known:
+            named[external_id] = (trip_id, known[trip_id].status, trip_id in recorded)
+    trip_ids = sorted({trip_id for trip_id, _, _ in named.values() if trip_id != NEW})
+    names = {trip_id: external_id for external_id, (trip_id, _, _) in named.items() if trip_id != NEW}
+    current = await records.reports(trip_ids, names)
+    kinds: dict[str, set[str]] = {}
+    for (trip_id, kind), _ in current.items():
+        kinds.setdefault(names[trip_id], set()).add(kind)
+    for entry in entries.reports:
+        if entry.trip in entries.broken_trips:
+            continue
+        trip = named.get(entry.trip)
+        if trip is None:
+            found.problem(
+                f'"{entry.trip}" is not a trip of the program or of the trips sheet', sheet, entry.row, "trip"
+            )
+            continue
+        trip_id, status, is_recorded = trip
+        if status not in ("completed", "reported"):
+            found.problem(f"the trip {entry.trip} is {status}: only a trip that took place has reports", sheet, entry.row, "trip")
+            continue
+        old = current.get((trip_id, entry.kind)) if trip_id != NEW else None
+        record = _report_record(entry, old)
+        if not is_recorded and record != old:
+            found.warning(
+                f"the trip {entry.trip} was made on the platform: its reports are filed there, not imported",
+                sheet,
+                entry.row,
+                "trip",
+            )
+            plan.count(sheet, "unchanged")
+            continue
+        kinds.setdefault(entry.trip, set()).add(entry.kind)
+        _settle(plan, sheet, plan.reports, entry.row, trip_id, record, old)
+    for change in plan.trips:
+        trip_record = change.record
+        assert isinstance(trip_record, TripRecord)
+        if trip_record.status == "reported":
+            missing = [kind for kind in ("volunteer", "host") if kind not in kinds.get(trip_record.external_id, set())]
+            if missing:
+                found.warning(
+                    f"the trip is reported, but its {' and '.join(missing)} report is not on the reports sheet",
+                    TRIPS.name,
+                    change.row,
+                    "status",
+                )
+
+
