@@ -214,11 +214,17 @@ async def request_password_reset(email: str, *, mailer: Mailer, base_url: str) -
 
 
 async def reset_password(token: str, password: str) -> None:
-    """Set a new password from an e-mailed link, and sign the person out everywhere."""
+    """Set a new password from an e-mailed link, and sign the person out everywhere.
+
+    The link proves the address, so an unconfirmed one (an account an import made, claimed here) is confirmed.
+    """
     password_hash = await hash_password(password)
     async with write_transaction(Person._meta.db):
         person_id = await _consume_token(token, "reset")
         await Person.update({Person.password_hash: password_hash}).where(Person.id == person_id)
+        await Person.update({Person.email_confirmed_at: now()}).where(
+            (Person.id == person_id) & Person.email_confirmed_at.is_null()
+        )
         email = (await Person.select(Person.email).where(Person.id == person_id).first() or {}).get("email", "")
         await LoginThrottle.delete().where(LoginThrottle.email == email)
         await end_all_sessions(person_id)

@@ -120,6 +120,7 @@ class Entries:
     reports: list[ReportEntry] = field(default_factory=list)
     broken_emails: set[str] = field(default_factory=set)
     broken_trips: set[str] = field(default_factory=set)
+    broken_organizations: set[str] = field(default_factory=set)  # folded names and short names
     rows: int = 0
 
 
@@ -222,7 +223,7 @@ def read_entries(upload: Upload, topics: v.TopicIndex) -> Entries:
     found = upload.findings
     sheets = upload.sheets
     if ORGANIZATIONS.name in sheets:
-        entries.organizations = _organizations(found, sheets[ORGANIZATIONS.name].rows)
+        entries.organizations = _organizations(found, sheets[ORGANIZATIONS.name].rows, entries)
     if VOLUNTEERS.name in sheets:
         _volunteers(found, sheets[VOLUNTEERS.name].rows, topics, entries)
     if REQUESTS.name in sheets:
@@ -237,7 +238,7 @@ def read_entries(upload: Upload, topics: v.TopicIndex) -> Entries:
 # --- organizations ----------------------------------------------------------------------------------------------
 
 
-def _organizations(found: Findings, rows: list[Row]) -> list[OrganizationEntry]:
+def _organizations(found: Findings, rows: list[Row], known: Entries) -> list[OrganizationEntry]:
     entries = []
     for row in rows:
         cells = _RowReader(found, ORGANIZATIONS.name, row)
@@ -250,7 +251,9 @@ def _organizations(found: Findings, rows: list[Row]) -> list[OrganizationEntry]:
         website = cells.optional("website", _website)
         if country is not None and geo.region_of(country) is None:
             cells.problem("country", f"{geo.country_name(country)} belongs to no region the program serves")
-        if not cells.failed and name is not None:
+        if cells.failed:
+            known.broken_organizations |= {v.folded(v.text(row.cells.get(c))) for c in ("name", "short_name")} - {""}
+        elif name is not None:
             entries.append(OrganizationEntry(row.number, name, country, short_name, kind, website))
     return entries
 

@@ -141,7 +141,7 @@ async def make_plan(entries: Entries, found: Findings, *, base_url: str) -> Plan
     organizations = _Organizations(await records.organizations())
     _plan_organizations(plan, found, entries.organizations, organizations)
     await _plan_volunteers(plan, found, entries)
-    await _plan_requests(plan, found, entries.requests, organizations, base_url)
+    await _plan_requests(plan, found, entries.requests, organizations, base_url, entries.broken_organizations)
     trip_ids = await _plan_trips(plan, found, entries, organizations)
     await _plan_reports(plan, found, entries, trip_ids)
     return plan
@@ -264,7 +264,12 @@ async def _matched_requests(external: list[str], base_url: str) -> dict[str, int
 
 
 async def _plan_requests(
-    plan: Plan, found: Findings, entries: list[RequestEntry], organizations: _Organizations, base_url: str
+    plan: Plan,
+    found: Findings,
+    entries: list[RequestEntry],
+    organizations: _Organizations,
+    base_url: str,
+    broken: set[str],
 ) -> None:
     sheet = REQUESTS.name
     matched = await _matched_requests([entry.external_id for entry in entries], base_url)
@@ -273,7 +278,8 @@ async def _plan_requests(
     for entry in entries:
         organization = organizations.find(entry.organization)
         if isinstance(organization, str):
-            found.problem(organization, sheet, entry.row, "organization")
+            if folded(entry.organization) not in broken:
+                found.problem(organization, sheet, entry.row, "organization")
             continue
         if not organization.country:
             found.problem(
@@ -351,7 +357,8 @@ async def _plan_trips(
     for entry in entries.trips:
         organization = organizations.find(entry.organization)
         if isinstance(organization, str):
-            found.problem(organization, sheet, entry.row, "organization")
+            if folded(entry.organization) not in entries.broken_organizations:
+                found.problem(organization, sheet, entry.row, "organization")
             entries.broken_trips.add(entry.external_id)
             continue
         unknown = [address for address, _ in entry.volunteers if address in entries.broken_emails]

@@ -399,6 +399,16 @@ async def _run_job(job_id: int, progress: Progress, *, dry_run: bool, actor: Sig
                 values[ImportJob.content] = b""
         await ImportJob.update(values).where(ImportJob.id == job_id)
         log.info("import.job_done", job=job_id, dry_run=dry_run, seconds=round(time.monotonic() - started, 1))
+    except asyncio.CancelledError:
+        reporter.cancel()
+        await ImportJob.update(
+            {
+                ImportJob.status: "failed",
+                ImportJob.error: "the server stopped before the end; nothing was imported: upload the file again",
+                ImportJob.finished_at: _now(),
+            }
+        ).where(ImportJob.id == job_id)
+        raise
     except Exception as error:
         reporter.cancel()
         log.exception("import.job_failed", job=job_id)
@@ -417,3 +427,10 @@ async def wait_for_jobs() -> None:
     """Let the background checks and imports of this process finish (tests, and the app's shutdown)."""
     while _tasks:
         await asyncio.gather(*list(_tasks), return_exceptions=True)
+
+
+async def stop_jobs() -> None:
+    """At shutdown: stop this process's background checks and imports (an import's transaction rolls back)."""
+    for task in list(_tasks):
+        task.cancel()
+    await wait_for_jobs()

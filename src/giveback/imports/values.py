@@ -124,15 +124,13 @@ def whole_number(value: Cell, *, low: int, high: int) -> int:
 
 def level(value: Cell, words: dict[str, int], *, low: int, high: int, what: str) -> int:
     """A level given as a number or as one of its words ("teach", "essential", "increased caution")."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return whole_number(value, low=low, high=high)
     written = folded(text(value))
     if written in words:
         return words[written]
-    if re.fullmatch(r"\d+", written):
-        return whole_number(written, low=low, high=high)
-    choices = ", ".join(sorted(words, key=lambda word: (words[word], word)))
-    raise BadValue(f'"{shown(value)}" is not a {what}: write {low} to {high} or one of {choices}')
+    if re.fullmatch(r"\d+(\.0+)?", text(value)) and low <= float(text(value)) <= high:
+        return int(float(text(value)))
+    choices = ", ".join(dict.fromkeys(word for word in sorted(words, key=lambda word: words[word])))
+    raise BadValue(f'"{shown(value)}" is not a {what}: write {low} to {high}, or one of {choices}')
 
 
 def day(value: Cell) -> date:
