@@ -286,9 +286,7 @@ def expected_dashboard(generated: Generated) -> dict[str, int]:
         "trips": len(delivered),
         "countries": len({trip["country"] for trip in delivered}),
         "volunteers": len(volunteers),
-        "volunteer_days": sum(
-            len(trip["members"]) * ((trip["end"] - trip["start"]).days + 1) for trip in delivered
-        ),
+        "volunteer_days": sum(len(trip["members"]) * ((trip["end"] - trip["start"]).days + 1) for trip in delivered),
         "attendees": attendees,
         "lectures": lectures,
         "trips_per_year": sum(Counter(trip["start"].year for trip in delivered).values()),

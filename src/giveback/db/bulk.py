@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVar
 
+from piccolo.columns import Column
 from piccolo.table import Table
 
 T = TypeVar("T", bound=Table)
@@ -24,3 +25,8 @@ async def insert_many(table: type[T], rows: Sequence[T]) -> list[int]:
         inserted: list[dict[str, Any]] = await table.insert(*batch).returning(table._meta.primary_key)
         ids.extend(int(row[table._meta.primary_key._meta.name]) for row in inserted)
     return ids
+
+
+def changes(values: Mapping[str, Any]) -> dict[Column | str, Any]:
+    """Column values by name, as an UPDATE takes them."""
+    return {name: value for name, value in values.items()}

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 
 from giveback import geo
 from giveback.accounts.tables import Person, RoleGrant
+from giveback.db.bulk import changes as column_values
 from giveback.db.bulk import insert_many
 from giveback.hosts.tables import HostingWindow, HostRequest, RequestNeed
 from giveback.imports.plan import NEW, Change, Plan
@@ -96,7 +97,9 @@ async def _organizations(changes: list[Change]) -> dict[str, tuple[int, str]]:
     )
     for change in _updated(changes):
         assert isinstance(change.record, OrganizationRecord)
-        await Organization.update(_organization_values(change.record)).where(Organization.id == change.id)
+        await Organization.update(column_values(_organization_values(change.record))).where(
+            Organization.id == change.id
+        )
     rows = await Organization.select(Organization.id, Organization.name, Organization.country)
     return {folded(row["name"]): (int(row["id"]), row["country"] or "") for row in rows}
 
@@ -117,7 +120,9 @@ async def _people(plan: Plan, job_id: int | None) -> dict[str, int]:
     people = {email: person_id for email, (person_id, _, _) in plan.people.items() if person_id != NEW}
     people.update(zip(emails, new_ids, strict=True))
     without_role = [people[email] for email, (person_id, _, has_role) in plan.people.items() if not has_role]
-    await insert_many(RoleGrant, [RoleGrant(person=person_id, role="volunteer") for person_id in [*new_ids, *without_role]])
+    await insert_many(
+        RoleGrant, [RoleGrant(person=person_id, role="volunteer") for person_id in [*new_ids, *without_role]]
+    )
     await insert_many(ImportedAccount, [ImportedAccount(person=person_id, job=job_id) for person_id in new_ids])
     return people
 
@@ -164,9 +169,9 @@ async def _volunteers(changes: list[Change], people: dict[str, int], plan: Plan)
     for change in updated:
         profile_id = existing[person_of[id(change)]]
         profile_of[id(change)] = profile_id
-        await VolunteerProfile.update({**_profile_values(_volunteer(change)), "updated_at": _now()}).where(
-            VolunteerProfile.id == profile_id
-        )
+        await VolunteerProfile.update(
+            column_values({**_profile_values(_volunteer(change)), "updated_at": _now()})
+        ).where(VolunteerProfile.id == profile_id)
     await _delete_in(Expertise, Expertise.profile, list(existing.values()))
     for part in chunks(list(existing.values())):
         await AvailabilityWindow.delete().where(
@@ -250,9 +255,8 @@ async def _requests(changes: list[Change], organizations: dict[str, tuple[int, s
     for change in _updated(changes):
         record = change.record
         assert isinstance(record, RequestRecord)
-        await HostRequest.update(
-            {**_request_values(record, organizations[folded(record.organization)]), "updated_at": _now()}
-        ).where(HostRequest.id == change.id)
+        values = {**_request_values(record, organizations[folded(record.organization)]), "updated_at": _now()}
+        await HostRequest.update(column_values(values)).where(HostRequest.id == change.id)
         parts.append(_request_parts(change.id, record))
     changed_ids = [change.id for change in _updated(changes)]
     await _delete_in(RequestNeed, RequestNeed.request, changed_ids)
@@ -302,7 +306,9 @@ async def _trips(
         uid_host=urlsplit(base_url).hostname or "giveback.local",
         actor_id=actor_id,
     )
-    await _replace_external_ids("trip", [(record.external_id, trip_id) for record, trip_id in zip(created, ids, strict=True)])
+    await _replace_external_ids(
+        "trip", [(record.external_id, trip_id) for record, trip_id in zip(created, ids, strict=True)]
+    )
     named = {record.external_id: trip_id for record, trip_id in zip(created, ids, strict=True)}
     for change in _updated(changes):
         record = change.record
@@ -335,7 +341,11 @@ async def _reports(changes: list[Change], trip_ids: dict[str, int]) -> None:
         return change.id if change.id != NEW else trip_ids[change.record.trip]
 
     await history.record_past_reports(
-        [_past_report(trip_of(change), change.record) for change in _created(changes) if isinstance(change.record, ReportRecord)]
+        [
+            _past_report(trip_of(change), change.record)
+            for change in _created(changes)
+            if isinstance(change.record, ReportRecord)
+        ]
     )
     for change in _updated(changes):
         assert isinstance(change.record, ReportRecord)

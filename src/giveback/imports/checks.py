@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from giveback import geo
@@ -341,8 +342,8 @@ def _volunteers(found: Findings, rows: list[Row], topics: v.TopicIndex, entries:
     for address, number, start, end in extra_windows:
         if address in entries.broken_emails:
             continue
-        entry = by_email.get(address)
-        if entry is None:
+        owner = by_email.get(address)
+        if owner is None:
             found.problem(
                 f'"{address}" has no row of its own with a name, expertise and languages, so this window belongs '
                 "to nobody",
@@ -351,7 +352,7 @@ def _volunteers(found: Findings, rows: list[Row], topics: v.TopicIndex, entries:
                 "email",
             )
             continue
-        entry.windows.append((number, start, end))
+        owner.windows.append((number, start, end))
     for entry in by_email.values():
         if _windows_overlap(found, entry):
             entries.broken_emails.add(entry.email)
@@ -369,7 +370,7 @@ def _windows_overlap(found: Findings, entry: VolunteerEntry) -> bool:
             "available_from",
         )
         return True
-    for (row_a, start_a, end_a), (row_b, start_b, end_b) in zip(windows, windows[1:], strict=False):
+    for (row_a, start_a, end_a), (row_b, start_b, end_b) in pairwise(windows):
         if start_b <= end_a:
             found.problem(
                 f"the window {start_b} to {end_b} overlaps the window {start_a} to {end_a} on row {row_a}",
@@ -409,7 +410,7 @@ def _requests(found: Findings, rows: list[Row], topics: v.TopicIndex) -> list[Re
         window_to = cells.required("window_to", v.day)
         preferred_from = cells.optional("preferred_from", v.day)
         preferred_to = cells.optional("preferred_to", v.day)
-        given = {
+        given: dict[str, Any] = {
             "team_size": cells.optional("team_size", _number(1, 4)),
             "priority": cells.optional("priority", v.yes_no),
             "advisory_level": cells.optional("advisory_level", _advisory),

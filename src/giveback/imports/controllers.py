@@ -90,7 +90,9 @@ class ImportApi(Controller):
         return await services.get_job(signed_in_user(request), job_id)
 
     @post("/{job_id:int}/confirm", status_code=HTTP_202_ACCEPTED, summary="Import a checked upload")
-    async def confirm(self, request: Request[Any, Any, Any], job_id: PathId, settings: NamedDependency[Settings]) -> JobOut:
+    async def confirm(
+        self, request: Request[Any, Any, Any], job_id: PathId, settings: NamedDependency[Settings]
+    ) -> JobOut:
         return await services.confirm(signed_in_user(request), job_id, base_url=settings.base_url)
 
     @post("/{job_id:int}/discard", summary="Drop a checked upload without importing it")
@@ -154,7 +156,9 @@ class ImportPages(Controller):
         return page("imports/job.html", job=job, shown=SHOWN_FINDINGS)
 
     @post("/{job_id:int}/confirm")
-    async def confirm(self, request: Request[Any, Any, Any], job_id: PathId, settings: NamedDependency[Settings]) -> Redirect:
+    async def confirm(
+        self, request: Request[Any, Any, Any], job_id: PathId, settings: NamedDependency[Settings]
+    ) -> Redirect:
         await services.confirm(signed_in_user(request), job_id, base_url=settings.base_url)
         return redirect(f"/coordinator/import/{job_id}")
 

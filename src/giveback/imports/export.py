@@ -128,10 +128,7 @@ async def program(base_url: str) -> Sheets:
             for record in sorted(volunteers.values(), key=lambda record: record.email)
             for row in _volunteer_rows(record)
         ],
-        REQUESTS.name: [
-            _request_row(record)
-            for _, record in sorted((await records.requests(None, base_url)).items())
-        ],
+        REQUESTS.name: [_request_row(record) for _, record in sorted((await records.requests(None, base_url)).items())],
         TRIPS.name: [_trip_row(record, names) for _, record in ordered_trips],
         REPORTS.name: [
             {

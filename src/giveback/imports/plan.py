@@ -15,6 +15,7 @@ import dataclasses
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from typing import Any, TypeVar
 
 from giveback.imports import records
 from giveback.imports.checks import (
@@ -22,7 +23,6 @@ from giveback.imports.checks import (
     OrganizationEntry,
     ReportEntry,
     RequestEntry,
-    TripEntry,
     VolunteerEntry,
 )
 from giveback.imports.findings import Findings
@@ -37,6 +37,7 @@ from giveback.imports.records import (
 from giveback.imports.values import folded
 
 NEW = 0  # the id of a record the import creates
+T = TypeVar("T")
 
 
 def today() -> date:
@@ -74,7 +75,9 @@ class Plan:
         return sum(counter["created"] + counter["updated"] for counter in self.counts.values())
 
 
-def _settle(plan: Plan, sheet: str, changes: list[Change], row: int, record_id: int, record: object, old: object) -> None:
+def _settle(
+    plan: Plan, sheet: str, changes: list[Change], row: int, record_id: int, record: object, old: object
+) -> None:
     """Count the row, and keep it as a change unless the record stays as it is."""
     if old is None:
         changes.append(Change(row, record_id, record, created=True))
@@ -86,7 +89,8 @@ def _settle(plan: Plan, sheet: str, changes: list[Change], row: int, record_id: 
         plan.count(sheet, "unchanged")
 
 
-def _kept(given: object, current: object) -> object:
+def _kept(given: T | None, current: T) -> T:
+    """The row's value, or (an empty cell) what the record has."""
     return current if given is None else given
 
 
@@ -177,10 +181,10 @@ def _plan_organizations(
         else:
             record = dataclasses.replace(
                 current,
-                short_name=str(_kept(entry.short_name, current.short_name)),
+                short_name=_kept(entry.short_name, current.short_name),
                 country=entry.country or current.country,
-                kind=str(_kept(entry.kind, current.kind)),
-                website=str(_kept(entry.website, current.website)),
+                kind=_kept(entry.kind, current.kind),
+                website=_kept(entry.website, current.website),
             )
         _settle(plan, sheet, plan.organizations, entry.row, current.id if current else NEW, record, current)
         organizations.add(record)
@@ -188,7 +192,7 @@ def _plan_organizations(
 
 # --- volunteers -------------------------------------------------------------------------------------------------
 
-_VOLUNTEER_DEFAULTS = {
+_VOLUNTEER_DEFAULTS: dict[str, Any] = {
     "institution": "",
     "country": None,
     "career_stage": "mid-career",
@@ -203,10 +207,10 @@ _VOLUNTEER_DEFAULTS = {
 
 
 def _volunteer_record(entry: VolunteerEntry, current: VolunteerRecord | None) -> VolunteerRecord:
-    base = dataclasses.asdict(current) if current else dict(_VOLUNTEER_DEFAULTS)
+    base: dict[str, Any] = dataclasses.asdict(current) if current else dict(_VOLUNTEER_DEFAULTS)
     given = {name: getattr(entry, name) for name in _VOLUNTEER_DEFAULTS if name != "windows"}
-    merged = {name: base[name] if value is None else value for name, value in given.items()}
-    windows = tuple(sorted((start, end) for _, start, end in entry.windows)) if entry.windows else base["windows"]
+    merged: dict[str, Any] = {name: base[name] if value is None else value for name, value in given.items()}
+    windows = sorted((start, end) for _, start, end in entry.windows) if entry.windows else base["windows"]
     return VolunteerRecord(
         email=entry.email,
         name=entry.name,
@@ -222,8 +226,8 @@ async def _plan_volunteers(plan: Plan, found: Findings, entries: Entries) -> Non
     emails |= {address for trip in entries.trips for address, _ in trip.volunteers}
     people = await records.people_by_email(emails)
     with_role = await records.volunteer_role_holders([int(person["id"]) for person in people.values()])
-    for address, person in people.items():
-        plan.people[address] = (int(person["id"]), person["name"], int(person["id"]) in with_role)
+    for address, row in people.items():
+        plan.people[address] = (int(row["id"]), row["name"], int(row["id"]) in with_role)
     current = await records.volunteers([int(person["id"]) for person in people.values()])
     for entry in entries.volunteers:
         person = people.get(entry.email)
@@ -242,8 +246,8 @@ async def _plan_volunteers(plan: Plan, found: Findings, entries: Entries) -> Non
             plan.new_people[address] = shown
             plan.people[address] = (NEW, shown, True)
             found.warning(
-                f"{address} is on no volunteers row and has no account: an account named \"{shown}\" is made "
-                "for them, without a password (they can claim it with \"forgot password\")",
+                f'{address} is on no volunteers row and has no account: an account named "{shown}" is made '
+                'for them, without a password (they can claim it with "forgot password")',
                 TRIPS.name,
                 trip.row,
                 "volunteers",
@@ -301,14 +305,14 @@ async def _plan_requests(
             needs=records.ordered_needs(entry.needs, entry.needs[0][0]),
             languages=entry.languages,
             duration_days=entry.duration_days,
-            team_size=int(_kept(entry.team_size, old.team_size if old else 1)),  # type: ignore[call-overload]
+            team_size=_kept(entry.team_size, old.team_size if old else 1),
             window=entry.window,
             preferred=entry.preferred if entry.preferred is not None else (old.preferred if old else None),
-            priority=bool(_kept(entry.priority, old.priority if old else False)),
-            advisory_level=int(_kept(entry.advisory_level, old.advisory_level if old else 1)),  # type: ignore[call-overload]
-            provides=tuple(_kept(entry.provides, old.provides if old else ())),  # type: ignore[call-overload]
-            notes=str(_kept(entry.notes, old.notes if old else "")),
-            status=str(_kept(entry.status, old.status if old else "accepted")),
+            priority=_kept(entry.priority, old.priority if old else False),
+            advisory_level=_kept(entry.advisory_level, old.advisory_level if old else 1),
+            provides=_kept(entry.provides, old.provides if old else ()),
+            notes=_kept(entry.notes, old.notes if old else ""),
+            status=_kept(entry.status, old.status if old else "accepted"),
         )
         if old is not None and record != old:
             if request_id not in imported:
@@ -369,7 +373,7 @@ async def _plan_trips(
         old = current.get(trip_id)
         if old is None:
             trip_id = NEW
-        status = str(_kept(entry.status, old.status if old else "completed"))
+        status = _kept(entry.status, old.status if old else "completed")
         record = TripRecord(
             external_id=entry.external_id,
             organization=organization.name,
@@ -380,7 +384,7 @@ async def _plan_trips(
             if entry.topics
             else (old.topics if old else ()),
             status=status,
-            notes=str(_kept(entry.notes, old.notes if old else "")),
+            notes=_kept(entry.notes, old.notes if old else ""),
         )
         if old is not None and record != old and trip_id not in recorded:
             found.warning(
@@ -426,16 +430,16 @@ def _report_record(entry: ReportEntry, old: ReportRecord | None) -> ReportRecord
     return ReportRecord(
         trip=entry.trip,
         kind=entry.kind,
-        comments=str(_kept(entry.comments, old.comments if old else "")),
+        comments=_kept(entry.comments, old.comments if old else ""),
         **values,
     )
 
 
-async def _plan_reports(
-    plan: Plan, found: Findings, entries: Entries, named: dict[str, tuple[int, str, bool]]
-) -> None:
+async def _plan_reports(plan: Plan, found: Findings, entries: Entries, named: dict[str, tuple[int, str, bool]]) -> None:
     sheet = REPORTS.name
-    elsewhere = [entry.trip for entry in entries.reports if entry.trip not in named and entry.trip not in entries.broken_trips]
+    elsewhere = [
+        entry.trip for entry in entries.reports if entry.trip not in named and entry.trip not in entries.broken_trips
+    ]
     existing_trips = await _matched_trips(sorted(set(elsewhere)))
     known, recorded = await records.trips(sorted(set(existing_trips.values())))
     for external_id, trip_id in existing_trips.items():
@@ -458,7 +462,9 @@ async def _plan_reports(
             continue
         trip_id, status, is_recorded = trip
         if status not in ("completed", "reported"):
-            found.problem(f"the trip {entry.trip} is {status}: only a trip that took place has reports", sheet, entry.row, "trip")
+            found.problem(
+                f"the trip {entry.trip} is {status}: only a trip that took place has reports", sheet, entry.row, "trip"
+            )
             continue
         old = current.get((trip_id, entry.kind)) if trip_id != NEW else None
         record = _report_record(entry, old)
@@ -485,5 +491,3 @@ async def _plan_reports(
                     change.row,
                     "status",
                 )
-
-

@@ -341,7 +341,7 @@ async def trips(trip_ids: Sequence[int] | None) -> tuple[dict[int, TripRecord], 
         Trip.status,
         Trip.status_reason,
         Trip.request,
-        Trip.request.organization.name.as_alias("organization_name"),
+        Trip.request._.organization._.name.as_alias("organization_name"),
         Trip.request.primary_need.as_alias("primary_need"),
         Trip.request.notes.as_alias("request_notes"),
     )
@@ -377,7 +377,13 @@ async def trips(trip_ids: Sequence[int] | None) -> tuple[dict[int, TripRecord], 
         trip_id = int(row["id"])
         primary = row["primary_need"] or ""
         listed = topics.get(int(row["request"]), [])
-        notes = row["request_notes"] if trip_id in recorded else row["status_reason"] if row["status"] == "cancelled" else ""
+        notes = (
+            row["request_notes"]
+            if trip_id in recorded
+            else row["status_reason"]
+            if row["status"] == "cancelled"
+            else ""
+        )
         records[trip_id] = TripRecord(
             external_id=named.get(trip_id) or row["uid"],
             organization=row["organization_name"] or "",

@@ -235,18 +235,17 @@ async def _job_row(job_id: int) -> dict[str, Any]:
 
 async def _reap(row: dict[str, Any]) -> dict[str, Any]:
     """A job that stopped reporting (its server was restarted) is failed, so it can be started again."""
-    if row["status"] in ("checking", "importing") and int(row["id"]) not in _running:
-        if row["heartbeat_at"] < _now() - DEAD_AFTER:
-            failed = "checking" if row["status"] == "checking" else "importing"
-            await ImportJob.update(
-                {
-                    ImportJob.status: "failed",
-                    ImportJob.error: f"the server stopped while {failed}; nothing was imported: upload the file again",
-                    ImportJob.finished_at: _now(),
-                }
-            ).where((ImportJob.id == row["id"]) & (ImportJob.status == row["status"]))
-            return await _job_row(int(row["id"]))
-    return row
+    stale = row["heartbeat_at"] < _now() - DEAD_AFTER
+    if row["status"] not in ("checking", "importing") or int(row["id"]) in _running or not stale:
+        return row
+    await ImportJob.update(
+        {
+            ImportJob.status: "failed",
+            ImportJob.error: f"the server stopped while {row['status']}; nothing was imported: upload the file again",
+            ImportJob.finished_at: _now(),
+        }
+    ).where((ImportJob.id == row["id"]) & (ImportJob.status == row["status"]))
+    return await _job_row(int(row["id"]))
 
 
 async def get_job(user: SignedIn, job_id: int) -> JobOut:
@@ -257,10 +256,7 @@ async def get_job(user: SignedIn, job_id: int) -> JobOut:
 async def list_jobs(user: SignedIn, *, limit: int = 20) -> list[JobOut]:
     _require_coordinator(user)
     rows = await (
-        ImportJob.select(*_JOB_COLUMNS)
-        .output(load_json=True)
-        .order_by(ImportJob.id, ascending=False)
-        .limit(limit)
+        ImportJob.select(*_JOB_COLUMNS).output(load_json=True).order_by(ImportJob.id, ascending=False).limit(limit)
     )
     return [_job_out(await _reap(row)) for row in rows]
 
@@ -300,9 +296,9 @@ async def confirm(user: SignedIn, job_id: int, *, base_url: str) -> JobOut:
     """Import a checked upload whose preview showed no problem."""
     _require_coordinator(user)
     async with write_transaction(ImportJob._meta.db):
-        row = await locked(ImportJob.select(ImportJob.status, ImportJob.report).output(load_json=True).where(
-            ImportJob.id == job_id
-        )).first()
+        row = await locked(
+            ImportJob.select(ImportJob.status, ImportJob.report).output(load_json=True).where(ImportJob.id == job_id)
+        ).first()
         if row is None:
             raise NotFound(f"no import {job_id}", field="job_id")
         if row["status"] != "checked":

@@ -91,8 +91,7 @@ def read_files(files: list[tuple[str, bytes]], progress: Progress | None = None)
         _read_file(upload, filename, content, progress)
     if not found.problems and not upload.sheets:
         found.problem(
-            "no sheet the import knows was found; name the sheets (or the .csv files) "
-            + ", ".join(SHEET_NAMES)
+            "no sheet the import knows was found; name the sheets (or the .csv files) " + ", ".join(SHEET_NAMES)
         )
     elif not found.problems and upload.row_count == 0:
         found.problem("the known sheets hold no rows under their column names: there is nothing to import")
@@ -249,7 +248,7 @@ def _cell_value(upload: Upload, sheet: Sheet, number: int, columns: list[str] | 
     value = getattr(cell, "value", None)
     kind = getattr(cell, "data_type", "n")
     if kind not in ("f", "e"):
-        return value  # type: ignore[no-any-return]
+        return value
     index = getattr(cell, "column", 1) - 1
     column = columns[index] if columns is not None and index < len(columns) else ""
     if columns is not None and (not column or column not in SHEETS_BY_NAME[sheet.name].column_names):
@@ -257,7 +256,7 @@ def _cell_value(upload: Upload, sheet: Sheet, number: int, columns: list[str] | 
     shown_value = str(getattr(value, "text", value))
     if kind == "f":
         upload.findings.problem(
-            f'holds a formula ({shown_value}); the import reads values only: paste the value instead '
+            f"holds a formula ({shown_value}); the import reads values only: paste the value instead "
             "(copy, then Paste Special, Values)",
             sheet.name,
             number,
@@ -294,8 +293,7 @@ def _read_csv(
     stem = PurePosixPath(filename or label).stem
     if _sheet_key(stem) not in SHEETS_BY_NAME:
         upload.findings.warning(
-            f"{label}: a .csv file is read as the sheet its name gives ({', '.join(SHEET_NAMES)}); "
-            "this one was ignored"
+            f"{label}: a .csv file is read as the sheet its name gives ({', '.join(SHEET_NAMES)}); this one was ignored"
         )
         return
     if not data.strip():

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from giveback.db.bulk import insert_many
+from giveback.db.bulk import changes, insert_many
 from giveback.hosts.tables import HostRequest, RequestNeed
 from giveback.trips.report_tables import TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
@@ -137,12 +137,13 @@ async def change_past_trip(trip_id: int, trip: PastTrip, *, actor_id: int | None
     row = await Trip.select(Trip.request, Trip.status, Trip.sequence).where(Trip.id == trip_id).first()
     assert row is not None
     request_id = int(row["request"])
-    await HostRequest.update({**_request_values(trip), "updated_at": _now()}).where(HostRequest.id == request_id)
+    await HostRequest.update(changes({**_request_values(trip), "updated_at": _now()})).where(
+        HostRequest.id == request_id
+    )
     await RequestNeed.delete().where(RequestNeed.request == request_id)
     await insert_many(RequestNeed, _needs(request_id, trip.topics))
-    await Trip.update({**_trip_values(trip), "sequence": int(row["sequence"]) + 1, "updated_at": _now()}).where(
-        Trip.id == trip_id
-    )
+    values = {**_trip_values(trip), "sequence": int(row["sequence"]) + 1, "updated_at": _now()}
+    await Trip.update(changes(values)).where(Trip.id == trip_id)
     await TripMember.delete().where(TripMember.trip == trip_id)
     await insert_many(TripMember, _members(trip_id, trip.members))
     await TripEvent.insert(
@@ -209,4 +210,4 @@ async def record_past_reports(reports: list[PastReport]) -> None:
 
 
 async def change_past_report(report: PastReport) -> None:
-    await TripReport.update(_report_values(report)).where(TripReport.key == f"{report.trip_id}:{report.kind}")
+    await TripReport.update(changes(_report_values(report))).where(TripReport.key == f"{report.trip_id}:{report.kind}")
