@@ -90,7 +90,7 @@ async def _organizations(changes: list[Change]) -> dict[str, tuple[int, str]]:
     await insert_many(
         Organization,
         [
-            Organization(name=record.name, affiliate=False, created_at=_now(), **_organization_values(record))
+            dict(name=record.name, affiliate=False, created_at=_now(), **_organization_values(record))
             for record in records
             if isinstance(record, OrganizationRecord)
         ],
@@ -112,18 +112,13 @@ async def _people(plan: Plan, job_id: int | None) -> dict[str, int]:
     emails = sorted(plan.new_people)
     new_ids = await insert_many(
         Person,
-        [
-            Person(email=email, name=plan.new_people[email], password_hash="", email_confirmed_at=None)
-            for email in emails
-        ],
+        [dict(email=email, name=plan.new_people[email], password_hash="", email_confirmed_at=None) for email in emails],
     )
     people = {email: person_id for email, (person_id, _, _) in plan.people.items() if person_id != NEW}
     people.update(zip(emails, new_ids, strict=True))
     without_role = [people[email] for email, (person_id, _, has_role) in plan.people.items() if not has_role]
-    await insert_many(
-        RoleGrant, [RoleGrant(person=person_id, role="volunteer") for person_id in [*new_ids, *without_role]]
-    )
-    await insert_many(ImportedAccount, [ImportedAccount(person=person_id, job=job_id) for person_id in new_ids])
+    await insert_many(RoleGrant, [dict(person=person_id, role="volunteer") for person_id in [*new_ids, *without_role]])
+    await insert_many(ImportedAccount, [dict(person=person_id, job=job_id) for person_id in new_ids])
     return people
 
 
@@ -154,7 +149,7 @@ async def _volunteers(changes: list[Change], people: dict[str, int], plan: Plan)
     new_profiles = await insert_many(
         VolunteerProfile,
         [
-            VolunteerProfile(person=person_of[id(change)], updated_at=_now(), **_profile_values(_volunteer(change)))
+            dict(person=person_of[id(change)], updated_at=_now(), **_profile_values(_volunteer(change)))
             for change in created
         ],
     )
@@ -180,7 +175,7 @@ async def _volunteers(changes: list[Change], people: dict[str, int], plan: Plan)
     await insert_many(
         Expertise,
         [
-            Expertise(profile=profile_of[id(change)], topic=slug, proficiency=level)
+            dict(profile=profile_of[id(change)], topic=slug, proficiency=level)
             for change in changes
             for slug, level in _volunteer(change).expertise
         ],
@@ -188,7 +183,7 @@ async def _volunteers(changes: list[Change], people: dict[str, int], plan: Plan)
     await insert_many(
         AvailabilityWindow,
         [
-            AvailabilityWindow(profile=profile_of[id(change)], start=start, end=end, preferred=False, source="manual")
+            dict(profile=profile_of[id(change)], start=start, end=end, preferred=False, source="manual")
             for change in changes
             for start, end in _volunteer(change).windows
         ],
@@ -220,18 +215,18 @@ def _request_values(record: RequestRecord, organization: tuple[int, str]) -> dic
     }
 
 
-def _request_parts(request_id: int, record: RequestRecord) -> tuple[list[RequestNeed], list[HostingWindow]]:
-    needs = [RequestNeed(request=request_id, topic=slug, weight=weight) for slug, weight in record.needs]
+def _request_parts(request_id: int, record: RequestRecord) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    needs = [dict(request=request_id, topic=slug, weight=weight) for slug, weight in record.needs]
     windows = [
-        HostingWindow(request=request_id, start=start, end=end, preferred=preferred)
+        dict(request=request_id, start=start, end=end, preferred=preferred)
         for start, end, preferred in hosting_windows(record.window, record.preferred)
     ]
     return needs, windows
 
 
-def _external_ids(kind: str, pairs: list[tuple[str, int]]) -> list[ExternalId]:
+def _external_ids(kind: str, pairs: list[tuple[str, int]]) -> list[dict[str, Any]]:
     return [
-        ExternalId(kind=kind, external_id=external_id, record_id=record_id, key=f"{kind}:{external_id}")
+        dict(kind=kind, external_id=external_id, record_id=record_id, key=f"{kind}:{external_id}")
         for external_id, record_id in pairs
     ]
 
@@ -241,7 +236,7 @@ async def _requests(changes: list[Change], organizations: dict[str, tuple[int, s
     ids = await insert_many(
         HostRequest,
         [
-            HostRequest(
+            dict(
                 created_by=actor_id,
                 formats=[],
                 created_at=_now(),

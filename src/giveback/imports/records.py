@@ -168,18 +168,16 @@ async def people_by_email(emails: Iterable[str]) -> dict[str, dict[str, Any]]:
 
 async def volunteers(person_ids: Sequence[int] | None = None) -> dict[int, VolunteerRecord]:
     """The volunteer records of these people (all current volunteers when None), by person id."""
-    query = VolunteerProfile.select(
+    columns = (
         *VolunteerProfile.all_columns(exclude=[VolunteerProfile.calendar_url]),
         VolunteerProfile.person.email.as_alias("email"),
         VolunteerProfile.person.name.as_alias("name"),
         VolunteerProfile.person.deleted_at.as_alias("deleted_at"),
     )
     if person_ids is None:
-        profiles = await query
+        profiles = await VolunteerProfile.select(*columns)
     else:
-        profiles = []
-        for part in chunks(sorted(set(person_ids))):
-            profiles.extend(await query.where(VolunteerProfile.person.is_in(list(part))))
+        profiles = await _rows_in(VolunteerProfile, VolunteerProfile.person, person_ids, *columns)
     profiles = [row for row in profiles if row["deleted_at"] is None]
     profile_ids = [int(row["id"]) for row in profiles]
     expertise: dict[int, list[tuple[str, int]]] = {}

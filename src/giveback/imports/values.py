@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 import pycountry
@@ -27,8 +27,9 @@ _NOT_WORDS = re.compile(r"[^\w]+")
 _ISO_DAY = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]00:00(?::00(?:\.0+)?)?)?")
 _EMAIL = re.compile(r"[^@\s<>;,]+@[^@\s<>;,]+\.[^@\s<>;,]+")
 _NAMED_EMAIL = re.compile(r"(?P<name>[^<>]*)<(?P<email>[^<>]+)>")
-# Characters that make a name display as something else: bidirectional overrides and isolates.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Control characters (but tab and line breaks), and those that make a name display as something else:
+# bidirectional overrides and isolates.
+_UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class BadValue(ValueError):
@@ -39,6 +40,7 @@ class BadValue(ValueError):
         self.message = message
 
 
+@lru_cache(maxsize=100_000)
 def folded(text: str) -> str:
     """Text compared as people mean it: accents, case, punctuation and repeated spaces ignored."""
     decomposed = unicodedata.normalize("NFKD", text)
@@ -73,8 +75,7 @@ def text(value: Cell) -> str:
 def plain_text(value: Cell, *, max_length: int, single_line: bool = False) -> str:
     """Free text within a length, without control characters (tabs and, unless ``single_line``, newlines allowed)."""
     result = text(value)
-    allowed = "\t" if single_line else "\t\n\r"
-    if any((unicodedata.category(ch) == "Cc" and ch not in allowed) or ch in _BIDI_CONTROLS for ch in result):
+    if _UNSEEN.search(result):
         raise BadValue("holds control or text-direction characters; type the text again without them")
     if single_line and ("\n" in result or "\r" in result):
         raise BadValue("must be on one line")
@@ -165,10 +166,16 @@ def person_item(item: str) -> tuple[str, str]:
     return email(item), ""
 
 
+@cache
+def _options(choices: tuple[str, ...], aliases: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    options = {folded(option): option for option in choices}
+    options.update({folded(alias): option for alias, option in aliases})
+    return options
+
+
 def choice(value: Cell, choices: Iterable[str], *, aliases: dict[str, str] | None = None) -> str:
     """One of the fixed values, case, spaces and hyphens ignored ("Early career" is early-career)."""
-    options = {folded(option): option for option in choices}
-    options.update({folded(alias): option for alias, option in (aliases or {}).items()})
+    options = _options(tuple(choices), tuple(sorted((aliases or {}).items())))
     written = folded(text(value))
     if written in options:
         return options[written]

@@ -1,8 +1,9 @@
 """Reading what a coordinator hands in: one ``.xlsx`` workbook, ``.csv`` files named after their sheets, or a
 ``.zip`` of those, into rows of cells per known sheet.
 
-Workbooks are read with openpyxl in read-only mode (cells stream, a large file stays small in memory); formula
-cells, error cells, encrypted and damaged files are reported here, before anything is checked.
+Workbooks are read with python-calamine (its Rust reader takes a large workbook in about a second); where a
+sheet holds formulas, openpyxl finds the cells. Formula cells, error cells, encrypted and damaged files are
+reported here, before anything is checked.
 """
 
 from __future__ import annotations
@@ -208,63 +209,100 @@ def _add_row(upload: Upload, sheet: Sheet, number: int, columns: list[str], valu
         sheet.rows.append(Row(number, cells))
 
 
-# --- .xlsx ------------------------------------------------------------------------------------------------------
+# --- .xlsx ---------------------------------------------------------------------------------------------------
+
+EXCEL_ERRORS = frozenset({"#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NUM!", "#NAME?", "#NULL!", "#SPILL!", "#CALC!"})
 
 
 def _read_workbook(upload: Upload, label: str, content: bytes, progress: Progress | None) -> None:
-    from openpyxl import load_workbook
+    """Values come from python-calamine (fast); where a sheet holds formulas, openpyxl says which cells."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
-    except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a damaged file
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
+    except Exception:  # calamine raises its own errors (zip, XML) for a damaged file
         upload.findings.problem(f"{label} is damaged: it is not a readable .xlsx workbook")
         return
     try:
-        for worksheet in workbook.worksheets:
-            if _add_sheet(upload, worksheet.title, f'{label}, sheet "{worksheet.title}"'):
-                _read_worksheet(upload, upload.sheets[_sheet_key(worksheet.title)], worksheet, progress)
+        formulas = _formula_cells(content) if _has_formulas(content) else {}
+        for title in workbook.sheet_names:
+            if _add_sheet(upload, title, f'{label}, sheet "{title}"'):
+                rows = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
+                _read_rows(upload, upload.sheets[_sheet_key(title)], rows, formulas.get(title, {}), progress)
     except Exception:
         upload.findings.problem(f"{label} is damaged: part of it cannot be read")
     finally:
         workbook.close()
 
 
-def _read_worksheet(upload: Upload, sheet: Sheet, worksheet: Any, progress: Progress | None) -> None:
+def _has_formulas(content: bytes) -> bool:
+    """Whether any worksheet of the workbook holds a formula (an ``<f>`` element), before reading it cell by cell."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for name in archive.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = archive.read(name)
+                if b"<f>" in data or b"<f " in data or b":f>" in data or b":f " in data:
+                    return True
+    return False
+
+
+def _formula_cells(content: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Per sheet title, the formula of each formula cell by (row, column), both counted from 1."""
+    from openpyxl import load_workbook
+
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
+    try:
+        for worksheet in workbook.worksheets:
+            if _sheet_key(worksheet.title) not in SHEETS_BY_NAME:
+                continue
+            cells = found.setdefault(worksheet.title, {})
+            for row in worksheet.iter_rows():
+                for cell in row:
+                    if getattr(cell, "data_type", "") == "f":
+                        cells[(cell.row, cell.column)] = str(getattr(cell.value, "text", cell.value))
+    finally:
+        workbook.close()
+    return found
+
+
+def _read_rows(
+    upload: Upload,
+    sheet: Sheet,
+    rows: list[list[Any]],
+    formulas: dict[tuple[int, int], str],
+    progress: Progress | None,
+) -> None:
     columns: list[str] | None = None
-    for number, cells in enumerate(worksheet.iter_rows(), start=1):
-        values: list[Cell] = []
-        for cell in cells:
-            values.append(_cell_value(upload, sheet, number, columns, cell))
-        if columns is None:
-            if any(value is not None and text(value) for value in values):
-                columns = _header(upload, sheet, number, values)
+    known = SHEETS_BY_NAME[sheet.name].column_names
+    for number, raw in enumerate(rows, start=1):
+        values: list[Cell] = list(raw)
+        if columns is not None:
+            for index, value in enumerate(values):
+                column = columns[index] if index < len(columns) else ""
+                formula = formulas.get((number, index + 1))
+                if column not in known:
+                    continue
+                if formula is not None:
+                    upload.findings.problem(
+                        f"holds a formula ({formula}); the import reads values only: paste the value instead "
+                        "(copy, then Paste Special, Values)",
+                        sheet.name,
+                        number,
+                        column,
+                    )
+                    values[index] = None
+                elif isinstance(value, str) and value in EXCEL_ERRORS:
+                    upload.findings.problem(f"holds the spreadsheet error {value}", sheet.name, number, column)
+                    values[index] = None
+        elif any(value is not None and text(value) for value in values):
+            columns = _header(upload, sheet, number, values)
+            continue
+        else:
             continue
         _add_row(upload, sheet, number, columns, values)
         if progress is not None and number % 1000 == 0:
             progress(1000)
-
-
-def _cell_value(upload: Upload, sheet: Sheet, number: int, columns: list[str] | None, cell: Any) -> Cell:
-    value = getattr(cell, "value", None)
-    kind = getattr(cell, "data_type", "n")
-    if kind not in ("f", "e"):
-        return value
-    index = getattr(cell, "column", 1) - 1
-    column = columns[index] if columns is not None and index < len(columns) else ""
-    if columns is not None and (not column or column not in SHEETS_BY_NAME[sheet.name].column_names):
-        return None  # a formula in a column the import ignores does no harm
-    shown_value = str(getattr(value, "text", value))
-    if kind == "f":
-        upload.findings.problem(
-            f"holds a formula ({shown_value}); the import reads values only: paste the value instead "
-            "(copy, then Paste Special, Values)",
-            sheet.name,
-            number,
-            column,
-        )
-    else:
-        upload.findings.problem(f"holds the spreadsheet error {shown_value}", sheet.name, number, column)
-    return None
 
 
 # --- .csv -------------------------------------------------------------------------------------------------------

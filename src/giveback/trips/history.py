@@ -85,12 +85,12 @@ def _trip_values(trip: PastTrip) -> dict[str, Any]:
     }
 
 
-def _needs(request_id: int, topics: tuple[str, ...]) -> list[RequestNeed]:
-    return [RequestNeed(request=request_id, topic=slug, weight=TOPIC_WEIGHT) for slug in topics]
+def _needs(request_id: int, topics: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [dict(request=request_id, topic=slug, weight=TOPIC_WEIGHT) for slug in topics]
 
 
-def _members(trip_id: int, members: tuple[int, ...]) -> list[TripMember]:
-    return [TripMember(trip=trip_id, person=person_id, response="accepted", score={}) for person_id in members]
+def _members(trip_id: int, members: tuple[int, ...]) -> list[dict[str, Any]]:
+    return [dict(trip=trip_id, person=person_id, response="accepted", score={}) for person_id in members]
 
 
 async def record_past_trips(trips: list[PastTrip], *, uid_host: str, actor_id: int | None) -> list[int]:
@@ -98,7 +98,7 @@ async def record_past_trips(trips: list[PastTrip], *, uid_host: str, actor_id: i
     moment = _now()
     request_ids = await insert_many(
         HostRequest,
-        [HostRequest(created_by=actor_id, created_at=moment, updated_at=moment, **_request_values(t)) for t in trips],
+        [dict(created_by=actor_id, created_at=moment, updated_at=moment, **_request_values(t)) for t in trips],
     )
     await insert_many(
         RequestNeed, [need for trip, rid in zip(trips, request_ids, strict=True) for need in _needs(rid, trip.topics)]
@@ -106,7 +106,7 @@ async def record_past_trips(trips: list[PastTrip], *, uid_host: str, actor_id: i
     trip_ids = await insert_many(
         Trip,
         [
-            Trip(uid=f"{uuid.uuid4()}@{uid_host}", request=rid, created_at=moment, updated_at=moment, **_trip_values(t))
+            dict(uid=f"{uuid.uuid4()}@{uid_host}", request=rid, created_at=moment, updated_at=moment, **_trip_values(t))
             for t, rid in zip(trips, request_ids, strict=True)
         ],
     )
@@ -116,7 +116,7 @@ async def record_past_trips(trips: list[PastTrip], *, uid_host: str, actor_id: i
     await insert_many(
         TripEvent,
         [
-            TripEvent(
+            dict(
                 trip=tid,
                 actor=actor_id,
                 at=moment,
@@ -146,17 +146,20 @@ async def change_past_trip(trip_id: int, trip: PastTrip, *, actor_id: int | None
     await Trip.update(changes(values)).where(Trip.id == trip_id)
     await TripMember.delete().where(TripMember.trip == trip_id)
     await insert_many(TripMember, _members(trip_id, trip.members))
-    await TripEvent.insert(
-        TripEvent(
-            trip=trip_id,
-            actor=actor_id,
-            at=_now(),
-            action=RECORD_CHANGED,
-            from_status=row["status"],
-            to_status=trip.status,
-            reason="changed from the program's history",
-            details={},
-        )
+    await insert_many(
+        TripEvent,
+        [
+            dict(
+                trip=trip_id,
+                actor=actor_id,
+                at=_now(),
+                action=RECORD_CHANGED,
+                from_status=row["status"],
+                to_status=trip.status,
+                reason="changed from the program's history",
+                details={},
+            )
+        ],
     )
 
 
@@ -194,7 +197,7 @@ async def record_past_reports(reports: list[PastReport]) -> None:
     await insert_many(
         TripReport,
         [
-            TripReport(
+            dict(
                 key=f"{r.trip_id}:{r.kind}",
                 trip=r.trip_id,
                 kind=r.kind,
