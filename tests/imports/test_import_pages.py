@@ -78,6 +78,10 @@ async def test_upload_preview_and_confirm_on_the_page(
     exported = await coordinator.get("/coordinator/import/export.xlsx")
     trips = openpyxl.load_workbook(io.BytesIO(exported.content), read_only=True)["trips"]
     assert sum(1 for _ in trips.iter_rows()) == 1 + len(program.sheets["trips"])
+    as_csv = await coordinator.get("/coordinator/import/export.zip")
+    from_csv = await _upload(coordinator, "program.zip", as_csv.content)  # the .csv files read back the same
+    assert not from_csv["report"]["problems"], from_csv["report"]["problems"]
+    assert all(sheet["created"] == 0 and sheet["updated"] == 0 for sheet in from_csv["report"]["sheets"])
 
     volunteer = new_client()
     await member(volunteer, inbox, "vera@volunteers.example", ["volunteer"])

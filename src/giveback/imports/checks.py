@@ -414,7 +414,7 @@ def _requests(found: Findings, rows: list[Row], topics: v.TopicIndex) -> list[Re
             "team_size": cells.optional("team_size", _number(1, 4)),
             "priority": cells.optional("priority", v.yes_no),
             "advisory_level": cells.optional("advisory_level", _advisory),
-            "provides": cells.optional("provides", _listed(_provision)),
+            "provides": cells.optional("provides", _listed(_provision, commas=True)),
             "notes": cells.optional("notes", _text(5000)),
             "status": cells.optional("status", lambda value: v.choice(value, REQUEST_STATUSES)),
         }
@@ -466,7 +466,8 @@ def _requests(found: Findings, rows: list[Row], topics: v.TopicIndex) -> list[Re
 
 
 def _volunteer_list(value: v.Cell) -> tuple[tuple[str, str], ...]:
-    people = tuple(v.unique((v.person_item(item) for item in v.items(value)), key=lambda person: person[0]))
+    listed = [person for item in v.items(value) for person in v.comma_tolerant(item, v.person_item)]
+    people = tuple(v.unique(listed, key=lambda person: person[0]))
     if not people:
         raise v.BadValue("name at least one volunteer's e-mail address")
     return people
@@ -474,7 +475,10 @@ def _volunteer_list(value: v.Cell) -> tuple[tuple[str, str], ...]:
 
 def _trip_topics(topics: v.TopicIndex) -> Callable[[v.Cell], tuple[str, ...]]:
     def read(value: v.Cell) -> tuple[str, ...]:
-        return tuple(v.unique(topics.topic(item, allow_retired=True) for item in v.items(value)))
+        def one(item: str) -> str:
+            return topics.topic(item, allow_retired=True)
+
+        return tuple(v.unique(slug for item in v.items(value) for slug in v.comma_tolerant(item, one)))
 
     return read
 

@@ -130,7 +130,10 @@ def level(value: Cell, words: dict[str, int], *, low: int, high: int, what: str)
         return words[written]
     if re.fullmatch(r"\d+(\.0+)?", text(value)) and low <= float(text(value)) <= high:
         return int(float(text(value)))
-    choices = ", ".join(dict.fromkeys(word for word in sorted(words, key=lambda word: words[word])))
+    first_words: dict[int, str] = {}
+    for word, number in words.items():
+        first_words.setdefault(number, word)
+    choices = ", ".join(first_words[number] for number in sorted(first_words))
     raise BadValue(f'"{shown(value)}" is not a {what}: write {low} to {high}, or one of {choices}')
 
 
@@ -353,18 +356,34 @@ def leveled_topics(
 
     A topic's shown name may hold ``:`` or ``,`` itself: an item that is a whole topic name takes the default.
     """
-    pairs: list[tuple[str, int]] = []
-    for item in items(value):
+
+    def one(item: str) -> tuple[str, int]:
         if topics.find(item) is not None:
-            pairs.append((topics.topic(item, allow_retired=allow_retired), 2))
-            continue
+            return topics.topic(item, allow_retired=allow_retired), 2
         written_topic, colon, written_level = item.rpartition(":")
         if not colon:
-            pairs.append((topics.topic(item, allow_retired=allow_retired), 2))
-            continue
+            return topics.topic(item, allow_retired=allow_retired), 2
         slug = topics.topic(written_topic.strip(), allow_retired=allow_retired)
-        pairs.append((slug, level(written_level.strip() or "2", words, low=1, high=3, what=what)))
+        return slug, level(written_level.strip() or "2", words, low=1, high=3, what=what)
+
+    pairs = [pair for item in items(value) for pair in comma_tolerant(item, one)]
     repeated = [slug for index, (slug, _) in enumerate(pairs) if slug in {s for s, _ in pairs[:index]}]
     if repeated:
         raise BadValue(f'the topic "{topics.names[repeated[0]]}" is listed twice')
     return pairs
+
+
+def comma_tolerant(item: str, read: Callable[[str], T]) -> list[T]:
+    """One list item; if it cannot be read but its comma-separated parts all can (a list typed with commas
+    instead of ``;``), those parts. The item's own problem is the one reported otherwise."""
+    try:
+        return [read(item)]
+    except BadValue:
+        parts = [part.strip() for part in item.split(",") if part.strip()]
+        if len(parts) < 2:
+            raise
+        try:
+            return [read(part) for part in parts]
+        except BadValue:
+            pass
+        raise
