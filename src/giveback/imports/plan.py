@@ -110,11 +110,21 @@ class _Organizations:
             listed[:] = [other for other in listed if folded(other.name) != folded(organization.name)]
             listed.append(organization)
 
+    def _short(self, short_name: str, country: str | None) -> OrganizationRecord | None:
+        listed = self.by_short.get(folded(short_name), [])
+        same = [o for o in listed if country is None or o.country == country]
+        return same[0] if len(same) == 1 else None
+
     def match(self, entry: OrganizationEntry) -> OrganizationRecord | None:
+        """By name; by short name and country; or a name written "Full Name (ABBR)", as the seed page writes them."""
         found = self.by_name.get(folded(entry.name))
         if found is None and entry.short_name and entry.country:
-            same = [o for o in self.by_short.get(folded(entry.short_name), []) if o.country == entry.country]
-            found = same[0] if len(same) == 1 else None
+            found = self._short(entry.short_name, entry.country)
+        bare, abbreviation = _parenthesized(entry.name)
+        if found is None and bare:
+            found = self.by_name.get(folded(bare))
+            if found is None and abbreviation and entry.country:
+                found = self._short(abbreviation, entry.country)
         return found
 
     def find(self, written: str) -> OrganizationRecord | str:
@@ -128,7 +138,21 @@ class _Organizations:
         if short:
             names = " and ".join(f'"{o.name}"' for o in short[:3])
             return f'"{written}" is the short name of {names}: write the full name'
+        bare, abbreviation = _parenthesized(written)
+        if bare and folded(bare) in self.by_name:
+            return self.by_name[folded(bare)]
+        by_abbreviation = self._short(abbreviation, None) if abbreviation else None
+        if by_abbreviation is not None:
+            return by_abbreviation
         return f'"{written}" is not an organization of the program: add it to the organizations sheet'
+
+
+def _parenthesized(name: str) -> tuple[str, str]:
+    """``Danish Society of Interventional Radiology (DFIR )`` as its name and abbreviation; ("", "") otherwise."""
+    if not name.rstrip().endswith(")") or "(" not in name:
+        return "", ""
+    bare, _, rest = name.rstrip()[:-1].rpartition("(")
+    return bare.strip(), rest.strip()
 
 
 async def make_plan(entries: Entries, found: Findings, *, base_url: str) -> Plan:
