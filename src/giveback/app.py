@@ -20,7 +20,6 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -39,7 +38,7 @@ from giveback.imports.services import stop_jobs as stop_import_jobs
 from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
-from giveback.pages.controllers import home
+from giveback.pages.controllers import choose_language, home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.settings import Settings
@@ -49,7 +48,9 @@ from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.inputs import refuse_nul_characters
+from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import document_error_answers
+from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            choose_language,
             health,
             AuthApi,
             PeopleApi,
@@ -150,14 +152,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[SessionMiddleware(settings)],
+        middleware=[SessionMiddleware(settings), LocaleMiddleware(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
-        template_config=TemplateConfig(directory=PACKAGE_DIR / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(instance=template_engine()),
         openapi_config=OpenAPIConfig(
             title="Giveback",
             version=__version__,

@@ -10,7 +10,7 @@ from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim,
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
-from giveback.topics.tables import Topic
+from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
@@ -30,6 +30,7 @@ APP_CONFIG = AppConfig(
     # Listed parents before children: tests delete rows in the reverse order.
     table_classes=[
         Topic,
+        TopicName,
         Organization,
         Person,
         RoleGrant,

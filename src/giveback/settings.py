@@ -62,6 +62,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """GIVEBACK_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
     log_format: Literal["console", "json"] = "console"
     """GIVEBACK_LOG_FORMAT: ``console`` for people, ``json`` for log collectors."""
+    pseudo_locale: bool = False
+    """GIVEBACK_PSEUDO_LOCALE: offer the pseudo-locale ``en-XA`` (every translated text accented and
+    bracketed) to find texts that no catalog holds; for development and tests."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -129,6 +132,7 @@ _VARIABLES = {
     "embedded_worker": "GIVEBACK_EMBEDDED_WORKER",
     "log_level": "GIVEBACK_LOG_LEVEL",
     "log_format": "GIVEBACK_LOG_FORMAT",
+    "pseudo_locale": "GIVEBACK_PSEUDO_LOCALE",
 }
 
 _CHOICES = {

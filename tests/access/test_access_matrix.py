@@ -74,6 +74,7 @@ ACCESS: dict[str, Rule] = {
     "POST /confirm": PUBLIC,
     "GET /forgot-password": PUBLIC,
     "POST /forgot-password": PUBLIC,
+    "POST /language": PUBLIC,
     "GET /reset-password": PUBLIC,
     "POST /reset-password": PUBLIC,
     "POST /api/auth/signup": PUBLIC,
@@ -276,6 +277,7 @@ BODIES["POST /api/trips/{trip_id:int}/reports/{kind:str}"] = REPORT
 # The guard refuses loopback before connecting: no traffic leaves the machine.
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
 FORMS: dict[str, dict[str, Any]] = {
+    "POST /language": {"locale": "es", "next": "/"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
 }

@@ -52,7 +52,7 @@ async def test_sign_up_confirm_log_in_and_out_through_the_pages(client: httpx.As
     assert logged_in.headers["location"] == "/account"
     account = await client.get("/account", headers=HTML)
     assert "Kofi Mensah" in account.text
-    assert "host, volunteer" in account.text
+    assert "host and volunteer" in account.text
 
     out = await client.post("/logout", data={"csrf_token": csrf_of(account)})
     assert out.status_code == 303

@@ -96,7 +96,7 @@ async def test_the_frozen_moment_is_marked_up_for_the_viewers_time_zone(client: 
     assert row is not None
     page = (await client.get(f"/coordinator/rounds/{row['id']}", headers=HTML)).text
     # UTC in the page (what stays without scripts); /static/local-time.js, loaded by every page, rewrites it.
-    assert '<time datetime="2026-01-05T09:30:00+00:00" data-local="moment">2026-01-05 09:30 UTC</time>' in page
+    assert '<time datetime="2026-01-05T09:30:00+00:00" data-local="moment">Jan 5, 2026, 9:30\u202fAM UTC</time>' in page
     assert '<script src="/static/local-time.js" defer></script>' in page
     script = await client.get("/static/local-time.js")
     assert script.status_code == 200

@@ -15,7 +15,12 @@ async def test_a_coordinator_adds_renames_retires_and_restores_a_topic(client: h
     added = await client.post("/api/topics", json={"slug": "vascular-malformations", "name": "Vascular malformations"})
     assert added.status_code == 201
     renamed = await client.patch("/api/topics/vascular-malformations", json={"name": "Vascular anomalies"})
-    assert renamed.json() == {"slug": "vascular-malformations", "name": "Vascular anomalies", "retired": False}
+    assert renamed.json() == {
+        "slug": "vascular-malformations",
+        "name": "Vascular anomalies",
+        "retired": False,
+        "names": {},
+    }
     retired = await client.patch("/api/topics/vascular-malformations", json={"retired": True})
     assert retired.json()["retired"] is True
     active = [t["slug"] for t in (await client.get("/api/topics")).json()]

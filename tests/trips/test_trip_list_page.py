@@ -49,6 +49,6 @@ async def test_the_timeline_marks_each_moment_for_the_viewers_time_zone(client: 
     timeline = page.split("<h2>Timeline</h2>")[1]
     assert re.search(
         r'<td><time datetime="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00" data-local="moment">'
-        r"\d{4}-\d\d-\d\d \d\d:\d\d UTC</time></td>",
+        r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d\d\s[AP]M UTC</time></td>",
         timeline,
     )

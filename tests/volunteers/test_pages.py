@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
+from babel.dates import format_date
 
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
@@ -129,7 +130,8 @@ async def test_availability_pages(make_person: Any, profile_body: Any) -> None:
     window = (await client.get("/api/volunteers/me/windows")).json()[0]
     assert window["preferred"] is True
     listed = await client.get("/volunteer/availability", headers=HTML)
-    assert days(10) in listed.text and f"/volunteer/availability/{window['id']}/edit" in listed.text
+    shown = format_date(date.fromisoformat(days(10)), "medium", locale="en")  # the page writes days as English does
+    assert shown in listed.text and f"/volunteer/availability/{window['id']}/edit" in listed.text
 
     overlap = await client.post("/volunteer/availability", data={"start": days(15), "end": days(25)}, headers=HTML)
     assert overlap.status_code == 409

@@ -259,6 +259,11 @@ async def set_roles(actor_id: int, person_id: int, roles: list[Role]) -> PersonO
     return await person_out(person_id)
 
 
+async def set_locale(person_id: int, locale: str | None) -> None:
+    """Save the interface language the person chose (None: follow the browser's)."""
+    await Person.update({Person.locale: locale}).where(Person.id == person_id)
+
+
 async def list_people(*, role: str | None = None) -> list[PersonOut]:
     query = Person.select(Person.id).where(Person.deleted_at.is_null()).order_by(Person.name)
     if role:

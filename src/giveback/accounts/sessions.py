@@ -24,6 +24,8 @@ class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     roles: frozenset[str]
     csrf_token: str
+    locale: str | None = None
+    """The interface language the person chose (``pt_BR``), or None: then the browser's is used."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -56,7 +58,7 @@ async def start_session(person_id: int) -> str:
 # Every signed-in request reads its session: one statement, written out (building it with the query builder
 # on each request cost more than running it). One row per role the person holds, or one row with no role.
 _SESSION_QUERY = """
-SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, p.email, p.name, p.deleted_at, r.role
+SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, p.email, p.name, p.locale, p.deleted_at, r.role
 FROM web_session AS s
 JOIN person AS p ON p.id = s.person
 LEFT JOIN role_grant AS r ON r.person = s.person
@@ -83,6 +85,7 @@ async def load_session(raw: str) -> SignedIn | None:
         name=row["name"],
         roles=frozenset(r["role"] for r in rows if r["role"] is not None),
         csrf_token=row["csrf_token"],
+        locale=row["locale"],
     )
 
 

@@ -13,6 +13,8 @@ class Person(Table):
     email_confirmed_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     deleted_at = Timestamptz(null=True, default=None)
+    locale = Varchar(length=16, null=True, default=None)
+    """The interface language the person chose (a catalog's name, e.g. ``pt_BR``); None: the browser's."""
 
 
 class RoleGrant(Table):

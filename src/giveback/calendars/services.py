@@ -44,6 +44,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest, OrganizationClaim
+from giveback.i18n import _
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.trips import services as trips_services
@@ -486,10 +487,10 @@ async def _organization_names(ids: list[int]) -> dict[int, str]:
 
 def _feed_name(kind: str, organization: str | None, owner: str) -> str:
     if kind == "organization":
-        return f"Giveback visits – {organization}"
+        return _("Giveback visits – %(organization)s", organization=organization or "")
     if kind == "program":
-        return "Giveback – all trips"
-    return f"Giveback trips – {owner}"
+        return _("Giveback – all trips")
+    return _("Giveback trips – %(owner)s", owner=owner)
 
 
 async def list_feeds(user: SignedIn) -> list[FeedOut]:

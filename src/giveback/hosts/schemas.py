@@ -151,6 +151,8 @@ class PublicRequestOut(msgspec.Struct, kw_only=True):
     duration_days: int
     team_size: int
     windows: list[str]
+    window_months: list[tuple[str, str]] = []
+    """The same windows as (first month, last month), ``YYYY-MM``: what pages show in the reader's language."""
 
 
 class MatchingRequest(msgspec.Struct, kw_only=True):

@@ -732,6 +732,7 @@ async def public_requests(
             duration_days=row["duration_days"],
             team_size=row["team_size"],
             windows=[months_label(w["start"], w["end"]) for w in windows[row["id"]]],
+            window_months=[(f"{w['start']:%Y-%m}", f"{w['end']:%Y-%m}") for w in windows[row["id"]]],
         )
         if not region or out.region == region:
             outs.append(out)

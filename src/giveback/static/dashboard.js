@@ -4,6 +4,8 @@
   if (!source || !window.Chart) return;
   const charts = JSON.parse(source.textContent);
   const colour = "#0b6e6e";
+  // Right-to-left pages (Arabic) mirror the charts too: axes, legends and tooltips.
+  const rtl = document.documentElement.dir === "rtl";
   const palette = ["#0b6e6e", "#f0a500", "#5b4b8a", "#c8553d", "#2a7ab0", "#6a994e"];
   for (const chart of charts) {
     const canvas = document.getElementById(`c-${chart.id}`);
@@ -29,10 +31,14 @@
         indexAxis: horizontal ? "y" : "x",
         maintainAspectRatio: !horizontal,
         aspectRatio: 2,
-        plugins: { legend: { display: type === "doughnut", position: "right" } },
+        locale: document.documentElement.lang || undefined,
+        plugins: {
+          legend: { display: type === "doughnut", position: rtl ? "left" : "right", rtl, textDirection: rtl ? "rtl" : "ltr" },
+          tooltip: { rtl, textDirection: rtl ? "rtl" : "ltr" },
+        },
         scales: type === "doughnut" ? {} : {
-          x: { beginAtZero: true, ticks: { precision: 0 } },
-          y: { beginAtZero: true, ticks: { precision: 0 } },
+          x: { beginAtZero: true, reverse: rtl, ticks: { precision: 0 } },
+          y: { beginAtZero: true, position: rtl ? "right" : "left", ticks: { precision: 0 } },
         },
       },
     });

@@ -1,12 +1,14 @@
 // Moments in the viewer's own time zone: the server writes each <time data-local> in UTC, which stays when
-// scripts are off; here it becomes the browser's local time (the UTC text moves to the tooltip).
+// scripts are off; here it becomes the browser's local time, written in the page's language (the UTC text moves
+// to the tooltip).
 (function () {
+  const language = document.documentElement.lang || undefined;
   const day = { year: "numeric", month: "short", day: "numeric" };
   const moment = { ...day, hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
   document.querySelectorAll("time[data-local]").forEach((node) => {
     const when = new Date(node.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) return;
     node.title = node.textContent;
-    node.textContent = when.toLocaleString(undefined, node.dataset.local === "date" ? day : moment);
+    node.textContent = when.toLocaleString(language, node.dataset.local === "date" ? day : moment);
   });
 })();

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError
+from giveback.i18n import LOCALES
 from giveback.topics import services
 from giveback.topics.schemas import TopicCreate, TopicOut, TopicUpdate
 from giveback.web.auth import requires
@@ -17,6 +18,17 @@ from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, 
 from giveback.web.tables import Column, SortableTable
 
 COORDINATORS = requires("coordinator")
+TRANSLATED = [language for language in LOCALES.values() if language.locale in services.TRANSLATED_LOCALES]
+NAME_FIELDS = [f"names.{language.locale}" for language in TRANSLATED]
+
+
+def _manage_page(topics: Any, problem: Exception | None = None, **context: Any) -> Template:
+    context = {"translated_languages": TRANSLATED, "translated_fields": NAME_FIELDS, **context}
+    if problem is not None:
+        return form_error_page("topics/manage.html", problem, topics=topics, **context)
+    return page("topics/manage.html", topics=topics, **context)
+
+
 TOPICS = SortableTable(
     Column("slug"), Column("name"), Column("status", value=lambda t: "retired" if t.retired else "active")
 )
@@ -51,7 +63,7 @@ class TopicPages(Controller):
     @get("/")
     async def list(self, request: Request[Any, Any, Any]) -> Template:
         topics = TOPICS.from_query(await services.list_topics(include_retired=True), request.query_params)
-        return page("topics/manage.html", topics=topics, values={}, renamed="")
+        return _manage_page(topics, values={}, renamed="")
 
     @post("/")
     async def add(self, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -61,7 +73,7 @@ class TopicPages(Controller):
             await services.add_topic(user.person_id, parse(TopicCreate, fields))
         except (FormInvalid, DomainError) as problem:
             topics = TOPICS.sort(await services.list_topics(include_retired=True), "")
-            return form_error_page("topics/manage.html", problem, topics=topics, values=fields, renamed="")
+            return _manage_page(topics, problem, values=fields, renamed="")
         return redirect("/coordinator/topics/")
 
     @post("/{slug:str}")
@@ -70,10 +82,13 @@ class TopicPages(Controller):
         fields = form_fields(await request.form())
         if "retired" in fields:
             fields["retired"] = fields["retired"] == "true"
+        names = {key.removeprefix("names."): fields.pop(key) for key in list(fields) if key.startswith("names.")}
+        if names:
+            fields["names"] = names
         try:
             await services.update_topic(user.person_id, slug, parse(TopicUpdate, fields))
         except (FormInvalid, DomainError) as problem:
             # A refused name stands next to the topic's own name field, not the new topic's.
             topics = TOPICS.sort(await services.list_topics(include_retired=True), "")
-            return form_error_page("topics/manage.html", problem, topics=topics, values={}, renamed=slug)
+            return _manage_page(topics, problem, values={}, renamed=slug)
         return redirect("/coordinator/topics/")

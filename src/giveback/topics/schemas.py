@@ -15,7 +15,10 @@ TopicName = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
 class TopicOut(msgspec.Struct, kw_only=True):
     slug: str
     name: str
+    """The English name (the fallback where a language has none)."""
     retired: bool
+    names: dict[str, str] = {}
+    """The name in other languages, by catalog name (``es``, ``pt_BR``, ``fr``, ``zh_Hans``, ``ar``)."""
 
 
 class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -24,7 +27,9 @@ class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class TopicUpdate(msgspec.Struct, forbid_unknown_fields=True):
-    """Rename a topic, or retire it (or bring it back); its slug never changes."""
+    """Rename a topic, or retire it (or bring it back); its slug never changes. ``names`` sets its name in other
+    languages (an empty name removes that language's, so the English name shows there)."""
 
     name: TopicName | None = None
     retired: bool | None = None
+    names: dict[str, Annotated[str, msgspec.Meta(max_length=200)]] | None = None

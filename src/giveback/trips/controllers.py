@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -13,7 +12,9 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from giveback.errors import DomainError, InvalidInput, NotFound
-from giveback.geo import country_name
+from giveback.i18n import _, translate
+from giveback.i18n.formatting import country_name
+from giveback.i18n.labels import label
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
 from giveback.trips import dashboard as dashboards
@@ -36,10 +37,11 @@ from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
 from giveback.web.openapi import PathId
 from giveback.web.tables import Column, SortableTable, chosen
+from giveback.web.templates import topic_name
 
 COORDINATORS = requires("coordinator")
 TRIPS = SortableTable(
-    Column("visit", value=lambda t: t.request_title or f"Trip {t.id}"),
+    Column("visit", value=lambda t: t.request_title or _("Trip %(number)s", number=t.id)),
     Column("start", "date"),
     Column("where", value=lambda t: t.organization_name),
     Column("status"),
@@ -47,7 +49,7 @@ TRIPS = SortableTable(
     default="start",
 )
 OUTSTANDING = SortableTable(
-    Column("visit", value=lambda r: r.request_title or f"Trip {r.trip_id}"),
+    Column("visit", value=lambda r: r.request_title or _("Trip %(number)s", number=r.trip_id)),
     Column("host", value=lambda r: r.organization_name),
     Column("end", "date"),
     Column("missing", "number", lambda r: len(r.missing)),
@@ -187,7 +189,7 @@ def _date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise FormInvalid({name: "give a date as YYYY-MM-DD"}) from None
+        raise FormInvalid({name: _("give a date as YYYY-MM-DD")}) from None
 
 
 async def _topics() -> list[dict[str, Any]]:
@@ -268,13 +270,13 @@ class TripPages(Controller):
         values = {"action": action or "none", "reason": reason, "start": form.get("start"), "end": form.get("end")}
         try:
             if action not in ACTION_PATHS:
-                raise FormInvalid({"action": "choose one of the actions"})
+                raise FormInvalid({"action": _("choose one of the actions")})
             start, end = _date(form.get("start"), "start"), _date(form.get("end"), "end")
             if action == "postpone":
                 await services.postpone(user, trip_id, reason, start=start, end=end, base_url=settings.base_url)
             elif action == "reschedule":
                 if start is None or end is None:
-                    raise FormInvalid({"start" if start is None else "end": "give the new first and last day"})
+                    raise FormInvalid({"start" if start is None else "end": _("give the new first and last day")})
                 await services.reschedule(user, trip_id, start, end, reason, base_url=settings.base_url)
             elif action == "cancel":
                 await services.cancel(user, trip_id, reason, base_url=settings.base_url)
@@ -339,7 +341,9 @@ class CoordinatorTripPages(Controller):
             chosen_year = int(year) if year else None
             data = await dashboards.dashboard(year=chosen_year, region=region, topic=topic, coordinator=True)
         except (ValueError, DomainError) as problem:
-            error = problem if isinstance(problem, DomainError) else InvalidInput("year must be a number", field="year")
+            error = (
+                problem if isinstance(problem, DomainError) else InvalidInput(_("year must be a number"), field="year")
+            )
             data = await dashboards.dashboard(coordinator=True)
             return form_error_page(
                 "dashboard/dashboard.html",
@@ -364,32 +368,58 @@ class CoordinatorTripPages(Controller):
 
 
 def _charts(data: DashboardOut) -> list[dict[str, Any]]:
-    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js."""
+    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js; the words in
+    the page's language (the script draws what it is given)."""
     charts = [
-        ("trips-per-year", "Visits per year", "bar", "visits", data.trips_per_year),
-        ("countries", "Countries reached (cumulative)", "line", "countries", data.countries_cumulative),
+        ("trips-per-year", _("Visits per year"), "bar", _("visits"), data.trips_per_year),
+        ("countries", _("Countries reached (cumulative)"), "line", _("countries"), data.countries_cumulative),
         (
             "organizations",
-            "Host organizations reached (cumulative)",
+            _("Host organizations reached (cumulative)"),
             "line",
-            "organizations",
+            _("organizations"),
             data.organizations_cumulative,
         ),
-        ("volunteer-days", "Volunteer-days given per year", "bar", "volunteer-days", data.volunteer_days_per_year),
-        ("attendees", "Attendees trained per year", "bar", "attendees", data.attendees_per_year),
-        ("cadres", "Attendees by cadre", "doughnut", "attendees", data.attendees_by_cadre),
-        ("topics", "Topics taught (visits)", "hbar", "visits", data.topics_taught),
-        ("world", "Visits by country (world view)", "hbar", "visits", data.countries_ranked),
-        ("matched", "Share of requests matched per round", "bar", "% matched", data.matched_share_per_round),
+        (
+            "volunteer-days",
+            _("Volunteer-days given per year"),
+            "bar",
+            _("volunteer-days"),
+            data.volunteer_days_per_year,
+        ),
+        ("attendees", _("Attendees trained per year"), "bar", _("attendees"), data.attendees_per_year),
+        ("cadres", _("Attendees by cadre"), "doughnut", _("attendees"), data.attendees_by_cadre),
+        ("topics", _("Topics taught (visits)"), "hbar", _("visits"), data.topics_taught),
+        ("world", _("Visits by country (world view)"), "hbar", _("visits"), data.countries_ranked),
+        ("matched", _("Share of requests matched per round"), "bar", _("%% matched"), data.matched_share_per_round),
     ]
     if data.organizations_ranked is not None:
         charts.append(
-            ("host-organizations", "Visits by host organization", "hbar", "visits", data.organizations_ranked)
+            ("host-organizations", _("Visits by host organization"), "hbar", _("visits"), data.organizations_ranked)
         )
     return [
-        {"id": key, "title": title, "kind": kind, "unit": unit, "series": msgspec.to_builtins(series)}
+        {
+            "id": key,
+            "title": translate(title),
+            "kind": kind,
+            "unit": translate(unit),
+            "series": [{"label": _series_label(key, point), "value": point.value} for point in series],
+        }
         for key, title, kind, unit, series in charts
     ]
+
+
+def _series_label(chart: str, point: Any) -> str:
+    """A point's label in the page's language: a topic's, country's or cadre's name from its code."""
+    if not point.key:
+        return str(point.label)
+    if chart == "topics":
+        return topic_name(point.key, point.label)
+    if chart == "world":
+        return country_name(point.key) if point.key else str(translate(_("unknown country")))
+    if chart == "cadres":
+        return str(translate(label("cadre", point.key)))
+    return str(point.label)
 
 
 @get("/dashboard", include_in_schema=False)

@@ -28,8 +28,12 @@ def _series(counter: dict[Any, int], *, label: Any = str) -> list[Series]:
     return [Series(label=label(key), value=int(value)) for key, value in counter.items()]
 
 
-def _ranked(counter: Counter[str]) -> list[Series]:
-    return [Series(label=key, value=value) for key, value in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
+def _ranked(counter: Counter[str], labels: dict[str, str] | None = None) -> list[Series]:
+    """Counts by key, largest first; with ``labels``, each key is a code shown by its label."""
+    if labels is None:
+        return [Series(label=key, value=n) for key, n in sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))]
+    ordered = sorted(counter.items(), key=lambda kv: (-kv[1], labels.get(kv[0], kv[0])))
+    return [Series(label=labels.get(key, key), value=n, key=key) for key, n in ordered]
 
 
 async def _topic_names() -> dict[str, str]:
@@ -113,7 +117,7 @@ async def dashboard(
         if row["country"]:  # a trip recorded for a regional society has no country
             countries_by_year.setdefault(y, set()).add(row["country"])
         organizations_by_year.setdefault(y, set()).add(int(row["organization"]))
-        country_trips[geo.country_name(row["country"]) if row["country"] else "unknown"] += 1
+        country_trips[row["country"] or ""] += 1
         organization_trips[row["organization_name"] or ""] += 1
         for slug in needs.get(int(row["request"]), set()):
             topics[slug] += 1
@@ -159,9 +163,11 @@ async def dashboard(
         organizations_cumulative=_series(organizations_cumulative),
         volunteer_days_per_year=[Series(label=str(y), value=days_per_year.get(y, 0)) for y in years],
         attendees_per_year=[Series(label=str(y), value=attendees_per_year.get(y, 0)) for y in years],
-        attendees_by_cadre=[Series(label=cadre, value=cadres.get(cadre, 0)) for cadre in CADRES],
-        topics_taught=_ranked(Counter({names.get(slug, slug): count for slug, count in topics.items()})),
-        countries_ranked=_ranked(country_trips),
+        attendees_by_cadre=[Series(label=cadre, value=cadres.get(cadre, 0), key=cadre) for cadre in CADRES],
+        topics_taught=_ranked(topics, names),
+        countries_ranked=_ranked(
+            country_trips, {code: geo.country_name(code) if code else "unknown" for code in country_trips}
+        ),
         matched_share_per_round=await _matched_share(year),
         organizations_ranked=_ranked(organization_trips) if coordinator else None,
     )

@@ -149,6 +149,8 @@ class ReminderOut(msgspec.Struct, kw_only=True):
 class Series(msgspec.Struct, kw_only=True):
     label: str
     value: int
+    key: str = ""
+    """The code behind the label, where there is one (a topic's slug, a country's ISO code, a cadre)."""
 
 
 class DashboardOut(msgspec.Struct, kw_only=True):

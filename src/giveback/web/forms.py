@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import msgspec
 from litestar.response import Redirect, Template
 
 from giveback.errors import DomainError
+from giveback.i18n import Text, _
 from giveback.web.errors import status_of
 
 T = TypeVar("T", bound=msgspec.Struct)
 _PATH = re.compile(r" - at `\$\.([A-Za-z_]+)[^`]*`")
 _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]+)`")
-_PLAIN_WORDS = [
-    (re.compile(r"Expected `str` of length >= (\d+)"), r"must be at least \1 characters"),
-    (re.compile(r"Expected `str` of length <= (\d+)"), r"must be at most \1 characters"),
-    (re.compile(r"Expected `str` matching regex .*"), "is not in the expected form"),
-    (re.compile(r"Expected `int` >= (\d+)"), r"must be at least \1"),
-    (re.compile(r"Expected `int` <= (\d+)"), r"must be at most \1"),
-    (re.compile(r"Expected `array` of length >= 1"), "choose at least one"),
+_PLAIN_WORDS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Text]]] = [
+    (re.compile(r"Expected `str` of length >= (\d+)"), lambda m: _("must be at least %(num)s characters", num=m[1])),
+    (re.compile(r"Expected `str` of length <= (\d+)"), lambda m: _("must be at most %(num)s characters", num=m[1])),
+    (re.compile(r"Expected `str` matching regex .*"), lambda m: _("is not in the expected form")),
+    (re.compile(r"Expected `int` >= (\d+)"), lambda m: _("must be at least %(num)s", num=m[1])),
+    (re.compile(r"Expected `int` <= (\d+)"), lambda m: _("must be at most %(num)s", num=m[1])),
+    (re.compile(r"Expected `array` of length >= 1"), lambda m: _("choose at least one")),
+    (re.compile(r"Expected `int`, got `.*`"), lambda m: _("must be a whole number")),
+    (re.compile(r"Expected `date`, got `.*`|Invalid RFC3339 encoded date"), lambda m: _("give a date as YYYY-MM-DD")),
+    (re.compile(r"Object missing required field `.*`"), lambda m: _("is required")),
 ]
 
 
@@ -45,13 +49,14 @@ def explain(message: str) -> tuple[str, str]:
     """A validation message as (field, words a person reads), e.g. ("password", "must be at least 12 characters")."""
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
-        return unknown.group(1), "is not a field of this form"
+        return unknown.group(1), _("is not a field of this form")
     match = _PATH.search(message)
     field = match.group(1) if match else "form"
     text = _PATH.sub("", message).strip()
     for pattern, words in _PLAIN_WORDS:
-        if pattern.fullmatch(text):
-            return field, pattern.sub(words, text)
+        matched = pattern.fullmatch(text)
+        if matched:
+            return field, words(matched)
     return field, text
 
 
@@ -77,6 +82,11 @@ def form_error_page(template: str, problem: Exception, **context: Any) -> Templa
         raise problem
     status = status_of(problem) if isinstance(problem, DomainError) else 400
     return Template(template, context={**context, "errors": errors}, status_code=status)
+
+
+def same_site_path(path: str, fallback: str = "/") -> str:
+    """Only a path of this site: ``//evil.example`` or ``https://…`` would send the person elsewhere."""
+    return path if path.startswith("/") and not path.startswith("//") and "\\" not in path else fallback
 
 
 def redirect(path: str) -> Redirect:

@@ -15,6 +15,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, Literal, TypeVar
 from urllib.parse import urlencode
 
+from giveback.i18n import N_, Text
+from giveback.i18n.formatting import ListOf
+from giveback.i18n.labels import label
+
 Row = TypeVar("Row")
 Kind = Literal["text", "number", "date"]
 _SHOWN_CHARACTERS = 40
@@ -143,8 +147,36 @@ class SortableTable:
 
 
 def chosen(asked: str | None, allowed: Sequence[str], what: str) -> tuple[str, str]:
-    """A list filter's value: blank or one of ``allowed``; anything else is ignored, with a message saying so."""
+    """A list filter's value: blank or one of ``allowed``; anything else is ignored, with a message saying so
+    (``what`` is one of ``IGNORED_FILTER``'s kinds of value)."""
     if not asked or asked in allowed:
         return asked or "", ""
     shown = asked if len(asked) <= _SHOWN_CHARACTERS else asked[:_SHOWN_CHARACTERS] + "…"
-    return "", f"“{shown}” is not a {what}, so the list is not filtered. Choose one of: {', '.join(allowed)}."
+    message, kind = IGNORED_FILTER[what]
+    choices = ListOf(label(kind, value) for value in allowed)
+    return "", Text(message, params={"value": shown, "choices": choices})
+
+
+# What a list says of a filter value it ignores, by the kind of value, and the labels of its choices.
+IGNORED_FILTER = {
+    "trip status": (
+        N_("“%(value)s” is not a trip status, so the list is not filtered. Choose one of: %(choices)s."),
+        "trip",
+    ),
+    "round status": (
+        N_("“%(value)s” is not a round status, so the list is not filtered. Choose one of: %(choices)s."),
+        "round",
+    ),
+    "claim status": (
+        N_("“%(value)s” is not a claim status, so the list is not filtered. Choose one of: %(choices)s."),
+        "claim",
+    ),
+    "request status": (
+        N_("“%(value)s” is not a request status, so the list is not filtered. Choose one of: %(choices)s."),
+        "request",
+    ),
+    "proposal status": (
+        N_("“%(value)s” is not a proposal status, so the list is not filtered. Choose one of: %(choices)s."),
+        "proposal",
+    ),
+}
