@@ -141,6 +141,13 @@ async def test_bad_files_each_get_a_clear_message_and_write_nothing(
         assert any(expected in text for text in texts), (expected, texts)
         refused = await coordinator.post(f"/api/imports/{job['id']}/confirm")
         assert refused.status_code == 409
+    # The preview's problems are shown in the reader's language (stored with their message and values).
+    await Person.update({Person.locale: None}).where(Person.email == "carla@coordinators.example")
+    spanish = await coordinator.get(
+        f"/coordinator/import/{job['id']}", headers={"accept": "text/html", "accept-language": "es"}
+    )
+    assert '<html lang="es"' in spanish.text
+    assert "las hojas conocidas no tienen filas" in spanish.text and "there is nothing to import" not in spanish.text
     too_big = await coordinator.post("/api/imports/", files={"file": ("big.csv", b"x" * (20 * 1024 * 1024 + 1))})
     assert too_big.status_code == 400 and "the limit is 20.0 MiB" in too_big.json()["detail"]
     assert await Person.count() == people and await Trip.count() == 0

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from giveback import geo
 from giveback.hosts.schemas import PROVISIONS
+from giveback.i18n import N_, Text, _
 from giveback.imports import values as v
 from giveback.imports.findings import Findings
 from giveback.imports.format import ORGANIZATIONS, REPORTS, REQUESTS, TRIPS, VOLUNTEERS
@@ -137,7 +138,7 @@ class _RowReader:
 
     def required(self, column: str, read: Callable[[v.Cell], T]) -> T | None:
         if not self.given(column):
-            self.problem(column, "is required")
+            self.problem(column, _("is required"))
             return None
         return self.optional(column, read)
 
@@ -151,11 +152,11 @@ class _RowReader:
             self.problem(column, bad.message)
             return None
 
-    def problem(self, column: str, message: str) -> None:
+    def problem(self, column: str, message: Text) -> None:
         self.failed = True
         self.found.problem(message, self.sheet, self.row.number, column)
 
-    def warning(self, column: str, message: str) -> None:
+    def warning(self, column: str, message: Text) -> None:
         self.found.warning(message, self.sheet, self.row.number, column)
 
 
@@ -166,17 +167,17 @@ def _listed(read: Callable[[str], T], *, commas: bool = False) -> Callable[[v.Ce
     return listed
 
 
-def _needs_something(read: Callable[[v.Cell], tuple[T, ...]], what: str) -> Callable[[v.Cell], tuple[T, ...]]:
+def _needs_something(read: Callable[[v.Cell], tuple[T, ...]], message: str) -> Callable[[v.Cell], tuple[T, ...]]:
     def reading(value: v.Cell) -> tuple[T, ...]:
         result = read(value)
         if not result:
-            raise v.BadValue(f"name at least one {what}")
+            raise v.BadValue(Text(message))
         return result
 
     return reading
 
 
-_languages = _needs_something(_listed(v.language, commas=True), "language")
+_languages = _needs_something(_listed(v.language, commas=True), N_("name at least one language"))
 _countries = _listed(v.country, commas=True)
 
 
@@ -191,7 +192,7 @@ def _provision(written: str) -> str:
 def _website(value: v.Cell) -> str:
     written = v.plain_text(value, max_length=500, single_line=True)
     if not written.startswith(("https://", "http://")):
-        raise v.BadValue(f'"{written}" must start with https:// or http://')
+        raise v.BadValue(_('"%(value)s" must start with https:// or http://', value=written))
     return written
 
 
@@ -208,13 +209,13 @@ def _number(low: int, high: int) -> Callable[[v.Cell], int]:
 
 
 def _advisory(value: v.Cell) -> int:
-    return v.level(value, v.ADVISORY_WORDS, low=1, high=4, what="travel advisory level")
+    return v.level(value, v.ADVISORY_WORDS, low=1, high=4, what=v.ADVISORY_MESSAGE)
 
 
 def _external_id(value: v.Cell) -> str:
     written = v.name_text(value, max_length=200)
     if not written:
-        raise v.BadValue("is required")
+        raise v.BadValue(_("is required"))
     return written
 
 
@@ -245,13 +246,15 @@ def _organizations(found: Findings, rows: list[Row], known: Entries) -> list[Org
         cells = _RowReader(found, ORGANIZATIONS.name, row)
         name = cells.required("name", _name(300))
         if name is not None and len(name) < 2:
-            cells.problem("name", "must have at least 2 characters")
+            cells.problem("name", _("must have at least 2 characters"))
         country = cells.optional("country", v.country)  # required for a new one: plan.py says so when it matters
         short_name = cells.optional("short_name", _name(60))
         kind = cells.optional("kind", lambda value: v.choice(value, KINDS))
         website = cells.optional("website", _website)
         if country is not None and geo.region_of(country) is None:
-            cells.problem("country", f"{geo.country_name(country)} belongs to no region the program serves")
+            cells.problem(
+                "country", _("%(country)s belongs to no region the program serves", country=geo.country_name(country))
+            )
         if cells.failed:
             known.broken_organizations |= {v.folded(v.text(row.cells.get(c))) for c in ("name", "short_name")} - {""}
         elif name is not None:
@@ -267,12 +270,12 @@ def _window(cells: _RowReader) -> tuple[date, date] | None:
     end = cells.optional("available_to", v.day)
     if cells.given("available_from") != cells.given("available_to"):
         missing = "available_to" if cells.given("available_from") else "available_from"
-        cells.problem(missing, "give both days of the availability window, or neither")
+        cells.problem(missing, _("give both days of the availability window, or neither"))
         return None
     if start is None or end is None:
         return None
     if end < start:
-        cells.problem("available_to", f"the window ends ({end}) before it starts ({start})")
+        cells.problem("available_to", _("the window ends (%(end)s) before it starts (%(start)s)", end=end, start=start))
         return None
     return start, end
 
@@ -295,13 +298,19 @@ def _volunteers(found: Findings, rows: list[Row], topics: v.TopicIndex, entries:
             if window is not None:
                 extra_windows.append((address, row.number, *window))
             elif not cells.failed:
-                cells.problem("available_from", "a row with only the e-mail address must give an availability window")
+                cells.problem(
+                    "available_from", _("a row with only the e-mail address must give an availability window")
+                )
             continue
         if address is not None and address in first_row:
             cells.problem(
                 "email",
-                f'"{address}" is also on row {first_row[address]}; a repeated e-mail address may only add an '
-                "availability window (fill in only email, available_from and available_to)",
+                _(
+                    '"%(email)s" is also on row %(row)d; a repeated e-mail address may only add an availability '
+                    "window (fill in only email, available_from and available_to)",
+                    email=address,
+                    row=first_row[address],
+                ),
             )
             continue
         if address is not None:
@@ -311,9 +320,9 @@ def _volunteers(found: Findings, rows: list[Row], topics: v.TopicIndex, entries:
             "expertise",
             _needs_something(
                 lambda value: tuple(
-                    sorted(v.leveled_topics(value, topics, v.PROFICIENCY_WORDS, what="proficiency level"))
+                    sorted(v.leveled_topics(value, topics, v.PROFICIENCY_WORDS, what=v.PROFICIENCY_MESSAGE))
                 ),
-                "topic",
+                N_("name at least one topic"),
             ),
         )
         languages = cells.required("languages", _languages)
@@ -345,8 +354,11 @@ def _volunteers(found: Findings, rows: list[Row], topics: v.TopicIndex, entries:
         owner = by_email.get(address)
         if owner is None:
             found.problem(
-                f'"{address}" has no row of its own with a name, expertise and languages, so this window belongs '
-                "to nobody",
+                _(
+                    '"%(email)s" has no row of its own with a name, expertise and languages, so this window belongs '
+                    "to nobody",
+                    email=address,
+                ),
                 sheet,
                 number,
                 "email",
@@ -364,7 +376,12 @@ def _windows_overlap(found: Findings, entry: VolunteerEntry) -> bool:
     windows = sorted(entry.windows, key=lambda window: (window[1], window[0]))
     if len(windows) > MAX_WINDOWS_PER_VOLUNTEER:
         found.problem(
-            f"{entry.email} has {len(windows)} availability windows; at most {MAX_WINDOWS_PER_VOLUNTEER}",
+            _(
+                "%(email)s has %(count)d availability windows; at most %(limit)d",
+                email=entry.email,
+                count=len(windows),
+                limit=MAX_WINDOWS_PER_VOLUNTEER,
+            ),
             VOLUNTEERS.name,
             entry.row,
             "available_from",
@@ -373,7 +390,15 @@ def _windows_overlap(found: Findings, entry: VolunteerEntry) -> bool:
     for (row_a, start_a, end_a), (row_b, start_b, end_b) in pairwise(windows):
         if start_b <= end_a:
             found.problem(
-                f"the window {start_b} to {end_b} overlaps the window {start_a} to {end_a} on row {row_a}",
+                _(
+                    "the window %(start)s to %(end)s overlaps the window %(other_start)s to %(other_end)s "
+                    "on row %(row)d",
+                    start=start_b,
+                    end=end_b,
+                    other_start=start_a,
+                    other_end=end_a,
+                    row=row_a,
+                ),
                 VOLUNTEERS.name,
                 row_b,
                 "available_from",
@@ -394,14 +419,17 @@ def _requests(found: Findings, rows: list[Row], topics: v.TopicIndex) -> list[Re
         external_id = cells.required("external_id", _external_id)
         if external_id is not None:
             if external_id in first_row:
-                cells.problem("external_id", f'"{external_id}" is also on row {first_row[external_id]}')
+                cells.problem(
+                    "external_id", _('"%(id)s" is also on row %(row)d', id=external_id, row=first_row[external_id])
+                )
             first_row.setdefault(external_id, row.number)
         organization = cells.required("organization", _name(300))
         title = cells.required("title", _name(200))
         needs = cells.required(
             "needs",
             _needs_something(
-                lambda value: tuple(v.leveled_topics(value, topics, v.WEIGHT_WORDS, what="need weight")), "topic"
+                lambda value: tuple(v.leveled_topics(value, topics, v.WEIGHT_WORDS, what=v.WEIGHT_MESSAGE)),
+                N_("name at least one topic"),
             ),
         )
         languages = cells.required("languages", _languages)
@@ -421,26 +449,44 @@ def _requests(found: Findings, rows: list[Row], topics: v.TopicIndex) -> list[Re
         preferred = None
         if window_from is not None and window_to is not None:
             if window_to < window_from:
-                cells.problem("window_to", f"the window ends ({window_to}) before it starts ({window_from})")
+                cells.problem(
+                    "window_to",
+                    _("the window ends (%(end)s) before it starts (%(start)s)", end=window_to, start=window_from),
+                )
             elif duration is not None and (window_to - window_from).days + 1 < duration:
                 cells.problem(
-                    "window_to", f"the window is shorter than the visit ({duration} days): {window_from} to {window_to}"
+                    "window_to",
+                    _(
+                        "the window is shorter than the visit (%(days)d days): %(start)s to %(end)s",
+                        days=duration,
+                        start=window_from,
+                        end=window_to,
+                    ),
                 )
             if cells.given("preferred_from") != cells.given("preferred_to"):
                 missing = "preferred_to" if cells.given("preferred_from") else "preferred_from"
-                cells.problem(missing, "give both days of the preferred period, or neither")
+                cells.problem(missing, _("give both days of the preferred period, or neither"))
             elif preferred_from is not None and preferred_to is not None:
                 preferred = (preferred_from, preferred_to)
                 if preferred_to < preferred_from:
-                    cells.problem("preferred_to", "the preferred period ends before it starts")
+                    cells.problem("preferred_to", _("the preferred period ends before it starts"))
                 elif preferred_from < window_from or preferred_to > window_to:
                     cells.problem(
                         "preferred_from",
-                        f"the preferred period {preferred_from} to {preferred_to} must lie inside the window "
-                        f"{window_from} to {window_to}",
+                        _(
+                            "the preferred period %(start)s to %(end)s must lie inside the window "
+                            "%(window_start)s to %(window_end)s",
+                            start=preferred_from,
+                            end=preferred_to,
+                            window_start=window_from,
+                            window_end=window_to,
+                        ),
                     )
                 elif duration is not None and (preferred_to - preferred_from).days + 1 < duration:
-                    cells.problem("preferred_to", f"the preferred period is shorter than the visit ({duration} days)")
+                    cells.problem(
+                        "preferred_to",
+                        _("the preferred period is shorter than the visit (%(days)d days)", days=duration),
+                    )
         if cells.failed:
             continue
         assert external_id and organization and title and needs and languages and duration
@@ -469,7 +515,7 @@ def _volunteer_list(value: v.Cell) -> tuple[tuple[str, str], ...]:
     listed = [person for item in v.items(value) for person in v.comma_tolerant(item, v.person_item)]
     people = tuple(v.unique(listed, key=lambda person: person[0]))
     if not people:
-        raise v.BadValue("name at least one volunteer's e-mail address")
+        raise v.BadValue(_("name at least one volunteer's e-mail address"))
     return people
 
 
@@ -491,7 +537,9 @@ def _trips(found: Findings, rows: list[Row], topics: v.TopicIndex, entries: Entr
         external_id = cells.required("external_id", _external_id)
         if external_id is not None:
             if external_id in first_row:
-                cells.problem("external_id", f'"{external_id}" is also on row {first_row[external_id]}')
+                cells.problem(
+                    "external_id", _('"%(id)s" is also on row %(row)d', id=external_id, row=first_row[external_id])
+                )
             first_row.setdefault(external_id, row.number)
         organization = cells.required("organization", _name(300))
         start = cells.required("start", v.day)
@@ -504,12 +552,19 @@ def _trips(found: Findings, rows: list[Row], topics: v.TopicIndex, entries: Entr
         notes = cells.optional("notes", _text(2000))
         if start is not None and end is not None:
             if end < start:
-                cells.problem("end", f"the trip ends ({end}) before it starts ({start})")
+                cells.problem("end", _("the trip ends (%(end)s) before it starts (%(start)s)", end=end, start=start))
             elif (end - start).days + 1 > MAX_TRIP_DAYS:
-                cells.problem("end", f"a visit lasts at most {MAX_TRIP_DAYS} days; this one {(end - start).days + 1}")
+                cells.problem(
+                    "end",
+                    _(
+                        "a visit lasts at most %(limit)d days; this one %(days)d",
+                        limit=MAX_TRIP_DAYS,
+                        days=(end - start).days + 1,
+                    ),
+                )
         if status == "cancelled" and not notes:
             cells.warning(
-                "notes", "a cancelled trip should say why in notes; it is recorded as cancelled without a reason"
+                "notes", _("a cancelled trip should say why in notes; it is recorded as cancelled without a reason")
             )
         if cells.failed:
             if external_id is not None:
@@ -542,7 +597,15 @@ def _reports(found: Findings, rows: list[Row]) -> list[ReportEntry]:
         comments = cells.optional("comments", _text(5000))
         if trip is not None and kind is not None:
             if (trip, kind) in first_row:
-                cells.problem("kind", f"the {kind} report of trip {trip} is also on row {first_row[(trip, kind)]}")
+                cells.problem(
+                    "kind",
+                    _(
+                        "the %(kind)s report of trip %(trip)s is also on row %(row)d",
+                        kind=kind,
+                        trip=trip,
+                        row=first_row[(trip, kind)],
+                    ),
+                )
             first_row.setdefault((trip, kind), row.number)
         if cells.failed:
             continue

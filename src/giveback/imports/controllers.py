@@ -16,7 +16,9 @@ from litestar.types import ControllerRouterHandler
 
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError, InvalidInput
+from giveback.i18n import _
 from giveback.imports import export, invitations, services
+from giveback.imports.findings import text_from
 from giveback.imports.format import MAX_FILE_BYTES, SHEETS
 from giveback.imports.schemas import InvitationsOut, JobOut
 from giveback.settings import Settings
@@ -60,7 +62,7 @@ def _stamp() -> str:
 
 async def _export(format: str, settings: Settings) -> Response[bytes]:
     if format not in ("xlsx", "zip"):
-        raise InvalidInput("format must be xlsx (a workbook) or zip (.csv files)", field="format")
+        raise InvalidInput(_("format must be xlsx (a workbook) or zip (.csv files)"), field="format")
     sheets = await export.program(settings.base_url)
     if format == "xlsx":
         return _attachment(export.workbook_bytes(sheets), XLSX, f"giveback-program-{_stamp()}.xlsx")
@@ -153,7 +155,7 @@ class ImportPages(Controller):
     @get("/{job_id:int}")
     async def job(self, request: Request[Any, Any, Any], job_id: PathId) -> Template:
         job = await services.get_job(signed_in_user(request), job_id)
-        return page("imports/job.html", job=job, shown=SHOWN_FINDINGS)
+        return page("imports/job.html", job=job, shown=SHOWN_FINDINGS, as_text=text_from)
 
     @post("/{job_id:int}/confirm")
     async def confirm(

@@ -16,6 +16,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import PermissionDenied
+from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
 from giveback.imports.schemas import InvitationsOut
 from giveback.imports.tables import ImportedAccount
 from giveback.settings import Settings
@@ -51,24 +52,28 @@ async def counts() -> InvitationsOut:
 
 
 def invitation_text(name: str, email: str, base_url: str) -> tuple[str, str]:
-    subject = "Your Giveback account is ready for you to claim"
+    """The invitation's subject and body, in the current language (``use_locale`` around it)."""
     link = f"{base_url.rstrip('/')}/forgot-password?email={quote(email)}"
-    body = (
-        f"Hello {name},\n\n"
+    subject = _("Your Giveback account is ready for you to claim")
+    body = _(
+        "Hello %(name)s,\n\n"
         "the visiting-professor program you have taken part in now runs on Giveback, and your trips so far are "
-        f"recorded there. An account has been made for you with this address ({email}); it has no password yet.\n\n"
+        "recorded there. An account has been made for you with this address (%(email)s); it has no password yet.\n\n"
         "To claim it, ask for a password link here and choose your password:\n\n"
-        f"{link}\n\n"
+        "%(link)s\n\n"
         "Then you can keep your profile and availability up to date, and see your trips and their reports. "
-        "If you do not want the account, ignore this message: nothing else will be sent.\n"
+        "If you do not want the account, ignore this message: nothing else will be sent.\n",
+        name=name,
+        email=email,
+        link=link,
     )
-    return subject, body
+    return translate(subject), translate(body)
 
 
 async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
     """Queue one invitation for every imported account not claimed and not invited yet, in one transaction."""
     if not user.has("coordinator"):
-        raise PermissionDenied("only a coordinator invites imported volunteers", field="role")
+        raise PermissionDenied(_("only a coordinator invites imported volunteers"), field="role")
     from giveback.calendars.services import queue_notice
 
     async with write_transaction(ImportedAccount._meta.db):
@@ -82,16 +87,17 @@ async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
         ]
         people = {
             int(row["id"]): row
-            for row in await Person.select(Person.id, Person.email, Person.name, Person.password_hash).where(
-                Person.id.is_in([int(row["person"]) for row in waiting] or [-1]) & Person.deleted_at.is_null()
-            )
+            for row in await Person.select(
+                Person.id, Person.email, Person.name, Person.password_hash, Person.locale
+            ).where(Person.id.is_in([int(row["person"]) for row in waiting] or [-1]) & Person.deleted_at.is_null())
         }
         invited = []
         for row in waiting:
             person = people.get(int(row["person"]))
             if person is None or person["password_hash"]:
                 continue  # deleted since, or claimed already: nothing to send
-            subject, body = invitation_text(person["name"], person["email"], settings.base_url)
+            with use_locale(person["locale"] or DEFAULT_LOCALE):
+                subject, body = invitation_text(person["name"], person["email"], settings.base_url)
             await queue_notice(settings=settings, to=[(person["name"], person["email"])], subject=subject, text=body)
             invited.append(int(row["id"]))
         if invited:

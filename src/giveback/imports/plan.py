@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from giveback.i18n import Text, _
 from giveback.imports import records
 from giveback.imports.checks import (
     Entries,
@@ -38,6 +39,13 @@ from giveback.imports.values import folded
 
 NEW = 0  # the id of a record the import creates
 T = TypeVar("T")
+
+
+MISSING_REPORTS = {
+    ("volunteer",): _("the trip is reported, but its volunteer report is not on the reports sheet"),
+    ("host",): _("the trip is reported, but its host report is not on the reports sheet"),
+    ("volunteer", "host"): _("the trip is reported, but neither of its reports is on the reports sheet"),
+}
 
 
 def today() -> date:
@@ -127,7 +135,7 @@ class _Organizations:
                 found = self._short(abbreviation, entry.country)
         return found
 
-    def find(self, written: str) -> OrganizationRecord | str:
+    def find(self, written: str) -> OrganizationRecord | Text:
         """The organization a request or trip names, or why none is."""
         found = self.by_name.get(folded(written))
         if found is not None:
@@ -136,15 +144,17 @@ class _Organizations:
         if len(short) == 1:
             return short[0]
         if short:
-            names = " and ".join(f'"{o.name}"' for o in short[:3])
-            return f'"{written}" is the short name of {names}: write the full name'
+            names = ", ".join(f'"{o.name}"' for o in short[:3])
+            return _('"%(written)s" is the short name of %(names)s: write the full name', written=written, names=names)
         bare, abbreviation = _parenthesized(written)
         if bare and folded(bare) in self.by_name:
             return self.by_name[folded(bare)]
         by_abbreviation = self._short(abbreviation, None) if abbreviation else None
         if by_abbreviation is not None:
             return by_abbreviation
-        return f'"{written}" is not an organization of the program: add it to the organizations sheet'
+        return _(
+            '"%(written)s" is not an organization of the program: add it to the organizations sheet', written=written
+        )
 
 
 def _parenthesized(name: str) -> tuple[str, str]:
@@ -187,12 +197,17 @@ def _plan_organizations(
         current = organizations.match(entry)
         key = folded(current.name if current else entry.name)
         if key in claimed:
-            found.problem(f'"{entry.name}" is the same organization as on row {claimed[key]}', sheet, entry.row, "name")
+            found.problem(
+                _('"%(name)s" is the same organization as on row %(row)d', name=entry.name, row=claimed[key]),
+                sheet,
+                entry.row,
+                "name",
+            )
             continue
         claimed[key] = entry.row
         if current is None:
             if entry.country is None:
-                found.problem("is required for a new organization", sheet, entry.row, "country")
+                found.problem(_("is required for a new organization"), sheet, entry.row, "country")
                 continue
             record = OrganizationRecord(
                 id=NEW,
@@ -270,8 +285,12 @@ async def _plan_volunteers(plan: Plan, found: Findings, entries: Entries) -> Non
             plan.new_people[address] = shown
             plan.people[address] = (NEW, shown, True)
             found.warning(
-                f'{address} is on no volunteers row and has no account: an account named "{shown}" is made '
-                'for them, without a password (they can claim it with "forgot password")',
+                _(
+                    '%(email)s is on no volunteers row and has no account: an account named "%(name)s" is made for '
+                    'them, without a password (they can claim it with "forgot password")',
+                    email=address,
+                    name=shown,
+                ),
                 TRIPS.name,
                 trip.row,
                 "volunteers",
@@ -305,14 +324,17 @@ async def _plan_requests(
     imported = await records.external_ids("request", sorted(set(matched.values())))
     for entry in entries:
         organization = organizations.find(entry.organization)
-        if isinstance(organization, str):
+        if isinstance(organization, Text):
             if folded(entry.organization) not in broken:
                 found.problem(organization, sheet, entry.row, "organization")
             continue
         if not organization.country:
             found.problem(
-                f'"{organization.name}" has no country of its own (a regional society), and a request needs the '
-                "host's country: give the organization a country on the organizations sheet",
+                _(
+                    '"%(name)s" has no country of its own (a regional society), and a request needs the host\'s '
+                    "country: give the organization a country on the organizations sheet",
+                    name=organization.name,
+                ),
                 sheet,
                 entry.row,
                 "organization",
@@ -341,7 +363,7 @@ async def _plan_requests(
         if old is not None and record != old:
             if request_id not in imported:
                 found.warning(
-                    "this request was made on the platform: the import leaves it as it is (change it there)",
+                    _("this request was made on the platform: the import leaves it as it is (change it there)"),
                     sheet,
                     entry.row,
                     "external_id",
@@ -350,13 +372,16 @@ async def _plan_requests(
                 continue
             if old.status not in records.OPEN_REQUEST_STATUSES:
                 found.warning(
-                    f"this request is {old.status} now: the import leaves it as it is", sheet, entry.row, "status"
+                    _("this request is %(status)s now: the import leaves it as it is", status=old.status),
+                    sheet,
+                    entry.row,
+                    "status",
                 )
                 plan.count(sheet, "unchanged")
                 continue
         if entry.window[1] < today() and record.status != "draft":
             found.warning(
-                f"the hosting window ended on {entry.window[1]}: the request cannot be matched any more",
+                _("the hosting window ended on %(day)s: the request cannot be matched any more", day=entry.window[1]),
                 sheet,
                 entry.row,
                 "window_to",
@@ -384,7 +409,7 @@ async def _plan_trips(
     named: dict[str, tuple[int, str, bool]] = {}
     for entry in entries.trips:
         organization = organizations.find(entry.organization)
-        if isinstance(organization, str):
+        if isinstance(organization, Text):
             if folded(entry.organization) not in entries.broken_organizations:
                 found.problem(organization, sheet, entry.row, "organization")
             entries.broken_trips.add(entry.external_id)
@@ -412,7 +437,10 @@ async def _plan_trips(
         )
         if old is not None and record != old and trip_id not in recorded:
             found.warning(
-                f"this trip was made on the platform (it is {old.status}): the import leaves it as it is",
+                _(
+                    "this trip was made on the platform (it is %(status)s): the import leaves it as it is",
+                    status=old.status,
+                ),
                 sheet,
                 entry.row,
                 "external_id",
@@ -422,8 +450,12 @@ async def _plan_trips(
             continue
         if status in ("completed", "reported") and entry.end >= today():
             found.problem(
-                f"a {status} trip has ended: its last day ({entry.end}) is not before today; "
-                "trips still to come are made in a match round",
+                _(
+                    "a trip that is %(status)s has ended: its last day (%(day)s) is not before today; trips still to "
+                    "come are made in a match round",
+                    status=status,
+                    day=entry.end,
+                ),
                 sheet,
                 entry.row,
                 "end",
@@ -432,8 +464,11 @@ async def _plan_trips(
             continue
         if not organization.country:
             found.warning(
-                f'"{organization.name}" has no country of its own (a regional society): the trip counts for no '
-                "country on the dashboard",
+                _(
+                    '"%(name)s" has no country of its own (a regional society): the trip counts for no country on '
+                    "the dashboard",
+                    name=organization.name,
+                ),
                 sheet,
                 entry.row,
                 "organization",
@@ -473,7 +508,7 @@ async def _plan_reports(plan: Plan, found: Findings, entries: Entries, named: di
     names = {trip_id: external_id for external_id, (trip_id, _, _) in named.items() if trip_id != NEW}
     current = await records.reports(trip_ids, names)
     kinds: dict[str, set[str]] = {}
-    for (trip_id, kind), _ in current.items():
+    for trip_id, kind in current:
         kinds.setdefault(names[trip_id], set()).add(kind)
     for entry in entries.reports:
         if entry.trip in entries.broken_trips:
@@ -481,20 +516,33 @@ async def _plan_reports(plan: Plan, found: Findings, entries: Entries, named: di
         trip = named.get(entry.trip)
         if trip is None:
             found.problem(
-                f'"{entry.trip}" is not a trip of the program or of the trips sheet', sheet, entry.row, "trip"
+                _('"%(trip)s" is not a trip of the program or of the trips sheet', trip=entry.trip),
+                sheet,
+                entry.row,
+                "trip",
             )
             continue
         trip_id, status, is_recorded = trip
         if status not in ("completed", "reported"):
             found.problem(
-                f"the trip {entry.trip} is {status}: only a trip that took place has reports", sheet, entry.row, "trip"
+                _(
+                    "the trip %(trip)s is %(status)s: only a trip that took place has reports",
+                    trip=entry.trip,
+                    status=status,
+                ),
+                sheet,
+                entry.row,
+                "trip",
             )
             continue
         old = current.get((trip_id, entry.kind)) if trip_id != NEW else None
         record = _report_record(entry, old)
         if not is_recorded and record != old:
             found.warning(
-                f"the trip {entry.trip} was made on the platform: its reports are filed there, not imported",
+                _(
+                    "the trip %(trip)s was made on the platform: its reports are filed there, not imported",
+                    trip=entry.trip,
+                ),
                 sheet,
                 entry.row,
                 "trip",
@@ -510,7 +558,7 @@ async def _plan_reports(plan: Plan, found: Findings, entries: Entries, named: di
             missing = [kind for kind in ("volunteer", "host") if kind not in kinds.get(trip_record.external_id, set())]
             if missing:
                 found.warning(
-                    f"the trip is reported, but its {' and '.join(missing)} report is not on the reports sheet",
+                    MISSING_REPORTS[tuple(missing)],
                     TRIPS.name,
                     change.row,
                     "status",

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import msgspec
 
 
 class FindingOut(msgspec.Struct, kw_only=True):
+    """A problem or warning: ``text`` in English, where it was found, and ``translatable`` (its message and
+    values) for a page to show it in the reader's language."""
+
     text: str
     message: str
     sheet: str = ""
     row: int | None = None
     column: str = ""
+    translatable: dict[str, Any] = msgspec.field(default_factory=dict)
 
 
 class SheetOut(msgspec.Struct, kw_only=True):

@@ -24,9 +24,10 @@ from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.i18n import N_, _
 from giveback.imports.apply import apply_plan
 from giveback.imports.checks import read_entries
-from giveback.imports.findings import Finding, Findings
+from giveback.imports.findings import Finding, Findings, text_data
 from giveback.imports.format import MAX_FILE_BYTES, SHEETS
 from giveback.imports.plan import Plan, make_plan
 from giveback.imports.schemas import FindingOut, ImportReport, JobOut, SheetOut
@@ -41,6 +42,17 @@ COORDINATORS = ("coordinator",)
 # A job whose worker has not reported for this long stopped (the server was restarted): it is marked failed.
 DEAD_AFTER = timedelta(minutes=5)
 PROGRESS_SECONDS = 1.0
+# What a page shows of a job (stored in English, shown translated: the catalogs have these texts).
+SERVER_STOPPED = N_("the server stopped before the end; nothing was imported: upload the file again")
+IMPORT_FAILED = N_("the import stopped because of an error and wrote nothing; the server's log has the details")
+STAGES = (
+    N_("waiting"),
+    N_("reading the file"),
+    N_("checking every row"),
+    N_("matching with the program"),
+    N_("writing"),
+    N_("done"),
+)
 Files = list[tuple[str, bytes]]
 
 
@@ -70,7 +82,12 @@ async def topic_index() -> TopicIndex:
 
 def _finding_out(finding: Finding) -> FindingOut:
     return FindingOut(
-        text=finding.text(), message=finding.message, sheet=finding.sheet, row=finding.row, column=finding.column
+        text=str(finding.text()),
+        message=str(finding.message),
+        sheet=finding.sheet,
+        row=finding.row,
+        column=finding.column,
+        translatable=text_data(finding.text()),
     )
 
 
@@ -163,7 +180,7 @@ async def run_import(
 
 def _require_coordinator(user: SignedIn) -> None:
     if not user.has(*COORDINATORS):
-        raise PermissionDenied("only a coordinator imports a program", field="role")
+        raise PermissionDenied(_("only a coordinator imports a program"), field="role")
 
 
 def pack(files: Files) -> bytes:
@@ -229,7 +246,7 @@ async def _job_row(job_id: int) -> dict[str, Any]:
         await ImportJob.select(*_JOB_COLUMNS).output(load_json=True).where(ImportJob.id == job_id).first()
     )
     if row is None:
-        raise NotFound(f"no import {job_id}", field="job_id")
+        raise NotFound(_("no import %(id)d", id=job_id), field="job_id")
     return row
 
 
@@ -241,7 +258,7 @@ async def _reap(row: dict[str, Any]) -> dict[str, Any]:
     await ImportJob.update(
         {
             ImportJob.status: "failed",
-            ImportJob.error: f"the server stopped while {row['status']}; nothing was imported: upload the file again",
+            ImportJob.error: SERVER_STOPPED,
             ImportJob.finished_at: _now(),
         }
     ).where((ImportJob.id == row["id"]) & (ImportJob.status == row["status"]))
@@ -266,11 +283,16 @@ async def upload(user: SignedIn, files: Files, *, base_url: str) -> JobOut:
     _require_coordinator(user)
     files = [(name, content) for name, content in files if name or content]
     if not files:
-        raise InvalidInput("choose a file to import: an .xlsx workbook, .csv files or a .zip of them", field="file")
+        raise InvalidInput(_("choose a file to import: an .xlsx workbook, .csv files or a .zip of them"), field="file")
     size = sum(len(content) for _, content in files)
     if size > MAX_FILE_BYTES:
         raise InvalidInput(
-            f"the file is {size_words(size)}; the limit is {size_words(MAX_FILE_BYTES)}: split it", field="file"
+            _(
+                "the file is %(size)s; the limit is %(limit)s: split it",
+                size=size_words(size),
+                limit=size_words(MAX_FILE_BYTES),
+            ),
+            field="file",
         )
     async with write_transaction(ImportJob._meta.db):
         row = (
@@ -300,11 +322,13 @@ async def confirm(user: SignedIn, job_id: int, *, base_url: str) -> JobOut:
             ImportJob.select(ImportJob.status, ImportJob.report).output(load_json=True).where(ImportJob.id == job_id)
         ).first()
         if row is None:
-            raise NotFound(f"no import {job_id}", field="job_id")
+            raise NotFound(_("no import %(id)d", id=job_id), field="job_id")
         if row["status"] != "checked":
-            raise Conflict(f"only a checked upload can be imported; this one is {row['status']}", field="status")
+            raise Conflict(
+                _("only a checked upload can be imported; this one is %(status)s", status=row["status"]), field="status"
+            )
         if row["report"] and row["report"]["problems"]:
-            raise Conflict("the preview shows problems: correct the file and upload it again", field="status")
+            raise Conflict(_("the preview shows problems: correct the file and upload it again"), field="status")
         await ImportJob.update(
             {ImportJob.status: "importing", ImportJob.stage: "waiting", ImportJob.heartbeat_at: _now()}
         ).where(ImportJob.id == job_id)
@@ -325,7 +349,10 @@ async def discard(user: SignedIn, job_id: int) -> JobOut:
         )
         if not updated:
             row = await _job_row(job_id)
-            raise Conflict(f"only a checked upload can be discarded; this one is {row['status']}", field="status")
+            raise Conflict(
+                _("only a checked upload can be discarded; this one is %(status)s", status=row["status"]),
+                field="status",
+            )
         await audit(user.person_id, "import.discarded", "import", job_id)
     return await get_job(user, job_id)
 
@@ -400,18 +427,18 @@ async def _run_job(job_id: int, progress: Progress, *, dry_run: bool, actor: Sig
         await ImportJob.update(
             {
                 ImportJob.status: "failed",
-                ImportJob.error: "the server stopped before the end; nothing was imported: upload the file again",
+                ImportJob.error: SERVER_STOPPED,
                 ImportJob.finished_at: _now(),
             }
         ).where(ImportJob.id == job_id)
         raise
-    except Exception as error:
+    except Exception:
         reporter.cancel()
         log.exception("import.job_failed", job=job_id)
         await ImportJob.update(
             {
                 ImportJob.status: "failed",
-                ImportJob.error: f"the import stopped and wrote nothing ({type(error).__name__}: {error})"[:2000],
+                ImportJob.error: IMPORT_FAILED,
                 ImportJob.finished_at: _now(),
             }
         ).where(ImportJob.id == job_id)

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 import pycountry
 
 from giveback import geo
+from giveback.i18n import N_, Text, _
 
 T = TypeVar("T")
 Cell = str | int | float | bool | date | datetime | None
@@ -35,7 +36,7 @@ _UNSEEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u
 class BadValue(ValueError):
     """A cell breaks a rule; the message says which, in words."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Text) -> None:
         super().__init__(message)
         self.message = message
 
@@ -76,11 +77,13 @@ def plain_text(value: Cell, *, max_length: int, single_line: bool = False) -> st
     """Free text within a length, without control characters (tabs and, unless ``single_line``, newlines allowed)."""
     result = text(value)
     if _UNSEEN.search(result):
-        raise BadValue("holds control or text-direction characters; type the text again without them")
+        raise BadValue(_("holds control or text-direction characters; type the text again without them"))
     if single_line and ("\n" in result or "\r" in result):
-        raise BadValue("must be on one line")
+        raise BadValue(_("must be on one line"))
     if len(result) > max_length:
-        raise BadValue(f"is {len(result)} characters long; at most {max_length} are allowed")
+        raise BadValue(
+            _("is %(length)d characters long; at most %(limit)d are allowed", length=len(result), limit=max_length)
+        )
     return result
 
 
@@ -103,12 +106,14 @@ def yes_no(value: Cell) -> bool:
         return True
     if word in NO:
         return False
-    raise BadValue(f'"{shown(value)}" is not yes or no (write yes, no, true, false, 1, 0, x, or leave it empty)')
+    raise BadValue(
+        _('"%(value)s" is not yes or no (write yes, no, true, false, 1, 0, x, or leave it empty)', value=shown(value))
+    )
 
 
 def whole_number(value: Cell, *, low: int, high: int) -> int:
     if isinstance(value, bool):
-        raise BadValue(f'"{shown(value)}" is not a whole number')
+        raise BadValue(_('"%(value)s" is not a whole number', value=shown(value)))
     if isinstance(value, int):
         number = value
     elif isinstance(value, float) and value.is_integer():
@@ -116,15 +121,16 @@ def whole_number(value: Cell, *, low: int, high: int) -> int:
     else:
         written = text(value)
         if not re.fullmatch(r"[+-]?\d+(\.0+)?", written):
-            raise BadValue(f'"{shown(value)}" is not a whole number')
+            raise BadValue(_('"%(value)s" is not a whole number', value=shown(value)))
         number = int(float(written))
     if not low <= number <= high:
-        raise BadValue(f"{number} is outside {low} to {high}")
+        raise BadValue(_("%(number)d is outside %(low)d to %(high)d", number=number, low=low, high=high))
     return number
 
 
 def level(value: Cell, words: dict[str, int], *, low: int, high: int, what: str) -> int:
-    """A level given as a number or as one of its words ("teach", "essential", "increased caution")."""
+    """A level given as a number or as one of its words ("teach", "essential", "increased caution"); ``what`` is
+    the refusal's message (``PROFICIENCY_MESSAGE``, …) with the value, low, high and choices."""
     written = folded(text(value))
     if written in words:
         return words[written]
@@ -134,7 +140,7 @@ def level(value: Cell, words: dict[str, int], *, low: int, high: int, what: str)
     for word, number in words.items():
         first_words.setdefault(number, word)
     choices = ", ".join(first_words[number] for number in sorted(first_words))
-    raise BadValue(f'"{shown(value)}" is not a {what}: write {low} to {high}, or one of {choices}')
+    raise BadValue(Text(what, params={"value": shown(value), "low": low, "high": high, "choices": choices}))
 
 
 def day(value: Cell) -> date:
@@ -149,14 +155,16 @@ def day(value: Cell) -> date:
         try:
             return date(int(match[1]), int(match[2]), int(match[3]))
         except ValueError:
-            raise BadValue(f'"{written}" is not a day of the calendar') from None
-    raise BadValue(f'"{shown(value)}" is not a date: write it as YYYY-MM-DD (e.g. 2025-03-14) or use a date cell')
+            raise BadValue(_('"%(value)s" is not a day of the calendar', value=written)) from None
+    raise BadValue(
+        _('"%(value)s" is not a date: write it as YYYY-MM-DD (e.g. 2025-03-14) or use a date cell', value=shown(value))
+    )
 
 
 def email(value: Cell) -> str:
     written = text(value)
     if len(written) > 320 or not _EMAIL.fullmatch(written):
-        raise BadValue(f'"{shown(value)}" is not an e-mail address')
+        raise BadValue(_('"%(value)s" is not an e-mail address', value=shown(value)))
     return written.lower()
 
 
@@ -183,7 +191,7 @@ def choice(value: Cell, choices: Iterable[str], *, aliases: dict[str, str] | Non
     if written in options:
         return options[written]
     listed = ", ".join(dict.fromkeys(options.values()))
-    raise BadValue(f'"{shown(value)}" is not one of {listed}')
+    raise BadValue(_('"%(value)s" is not one of %(choices)s', value=shown(value), choices=listed))
 
 
 def unique(values: Iterable[T], key: Callable[[T], Any] = lambda value: value) -> list[T]:
@@ -273,7 +281,9 @@ def country(value: Cell) -> str:
     written = text(value)
     code = _country_index().get(_without_the(folded(written)))
     if code is None:
-        raise BadValue(f'"{written}" is not a country (write its ISO code, e.g. BR, or its English name)')
+        raise BadValue(
+            _('"%(value)s" is not a country (write its ISO code, e.g. BR, or its English name)', value=written)
+        )
     return code
 
 
@@ -304,12 +314,17 @@ def language(written: str) -> str:
     """An ISO 639-1 code, from a code (pt) or an English name (Portuguese)."""
     code = _language_index().get(folded(written))
     if code is None or not geo.is_language(code):
-        raise BadValue(f'"{written}" is not a language (write its ISO 639-1 code, e.g. pt, or its English name)')
+        raise BadValue(
+            _('"%(value)s" is not a language (write its ISO 639-1 code, e.g. pt, or its English name)', value=written)
+        )
     return code
 
 
 # --- topics -----------------------------------------------------------------------------------------------------
 
+PROFICIENCY_MESSAGE = N_('"%(value)s" is not a proficiency level: write %(low)d to %(high)d, or one of %(choices)s')
+WEIGHT_MESSAGE = N_('"%(value)s" is not a need weight: write %(low)d to %(high)d, or one of %(choices)s')
+ADVISORY_MESSAGE = N_('"%(value)s" is not a travel advisory level: write %(low)d to %(high)d, or one of %(choices)s')
 PROFICIENCY_WORDS = {"discuss": 1, "can discuss": 1, "teach": 2, "can teach": 2, "expert": 3, "expert hands on": 3}
 WEIGHT_WORDS = {"nice": 1, "nice to have": 1, "wanted": 2, "essential": 3}
 ADVISORY_WORDS = {"normal precautions": 1, "increased caution": 2, "reconsider travel": 3, "do not travel": 4}
@@ -327,9 +342,9 @@ class TopicIndex:
     def of(cls, topics: Iterable[tuple[str, str, bool]]) -> TopicIndex:
         listed = list(topics)
         slugs: dict[str, str] = {}
-        for slug, name, _ in listed:
+        for slug, name, _retired in listed:
             slugs.setdefault(folded(name), slug)
-        for slug, _, _ in listed:
+        for slug, _name, _flag in listed:
             slugs[folded(slug)] = slug
         return cls(
             slugs=slugs,
@@ -343,9 +358,9 @@ class TopicIndex:
     def topic(self, written: str, *, allow_retired: bool) -> str:
         slug = self.find(written)
         if slug is None:
-            raise BadValue(f'"{written}" is not a topic (write a topic\'s slug or its shown name)')
+            raise BadValue(_('"%(value)s" is not a topic (write a topic\'s slug or its shown name)', value=written))
         if slug in self.retired and not allow_retired:
-            raise BadValue(f'the topic "{self.names[slug]}" is retired and cannot be chosen any more')
+            raise BadValue(_('the topic "%(topic)s" is retired and cannot be chosen any more', topic=self.names[slug]))
         return slug
 
 
@@ -369,7 +384,7 @@ def leveled_topics(
     pairs = [pair for item in items(value) for pair in comma_tolerant(item, one)]
     repeated = [slug for index, (slug, _) in enumerate(pairs) if slug in {s for s, _ in pairs[:index]}]
     if repeated:
-        raise BadValue(f'the topic "{topics.names[repeated[0]]}" is listed twice')
+        raise BadValue(_('the topic "%(topic)s" is listed twice', topic=topics.names[repeated[0]]))
     return pairs
 
 

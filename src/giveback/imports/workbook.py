@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from giveback.i18n import _
 from giveback.imports.findings import Findings
 from giveback.imports.format import (
     MAX_FILE_BYTES,
@@ -80,22 +81,28 @@ def read_files(files: list[tuple[str, bytes]], progress: Progress | None = None)
     found = upload.findings
     total = sum(len(content) for _, content in files)
     if not files or total == 0:
-        found.problem("the file is empty: there is nothing to import")
+        found.problem(_("the file is empty: there is nothing to import"))
         return upload
     if total > MAX_FILE_BYTES:
         found.problem(
-            f"the file is {size_words(total)}; the limit is {size_words(MAX_FILE_BYTES)}: "
-            "split it, or leave out sheets already imported"
+            _(
+                "the file is %(size)s; the limit is %(limit)s: split it, or leave out sheets already imported",
+                size=size_words(total),
+                limit=size_words(MAX_FILE_BYTES),
+            )
         )
         return upload
     for filename, content in files:
         _read_file(upload, filename, content, progress)
     if not found.problems and not upload.sheets:
         found.problem(
-            "no sheet the import knows was found; name the sheets (or the .csv files) " + ", ".join(SHEET_NAMES)
+            _(
+                "no sheet the import knows was found; name the sheets (or the .csv files) %(sheets)s",
+                sheets=", ".join(SHEET_NAMES),
+            )
         )
     elif not found.problems and upload.row_count == 0:
-        found.problem("the known sheets hold no rows under their column names: there is nothing to import")
+        found.problem(_("the known sheets hold no rows under their column names: there is nothing to import"))
     return upload
 
 
@@ -103,19 +110,26 @@ def _read_file(upload: Upload, filename: str, content: bytes, progress: Progress
     found = upload.findings
     label = PurePosixPath(filename.replace("\\", "/")).name or "the file"
     if not content:
-        found.problem(f"{label} is empty")
+        found.problem(_("%(file)s is empty", file=label))
     elif content.startswith(OLE2_MAGIC):
         if ENCRYPTED_PACKAGE in content:
             found.problem(
-                f"{label} is protected with a password: the import cannot open it. Remove the password "
-                "(in Excel: File, Info, Protect Workbook, Encrypt with Password, clear it), save and upload again"
+                _(
+                    "%(file)s is protected with a password: the import cannot open it. Remove the password (in "
+                    "Excel: File, Info, Protect Workbook, Encrypt with Password, clear it), save and upload again",
+                    file=label,
+                )
             )
         else:
-            found.problem(f"{label} is an old Excel 97-2003 workbook (.xls): save it as .xlsx and upload again")
+            found.problem(
+                _("%(file)s is an old Excel 97-2003 workbook (.xls): save it as .xlsx and upload again", file=label)
+            )
     elif content.startswith(ZIP_MAGIC):
         _read_zip(upload, label, content, progress)
     elif label.lower().endswith((".xlsx", ".xlsm", ".zip")):
-        found.problem(f"{label} is damaged or not what its name says: it is not a readable workbook or zip file")
+        found.problem(
+            _("%(file)s is damaged or not what its name says: it is not a readable workbook or zip file", file=label)
+        )
     else:
         _read_csv(upload, label, content, progress)
 
@@ -124,7 +138,12 @@ def _unpacked_size_ok(upload: Upload, label: str, archive: zipfile.ZipFile) -> b
     unpacked = sum(info.file_size for info in archive.infolist())
     if unpacked > MAX_UNPACKED_BYTES:
         upload.findings.problem(
-            f"{label} unpacks to {size_words(unpacked)}, more than the {size_words(MAX_UNPACKED_BYTES)} allowed"
+            _(
+                "%(file)s unpacks to %(size)s, more than the %(limit)s allowed",
+                file=label,
+                size=size_words(unpacked),
+                limit=size_words(MAX_UNPACKED_BYTES),
+            )
         )
         return False
     return True
@@ -135,7 +154,7 @@ def _read_zip(upload: Upload, label: str, content: bytes, progress: Progress | N
         archive = zipfile.ZipFile(io.BytesIO(content))
         names = archive.namelist()
     except (zipfile.BadZipFile, ValueError, OSError):
-        upload.findings.problem(f"{label} is damaged: it is not a readable workbook or zip file")
+        upload.findings.problem(_("%(file)s is damaged: it is not a readable workbook or zip file", file=label))
         return
     with archive:
         if not _unpacked_size_ok(upload, label, archive):
@@ -148,12 +167,20 @@ def _read_zip(upload: Upload, label: str, content: bytes, progress: Progress | N
             if name.endswith("/") or path.name.startswith(".") or "__MACOSX" in path.parts:
                 continue
             if path.suffix.lower() != ".csv":
-                upload.findings.warning(f"{label}: {name} is not a .csv file and was ignored")
+                upload.findings.warning(
+                    _("%(file)s: %(name)s is not a .csv file and was ignored", file=label, name=name)
+                )
                 continue
             try:
                 data = archive.read(name)
             except (zipfile.BadZipFile, OSError, RuntimeError):
-                upload.findings.problem(f"{label}: {name} cannot be unpacked (damaged, or protected with a password)")
+                upload.findings.problem(
+                    _(
+                        "%(file)s: %(name)s cannot be unpacked (damaged, or protected with a password)",
+                        file=label,
+                        name=name,
+                    )
+                )
                 continue
             _read_csv(upload, f"{label}: {path.name}", data, progress, filename=path.name)
 
@@ -164,13 +191,20 @@ def _add_sheet(upload: Upload, name: str, source: str) -> bool:
     if key in SHEETS_BY_NAME:
         if key in upload.sheets:
             upload.findings.problem(
-                f"{source}: the sheet {key} is given twice (also {upload.sheets[key].source}); keep one"
+                _(
+                    "%(source)s: the sheet %(sheet)s is given twice (also %(other)s); keep one",
+                    source=source,
+                    sheet=key,
+                    other=upload.sheets[key].source,
+                )
             )
             return False
         upload.sheets[key] = Sheet(name=key, source=source, columns=[])
         return True
     if key not in QUIET_SHEETS:
-        upload.findings.warning(f'{source}: "{name}" is not a sheet the import knows and was ignored')
+        upload.findings.warning(
+            _('%(source)s: "%(name)s" is not a sheet the import knows and was ignored', source=source, name=name)
+        )
     return False
 
 
@@ -183,13 +217,13 @@ def _header(upload: Upload, sheet: Sheet, number: int, values: list[Cell]) -> li
         if not column:
             continue
         if column in seen:
-            upload.findings.problem("this column name is used twice", sheet.name, number, column)
+            upload.findings.problem(_("this column name is used twice"), sheet.name, number, column)
         elif column not in spec.column_names:
-            upload.findings.warning("not a column of this sheet: ignored", sheet.name, number, column)
+            upload.findings.warning(_("not a column of this sheet: ignored"), sheet.name, number, column)
         seen.add(column)
     for required in spec.required:
         if required not in seen:
-            upload.findings.problem("this required column is missing", sheet.name, None, required)
+            upload.findings.problem(_("this required column is missing"), sheet.name, None, required)
     sheet.columns = columns
     return columns
 
@@ -203,7 +237,9 @@ def _add_row(upload: Upload, sheet: Sheet, number: int, columns: list[str], valu
     if any(value is not None for value in cells.values()):
         if len(sheet.rows) >= MAX_ROWS_PER_SHEET:
             if len(sheet.rows) == MAX_ROWS_PER_SHEET:
-                upload.findings.problem(f"more than {MAX_ROWS_PER_SHEET} rows: split the sheet", sheet.name, number)
+                upload.findings.problem(
+                    _("more than %(limit)d rows: split the sheet", limit=MAX_ROWS_PER_SHEET), sheet.name, number
+                )
                 sheet.rows.append(Row(number, {}))
             return
         sheet.rows.append(Row(number, cells))
@@ -221,7 +257,7 @@ def _read_workbook(upload: Upload, label: str, content: bytes, progress: Progres
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception:  # calamine raises its own errors (zip, XML) for a damaged file
-        upload.findings.problem(f"{label} is damaged: it is not a readable .xlsx workbook")
+        upload.findings.problem(_("%(file)s is damaged: it is not a readable .xlsx workbook", file=label))
         return
     try:
         formulas = _formula_cells(content) if _has_formulas(content) else {}
@@ -230,7 +266,7 @@ def _read_workbook(upload: Upload, label: str, content: bytes, progress: Progres
                 rows = workbook.get_sheet_by_name(title).to_python(skip_empty_area=False)
                 _read_rows(upload, upload.sheets[_sheet_key(title)], rows, formulas.get(title, {}), progress)
     except Exception:
-        upload.findings.problem(f"{label} is damaged: part of it cannot be read")
+        upload.findings.problem(_("%(file)s is damaged: part of it cannot be read", file=label))
     finally:
         workbook.close()
 
@@ -285,15 +321,20 @@ def _read_rows(
                     continue
                 if formula is not None:
                     upload.findings.problem(
-                        f"holds a formula ({formula}); the import reads values only: paste the value instead "
-                        "(copy, then Paste Special, Values)",
+                        _(
+                            "holds a formula (%(formula)s); the import reads values only: paste the value instead "
+                            "(copy, then Paste Special, Values)",
+                            formula=formula,
+                        ),
                         sheet.name,
                         number,
                         column,
                     )
                     values[index] = None
                 elif isinstance(value, str) and value in EXCEL_ERRORS:
-                    upload.findings.problem(f"holds the spreadsheet error {value}", sheet.name, number, column)
+                    upload.findings.problem(
+                        _("holds the spreadsheet error %(error)s", error=value), sheet.name, number, column
+                    )
                     values[index] = None
         elif any(value is not None and text(value) for value in values):
             columns = _header(upload, sheet, number, values)
@@ -315,7 +356,10 @@ def _decode(upload: Upload, label: str, data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         upload.findings.warning(
-            f"{label} is not UTF-8: it was read as Windows-1252; if names look wrong, save it as CSV UTF-8"
+            _(
+                "%(file)s is not UTF-8: it was read as Windows-1252; if names look wrong, save it as CSV UTF-8",
+                file=label,
+            )
         )
         return data.decode("cp1252", errors="replace")
 
@@ -331,7 +375,11 @@ def _read_csv(
     stem = PurePosixPath(filename or label).stem
     if _sheet_key(stem) not in SHEETS_BY_NAME:
         upload.findings.warning(
-            f"{label}: a .csv file is read as the sheet its name gives ({', '.join(SHEET_NAMES)}); this one was ignored"
+            _(
+                "%(file)s: a .csv file is read as the sheet its name gives (%(sheets)s); this one was ignored",
+                file=label,
+                sheets=", ".join(SHEET_NAMES),
+            )
         )
         return
     if not data.strip():
@@ -357,4 +405,4 @@ def _read_csv(
             if progress is not None and number % 1000 == 0:
                 progress(1000)
     except csv.Error as error:
-        upload.findings.problem(f"{label} cannot be read as CSV ({error})")
+        upload.findings.problem(_("%(file)s cannot be read as CSV (%(error)s)", file=label, error=str(error)))

@@ -5,10 +5,9 @@
   var section = document.getElementById("progress");
   if (!section) { return; }
   var job = section.getAttribute("data-job");
-  var stage = document.getElementById("stage");
+  var shownStage = section.getAttribute("data-stage");
   var bar = document.getElementById("bar");
   function show(state) {
-    stage.textContent = state.stage;
     bar.max = state.total || 1;
     bar.value = state.done;
     var done = document.getElementById("done");
@@ -20,7 +19,11 @@
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (state) {
         if (!state) { return; }
-        if (state.status !== "checking" && state.status !== "importing") { window.location.reload(); return; }
+        // A new stage, or the end: the server renders the page again, in the reader's language.
+        if ((state.status !== "checking" && state.status !== "importing") || state.stage !== shownStage) {
+          window.location.reload();
+          return;
+        }
         show(state);
         window.setTimeout(poll, 1000);
       })
