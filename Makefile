@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: demo test lint install clean bench-solver catalogs catalogs-compile
+.PHONY: demo test lint install clean bench-solver lock catalogs catalogs-compile
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,9 +36,10 @@ catalogs: $(INSTALLED)
 catalogs-compile: $(INSTALLED)
 	$(BIN)/pybabel --quiet compile -d $(LOCALE_DIR)
 
-## Migrate a SQLite database, load the demo data and serve it on http://127.0.0.1:8000
+## Migrate a SQLite database, load the demo data and serve it on http://127.0.0.1:8000 (make demo PORT=8080)
+PORT ?= 8000
 demo: $(INSTALLED)
-	$(BIN)/giveback demo
+	$(BIN)/giveback demo --port $(PORT)
 
 ## Run the whole test suite (SQLite; set GIVEBACK_TEST_DATABASE_URL for PostgreSQL)
 test: $(INSTALLED)
@@ -51,6 +52,12 @@ lint: $(INSTALLED)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/python -m giveback.i18n.check
+
+## Pin the image's dependencies (exact versions and hashes) in docker/requirements.lock from pyproject.toml
+lock: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet "pip-tools>=7.4"
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url \
+		--no-emit-find-links --output-file docker/requirements.lock pyproject.toml
 
 bench-solver: $(INSTALLED)
 	$(BIN)/python benchmarks/solver_bench.py

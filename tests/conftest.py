@@ -14,7 +14,7 @@ import secrets
 import socket
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -186,6 +186,19 @@ async def new_client(running_app: Litestar) -> AsyncIterator[Callable[[], httpx.
     yield make
     for made in clients:
         await made.aclose()
+
+
+@pytest.fixture
+def client_with(inbox: Inbox) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
+    """Run an app built from other settings: ``async with client_with(settings) as client: ...``."""
+
+    @asynccontextmanager
+    async def serve(custom: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        app = create_app(custom)
+        async with running(app), client_for(app) as client:
+            yield client
+
+    return serve
 
 
 @asynccontextmanager

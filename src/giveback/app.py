@@ -25,6 +25,7 @@ from litestar.template import TemplateConfig
 
 from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.db.connection import bind_tables
@@ -37,10 +38,14 @@ from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
 from giveback.imports.services import stop_jobs as stop_import_jobs
 from giveback.logs import configure_logging
 from giveback.mail.service import Mailer, mailer_for
+from giveback.observability.controllers import metrics
+from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
+from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
 from giveback.pages.controllers import choose_language, home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
+from giveback.search.controllers import SearchApi, SearchPages
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
@@ -85,6 +90,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(settings)
     engine = engine_for(settings.database_url)
     bind_tables(engine)
+    templates = template_engine()
+    templates.engine.globals.update(
+        brand=settings.branding, brand_version=brand_version(settings.branding, settings.logo_path)
+    )
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -124,6 +133,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthApi,
             PeopleApi,
             AccountPages,
+            AdminApi,
+            AdminPages,
+            SearchApi,
+            SearchPages,
             OrganizationApi,
             OrganizationPages,
             TopicApi,
@@ -145,21 +158,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES],
+        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
-        state=State({"settings": settings, "engine": engine, "mailer": mailer_for(settings)}),
+        state=State(
+            {
+                "settings": settings,
+                "engine": engine,
+                "mailer": mailer_for(settings),
+                "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
+            }
+        ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[SessionMiddleware(settings), LocaleMiddleware(settings)],
+        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,
-        template_config=TemplateConfig(instance=template_engine()),
+        template_config=TemplateConfig(instance=templates),
         openapi_config=OpenAPIConfig(
             title="Giveback",
             version=__version__,

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
+import shutil
 import sys
+import tempfile
 import warnings
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
@@ -74,11 +78,13 @@ def cli() -> None:
 @click.option("--workers", default=1, show_default=True, help="Server processes.")
 @click.option("--reload", is_flag=True, help="Restart when the code changes (development).")
 def serve(host: str, port: int, workers: int, reload: bool) -> None:
-    """Serve the platform over HTTP."""
+    """Serve the platform over HTTP (without GIVEBACK_BASE_URL, links point at this host and port)."""
     import uvicorn
 
+    follow_port(host, port)
     settings = load_settings()
     ensure_database_ready(settings)
+    count_across_processes()
     uvicorn.run(
         "giveback.app:create_app",
         factory=True,
@@ -86,9 +92,27 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         port=port,
         workers=None if reload else workers,
         reload=reload,
-        proxy_headers=False,
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_level=settings.log_level.lower(),
     )
+
+
+def count_across_processes() -> None:
+    """Give the server processes one folder for their metrics, so that any of them answers ``/metrics`` with
+    the counts of all (prometheus-client's multiprocess mode); removed when the server stops."""
+    if "PROMETHEUS_MULTIPROC_DIR" not in os.environ:
+        folder = tempfile.mkdtemp(prefix="giveback-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+
+
+def follow_port(host: str, port: int) -> None:
+    """Without GIVEBACK_BASE_URL, the links in pages, e-mails and feeds name the address being served (the
+    server processes, and the worker the server starts, read it from the environment)."""
+    if "GIVEBACK_BASE_URL" not in os.environ:
+        shown = "127.0.0.1" if host in {"", "0.0.0.0", "::"} else host  # noqa: S104 (naming, not binding)
+        os.environ["GIVEBACK_BASE_URL"] = f"http://{shown}:{port}"
 
 
 @cli.group()
@@ -144,18 +168,23 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     """Migrate, load the demo data, print the log-ins, and serve."""
     from giveback.demo import describe_demo, load_demo
 
+    follow_port(host, port)
     settings = load_settings()
     _upgrade(settings)
     summary = asyncio.run(load_demo(settings))
-    click.echo(describe_demo(summary, base_url=f"http://{host}:{port}"))
+    click.echo(describe_demo(summary, base_url=settings.base_url))
     if then_serve:
-        os.environ.setdefault("GIVEBACK_BASE_URL", f"http://{host}:{port}")
         ctx = click.get_current_context()
         ctx.invoke(serve, host=host, port=port, workers=1, reload=False)
 
 
 @cli.command()
-def worker() -> None:
+@click.option(
+    "--heartbeat-file",
+    type=click.Path(dir_okay=False),
+    help="Touch this file every few seconds while the worker is alive (for a container's health check).",
+)
+def worker(heartbeat_file: str | None) -> None:
     """Solve queued match-round runs until stopped (several may run, on several machines)."""
     from giveback.logs import configure_logging
     from giveback.rounds.worker import work_forever
@@ -164,15 +193,36 @@ def worker() -> None:
     configure_logging(settings)
     ensure_database_ready(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        _with_database(settings, work_forever)
+        run_with_database(settings, lambda: _beating(heartbeat_file, work_forever()))
+
+
+HEARTBEAT_SECONDS = 10
+
+
+async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
+    """Run ``work`` while touching the heartbeat file; a blocked event loop stops the touches."""
+    if heartbeat_file is None:
+        return await work
+
+    async def beat() -> None:
+        path = Path(heartbeat_file)
+        while True:
+            await asyncio.to_thread(path.touch)
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+
+    beating = asyncio.create_task(beat())
+    try:
+        return await work
+    finally:
+        beating.cancel()
 
 
 @cli.group("round")
 def round_group() -> None:
-    """Export a match round's problem, or import a result solved elsewhere."""
+    """Run the match-round cycle (open, freeze, run, show), export a problem or import a result."""
 
 
-def _with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
     """Run ``work()`` with the tables bound to the settings' database."""
 
     async def run() -> T:
@@ -192,7 +242,7 @@ def round_export(round_id: int) -> None:
     settings = load_settings()
     ensure_database_ready(settings)
     try:
-        problem = _with_database(settings, lambda: export_problem(round_id))
+        problem = run_with_database(settings, lambda: export_problem(round_id))
     except DomainError as problem_error:
         raise click.BadParameter(problem_error.message, param_hint="ROUND") from None
     click.echo(json.dumps(problem, indent=2, ensure_ascii=False))
@@ -213,7 +263,7 @@ def round_import_result(round_id: int, result_file: Any) -> None:
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
     try:
-        run = _with_database(settings, lambda: import_result(None, round_id, data))
+        run = run_with_database(settings, lambda: import_result(None, round_id, data))
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}", param_hint="RESULT_FILE") from None
     click.echo(f"imported as run {run.id}: {run.solver_status}, objective {run.objective}")
@@ -254,7 +304,7 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
         raise click.BadParameter(f"{field} {words}") from None
 
     try:
-        person_id = _with_database(settings, lambda: create_confirmed_person(data, list(roles)))
+        person_id = run_with_database(settings, lambda: create_confirmed_person(data, list(roles)))
     except DomainError as problem:
         raise click.BadParameter(f"{problem.field}: {problem.message}") from None
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
@@ -289,7 +339,7 @@ def import_command(paths: tuple[str, ...], dry_run: bool) -> None:
         sys.exit(SETTINGS_EXIT_CODE)
     ensure_database_ready(settings)
     contents = [(path.name, path.read_bytes()) for path in files]
-    report = _with_database(
+    report = run_with_database(
         settings,
         lambda: run_import(
             contents,
@@ -340,7 +390,7 @@ def export_command(path: str, force: bool) -> None:
     async def collect() -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
         return await program(settings.base_url), await left_out()
 
-    sheets, missing = _with_database(settings, collect)
+    sheets, missing = run_with_database(settings, collect)
     content = workbook_bytes(sheets) if target.suffix.lower() == ".xlsx" else zip_bytes(sheets)
     target.write_bytes(content)
     counts = ", ".join(f"{len(rows)} {name}" for name, rows in sheets.items())
@@ -348,6 +398,15 @@ def export_command(path: str, force: bool) -> None:
     for what, count in missing.items():
         if count:
             click.echo(f"not in the format, so left out: {count} {what} (they go on in their rounds)")
+
+
+def _add_domain_commands() -> None:
+    from giveback.admin.commands import people
+    from giveback.rounds.commands import ROUND_COMMANDS
+
+    cli.add_command(people)
+    for command in ROUND_COMMANDS:
+        round_group.add_command(command)
 
 
 def main() -> None:
@@ -366,7 +425,6 @@ def main() -> None:
 )
 def backup(output: str | None) -> None:
     """Back up the database while the servers keep running (SQLite online backup, or pg_dump)."""
-    from pathlib import Path
 
     from giveback.operations.backup import OperationFailed, backup_database, describe
 
@@ -384,7 +442,6 @@ def backup(output: str | None) -> None:
 @click.option("--force", is_flag=True, help="Replace a database that already holds tables.")
 def restore(path: str, force: bool) -> None:
     """Restore a backup made by `giveback backup` into the database (stop the servers first)."""
-    from pathlib import Path
 
     from giveback.operations.backup import OperationFailed, describe, restore_database
 
@@ -395,3 +452,6 @@ def restore(path: str, force: bool) -> None:
         click.echo(f"error: {problem}", err=True)
         sys.exit(SETTINGS_EXIT_CODE)
     click.echo(describe("restored from", snapshot, settings.database_url))
+
+
+_add_domain_commands()

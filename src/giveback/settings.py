@@ -6,7 +6,9 @@ one line that names the variable (:class:`SettingsError`).
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
@@ -18,6 +20,9 @@ Environment = Literal["development", "test", "production"]
 MailBackend = Literal["file", "smtp"]
 
 DEVELOPMENT_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
+
+
+DEFAULT_FOOTER = "Giveback — visiting professors teaching interventional radiology around the world."
 
 
 class SettingsError(ValueError):
@@ -65,6 +70,21 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     pseudo_locale: bool = False
     """GIVEBACK_PSEUDO_LOCALE: offer the pseudo-locale ``en-XA`` (every translated text accented and
     bracketed) to find texts that no catalog holds; for development and tests."""
+    trusted_proxies: tuple[str, ...] = ()
+    """GIVEBACK_TRUSTED_PROXIES: comma-separated addresses of the reverse proxies whose X-Forwarded-For and
+    X-Forwarded-Proto headers are believed (``*`` for any); empty: no forwarded header is read."""
+    metrics_token: str = ""
+    """GIVEBACK_METRICS_TOKEN: the bearer token ``GET /metrics`` requires (16+ characters); empty: no metrics."""
+    program_name: str = "Giveback"
+    """GIVEBACK_PROGRAM_NAME: the program's name in page titles and the header of every page."""
+    logo_path: str = ""
+    """GIVEBACK_LOGO_PATH: an SVG, PNG, JPEG or WebP file shown in the header beside the name; empty: none."""
+    brand_color: str = "#0b6e6e"
+    """GIVEBACK_BRAND_COLOR: the header's and buttons' colour, ``#rrggbb``."""
+    brand_text_color: str = "#ffffff"
+    """GIVEBACK_BRAND_TEXT_COLOR: the text on that colour, ``#rrggbb``; the pair needs a contrast of 4.5:1."""
+    footer_text: str = DEFAULT_FOOTER
+    """GIVEBACK_FOOTER_TEXT: the line at the foot of every page."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,6 +132,99 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 raise SettingsError("GIVEBACK_DEBUG: debug pages leak settings and are refused in production")
         if self.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise SettingsError("GIVEBACK_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR")
+        if self.mail_backend == "smtp" and not self.smtp_host.strip():
+            raise SettingsError("GIVEBACK_SMTP_HOST: the smtp mail backend needs the SMTP server's host name")
+        for proxy in self.trusted_proxies:
+            if proxy != "*":
+                try:
+                    ipaddress.ip_network(proxy, strict=False)
+                except ValueError:
+                    raise SettingsError(
+                        f"GIVEBACK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.5 or "
+                        "172.16.0.0/12), nor *"
+                    ) from None
+        if self.metrics_token and len(self.metrics_token) < MIN_METRICS_TOKEN:
+            raise SettingsError(f"GIVEBACK_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN} characters")
+        _check_branding(self)
+
+    @property
+    def branding(self) -> Branding:
+        """What the pages show of the program: its name, logo, colours and footer."""
+        logo = Path(self.logo_path)
+        return Branding(
+            name=self.program_name,
+            logo_url=f"/brand/logo{logo.suffix.lower()}" if self.logo_path else "",
+            color=self.brand_color,
+            text_color=self.brand_text_color,
+            footer=self.footer_text,
+        )
+
+
+class Branding(msgspec.Struct, frozen=True, kw_only=True):
+    """The program's look, as the base template uses it."""
+
+    name: str
+    logo_url: str
+    color: str
+    text_color: str
+    footer: str
+
+    @property
+    def default_footer(self) -> bool:
+        """The platform's own footer line, which the catalogs translate (an operator's own line is shown as is)."""
+        return self.footer == DEFAULT_FOOTER
+
+
+MIN_METRICS_TOKEN = 16
+LOGO_TYPES = {
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+MAX_LOGO_BYTES = 512 * 1024
+MIN_CONTRAST = 4.5
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+
+
+def contrast(first: str, second: str) -> float:
+    """The WCAG contrast ratio of two ``#rrggbb`` colours (1 to 21)."""
+
+    def luminance(color: str) -> float:
+        channels = [int(color[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def _check_branding(settings: Settings) -> None:
+    if not settings.program_name.strip() or len(settings.program_name) > 80:
+        raise SettingsError("GIVEBACK_PROGRAM_NAME: must be 1 to 80 characters")
+    if len(settings.footer_text) > 300:
+        raise SettingsError("GIVEBACK_FOOTER_TEXT: must be at most 300 characters")
+    for variable, color in (
+        ("GIVEBACK_BRAND_COLOR", settings.brand_color),
+        ("GIVEBACK_BRAND_TEXT_COLOR", settings.brand_text_color),
+    ):
+        if not _COLOR.fullmatch(color):
+            raise SettingsError(f"{variable}: must be a colour written #rrggbb, not {color!r}")
+    ratio = contrast(settings.brand_color, settings.brand_text_color)
+    if ratio < MIN_CONTRAST:
+        raise SettingsError(
+            f"GIVEBACK_BRAND_TEXT_COLOR: its contrast with GIVEBACK_BRAND_COLOR is {ratio:.1f}:1; "
+            f"text needs at least {MIN_CONTRAST}:1 to be readable"
+        )
+    if settings.logo_path:
+        logo = Path(settings.logo_path)
+        if logo.suffix.lower() not in LOGO_TYPES:
+            raise SettingsError("GIVEBACK_LOGO_PATH: must be an .svg, .png, .jpg or .webp file")
+        if not logo.is_file():
+            raise SettingsError(f"GIVEBACK_LOGO_PATH: no file at {settings.logo_path}")
+        if logo.stat().st_size > MAX_LOGO_BYTES:
+            raise SettingsError("GIVEBACK_LOGO_PATH: the logo must be at most 512 KiB")
 
 
 _VARIABLES = {
@@ -133,6 +246,13 @@ _VARIABLES = {
     "log_level": "GIVEBACK_LOG_LEVEL",
     "log_format": "GIVEBACK_LOG_FORMAT",
     "pseudo_locale": "GIVEBACK_PSEUDO_LOCALE",
+    "trusted_proxies": "GIVEBACK_TRUSTED_PROXIES",
+    "metrics_token": "GIVEBACK_METRICS_TOKEN",
+    "program_name": "GIVEBACK_PROGRAM_NAME",
+    "logo_path": "GIVEBACK_LOGO_PATH",
+    "brand_color": "GIVEBACK_BRAND_COLOR",
+    "brand_text_color": "GIVEBACK_BRAND_TEXT_COLOR",
+    "footer_text": "GIVEBACK_FOOTER_TEXT",
 }
 
 _CHOICES = {

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +35,16 @@ class Started:
 
 
 @contextmanager
-def serving(*, workers: int, embedded_worker: bool, start_seconds: float, prefix: str) -> Iterator[Started]:
-    """Start the server with the file mail backend, wait for ``/health``, and stop its process group after."""
+def serving(
+    *,
+    workers: int,
+    embedded_worker: bool,
+    start_seconds: float,
+    prefix: str,
+    environment: Mapping[str, str | None] | None = None,
+) -> Iterator[Started]:
+    """Start the server with the file mail backend, wait for ``/health``, and stop its process group after.
+    ``environment`` sets further variables (``None`` removes one)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -48,6 +56,11 @@ def serving(*, workers: int, embedded_worker: bool, start_seconds: float, prefix
         "GIVEBACK_EMBEDDED_WORKER": "true" if embedded_worker else "false",
         "GIVEBACK_LOG_LEVEL": "WARNING",
     }
+    for name, value in (environment or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
     log = folder / "server.log"
     with log.open("wb") as output:
         process = subprocess.Popen(

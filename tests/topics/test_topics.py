@@ -19,6 +19,7 @@ async def test_a_coordinator_adds_renames_retires_and_restores_a_topic(client: h
         "slug": "vascular-malformations",
         "name": "Vascular anomalies",
         "retired": False,
+        "position": 17,
         "names": {},
     }
     retired = await client.patch("/api/topics/vascular-malformations", json={"retired": True})

@@ -30,6 +30,7 @@ from giveback.settings import Settings
 from giveback.web.auth import expired_session_cookie, requires, session_cookie, signed_in
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId, no_content
+from giveback.web.pagination import PageCursor, PageLimit, paged
 
 RESET_SENT = "if an account has this address, we sent it a link"
 
@@ -112,8 +113,15 @@ class PeopleApi(Controller):
         return SessionOut(person=await services.person_out(user.person_id), csrf_token=user.csrf_token)
 
     @get("/people", guards=[requires("coordinator", "admin")], summary="People, optionally with one role")
-    async def people(self, role: FromQuery[str | None] = None) -> list[PersonOut]:
-        return await services.list_people(role=role)
+    async def people(
+        self,
+        request: Request[Any, Any, Any],
+        role: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[PersonOut]]:
+        found = await services.list_people(role=role)
+        return paged(request, found, lambda p: (p.name.casefold(), p.id), cursor, limit)
 
     @put("/people/{person_id:int}/roles", guards=[requires("admin")], summary="Set a person's roles (admin)")
     async def set_roles(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
@@ -11,8 +12,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 # One thread hashes: a burst of log-ins queues here, and the event loop keeps a core to itself.
 _HASHING_THREADS = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-hash")
-# Verified when the e-mail matches no account, so that a miss takes as long as a wrong password.
-_UNKNOWN_ACCOUNT_HASH = _hasher.hash("no account has this password")
+
+
+@functools.cache
+def _unknown_account_hash() -> str:
+    """Verified when the e-mail matches no account, so that a miss takes as long as a wrong password (made on
+    first use: a hash at import would slow every command-line start)."""
+    return _hasher.hash("no account has this password")
 
 
 async def hash_password(password: str) -> str:
@@ -25,7 +31,7 @@ async def verify_password(password_hash: str | None, password: str) -> bool:
 
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _UNKNOWN_ACCOUNT_HASH, password) and bool(password_hash)
+            return _hasher.verify(password_hash or _unknown_account_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

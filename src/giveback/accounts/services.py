@@ -177,7 +177,7 @@ async def log_in(email: str, password: str) -> tuple[str, PersonOut]:
     email = normalize_email(email)
     await _refuse_if_blocked(email)
     row = (
-        await Person.select(Person.id, Person.password_hash, Person.email_confirmed_at)
+        await Person.select(Person.id, Person.password_hash, Person.email_confirmed_at, Person.disabled_at)
         .where((Person.email == email) & Person.deleted_at.is_null())
         .first()
     )
@@ -187,6 +187,8 @@ async def log_in(email: str, password: str) -> tuple[str, PersonOut]:
         raise NotAuthenticated(WRONG_CREDENTIALS, field="password")
     if row["email_confirmed_at"] is None:
         raise PermissionDenied("confirm your e-mail address first: we sent you a link", field="email")
+    if row["disabled_at"] is not None:
+        raise PermissionDenied("this account is disabled; ask the program's coordinators", field="email")
     await LoginThrottle.delete().where(LoginThrottle.email == email)
     raw_session = await start_session(row["id"])
     await audit(row["id"], "account.logged_in", "person", row["id"])
@@ -244,7 +246,7 @@ async def change_password(person_id: int, current: str, new: str) -> str:
     return await start_session(person_id)
 
 
-async def set_roles(actor_id: int, person_id: int, roles: list[Role]) -> PersonOut:
+async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> PersonOut:
     """An admin sets a person's roles; the person's sessions end so the next log-in gets a fresh id."""
     async with write_transaction(Person._meta.db):
         if not await Person.exists().where((Person.id == person_id) & Person.deleted_at.is_null()):

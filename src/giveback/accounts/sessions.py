@@ -58,7 +58,8 @@ async def start_session(person_id: int) -> str:
 # Every signed-in request reads its session: one statement, written out (building it with the query builder
 # on each request cost more than running it). One row per role the person holds, or one row with no role.
 _SESSION_QUERY = """
-SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, p.email, p.name, p.locale, p.deleted_at, r.role
+SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, p.email, p.name, p.locale, p.deleted_at,
+       p.disabled_at, r.role
 FROM web_session AS s
 JOIN person AS p ON p.id = s.person
 LEFT JOIN role_grant AS r ON r.person = s.person
@@ -73,7 +74,8 @@ async def load_session(raw: str) -> SignedIn | None:
         return None
     row = rows[0]
     moment = now()
-    if row["expires_at"] <= moment or row["last_seen_at"] + IDLE_TIMEOUT <= moment or row["deleted_at"]:
+    expired = row["expires_at"] <= moment or row["last_seen_at"] + IDLE_TIMEOUT <= moment
+    if expired or row["deleted_at"] or row["disabled_at"]:
         await WebSession.delete().where(WebSession.id == row["id"])
         return None
     if row["last_seen_at"] + TOUCH_INTERVAL <= moment:

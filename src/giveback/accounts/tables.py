@@ -15,6 +15,8 @@ class Person(Table):
     deleted_at = Timestamptz(null=True, default=None)
     locale = Varchar(length=16, null=True, default=None)
     """The interface language the person chose (a catalog's name, e.g. ``pt_BR``); None: the browser's."""
+    disabled_at = Timestamptz(null=True, default=None)
+    """Set by an admin: the person cannot log in and has no session, API token or calendar feed."""
 
 
 class RoleGrant(Table):

@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from litestar import Controller, Request, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
@@ -36,6 +36,7 @@ from giveback.topics.services import list_topics
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import OptionalQueryId, PathId
+from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable, chosen
 
 HOST = requires("host")
@@ -104,8 +105,15 @@ class ClaimApi(Controller):
         return await services.register_organization(signed_in_user(request).person_id, data)
 
     @get("/claims", guards=[HOST_OR_COORDINATOR], summary="Claims: all for coordinators (pending first), own for hosts")
-    async def claims(self, request: Request[Any, Any, Any], status: FromQuery[str | None] = None) -> list[ClaimOut]:
-        return await services.list_claims(signed_in_user(request), status=status or None)
+    async def claims(
+        self,
+        request: Request[Any, Any, Any],
+        status: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[ClaimOut]]:
+        found = await services.list_claims(signed_in_user(request), status=status or None)
+        return paged(request, found, lambda c: (c.status != "pending", c.created_at.timestamp(), c.id), cursor, limit)
 
     @post(
         "/claims/{claim_id:int}/approve",
@@ -138,14 +146,17 @@ class RequestApi(Controller):
         region: FromQuery[str | None] = None,
         topic: FromQuery[str | None] = None,
         organization_id: OptionalQueryId = None,
-    ) -> list[RequestOut]:
-        return await services.list_requests(
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[RequestOut]]:
+        found = await services.list_requests(
             signed_in_user(request),
             status=status or None,
             region=region or None,
             topic=topic or None,
             organization_id=organization_id,
         )
+        return paged(request, found, lambda r: (-r.created_at.timestamp(), r.id), cursor, limit)
 
     @post("/", guards=[HOST], summary="Draft a request for one of your organizations")
     async def create(self, data: JSONBody[RequestIn], request: Request[Any, Any, Any]) -> RequestOut:
@@ -203,9 +214,15 @@ class DirectoryApi(Controller):
 
     @get("/requests", summary="Public summaries of accepted requests")
     async def requests(
-        self, region: FromQuery[str | None] = None, topic: FromQuery[str | None] = None
-    ) -> list[PublicRequestOut]:
-        return await services.public_requests(region=region or None, topic=topic or None)
+        self,
+        request: Request[Any, Any, Any],
+        region: FromQuery[str | None] = None,
+        topic: FromQuery[str | None] = None,
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[PublicRequestOut]]:
+        found = await services.public_requests(region=region or None, topic=topic or None)
+        return paged(request, found, lambda r: (r.id,), cursor, limit)
 
 
 # --- pages --------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get
+from litestar import Controller, Request, Response, get
 from litestar.params import FromQuery
 from litestar.response import Template
 
@@ -12,6 +12,7 @@ from giveback import geo
 from giveback.organizations import services
 from giveback.organizations.schemas import OrganizationOut
 from giveback.web.openapi import PathId
+from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable
 
 DIRECTORY = SortableTable(Column("name"), Column("country_name"), Column("region"))
@@ -24,11 +25,15 @@ class OrganizationApi(Controller):
     @get("/", summary="List host organizations")
     async def list(
         self,
+        request: Request[Any, Any, Any],
         region: FromQuery[str | None] = None,
         country: FromQuery[str | None] = None,
         search: FromQuery[str | None] = None,
-    ) -> list[OrganizationOut]:
-        return await services.list_organizations(region=region, country=country, search=search)
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[OrganizationOut]]:
+        found = await services.list_organizations(region=region, country=country, search=search)
+        return paged(request, found, lambda o: (o.name, o.id), cursor, limit)
 
     @get("/{organization_id:int}", summary="One host organization")
     async def show(self, organization_id: PathId) -> OrganizationOut:

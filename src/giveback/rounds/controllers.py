@@ -52,13 +52,15 @@ PROPOSALS = SortableTable(
     Column("start", "date"),
     Column("score", "number"),
     default="start",
+    page_rows=None,  # reviewed and approved as a whole
 )
 UNMATCHED = SortableTable(
     Column("request", "number", lambda u: u.request_id),
     Column("host"),
     param="unmatched_sort",
+    page_rows=None,
 )
-HOST_PROPOSALS = SortableTable(Column("title"), Column("start", "date"), default="start")
+HOST_PROPOSALS = SortableTable(Column("title"), Column("start", "date"), default="start", page_rows=None)
 
 
 class RoundApi(Controller):

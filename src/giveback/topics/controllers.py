@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, get, patch, post
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
@@ -15,6 +15,7 @@ from giveback.topics import services
 from giveback.topics.schemas import TopicCreate, TopicOut, TopicUpdate
 from giveback.web.auth import requires
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable
 
 COORDINATORS = requires("coordinator")
@@ -39,8 +40,15 @@ class TopicApi(Controller):
     tags = ["topics"]
 
     @get("/", summary="List expertise topics")
-    async def list(self, include_retired: FromQuery[bool] = False) -> list[TopicOut]:
-        return await services.list_topics(include_retired=include_retired)
+    async def list(
+        self,
+        request: Request[Any, Any, Any],
+        include_retired: FromQuery[bool] = False,
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[TopicOut]]:
+        found = await services.list_topics(include_retired=include_retired)
+        return paged(request, found, lambda t: (t.position, t.slug), cursor, limit)
 
     @post("/", guards=[COORDINATORS], summary="Add a topic (coordinators)")
     async def add(self, data: JSONBody[TopicCreate], request: Request[Any, Any, Any]) -> TopicOut:

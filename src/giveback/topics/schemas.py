@@ -19,6 +19,8 @@ class TopicOut(msgspec.Struct, kw_only=True):
     retired: bool
     names: dict[str, str] = {}
     """The name in other languages, by catalog name (``es``, ``pt_BR``, ``fr``, ``zh_Hans``, ``ar``)."""
+    position: int = 0
+    """Where the topic stands in the display order (lower first)."""
 
 
 class TopicCreate(msgspec.Struct, forbid_unknown_fields=True):

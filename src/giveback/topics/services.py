@@ -34,7 +34,11 @@ async def _names_by_topic(slugs: list[str] | None = None) -> dict[str, dict[str,
 
 async def list_topics(*, include_retired: bool = False) -> list[TopicOut]:
     """Topics in their display order, with their names in other languages; retired ones only when asked for."""
-    query = Topic.select(Topic.slug, Topic.name, Topic.retired).order_by(Topic.position).order_by(Topic.slug)
+    query = (
+        Topic.select(Topic.slug, Topic.name, Topic.retired, Topic.position)
+        .order_by(Topic.position)
+        .order_by(Topic.slug)
+    )
     if not include_retired:
         query = query.where(Topic.retired.eq(False))
     rows = await query
@@ -61,7 +65,7 @@ async def add_topic(actor_id: int, data: TopicCreate) -> TopicOut:
         position = (last["position"] + 1) if last else 0
         await Topic.insert(Topic(slug=data.slug, name=data.name.strip(), position=position, retired=False))
         await audit(actor_id, "topic.added", "topic", None, slug=data.slug, name=data.name)
-    return TopicOut(slug=data.slug, name=data.name.strip(), retired=False)
+    return TopicOut(slug=data.slug, name=data.name.strip(), retired=False, position=position)
 
 
 def _checked_names(names: dict[str, str]) -> dict[str, str]:
@@ -108,6 +112,8 @@ async def update_topic(actor_id: int, slug: str, data: TopicUpdate) -> TopicOut:
         await audit(
             actor_id, "topic.updated", "topic", row["id"], slug=slug, name=data.name, retired=data.retired, names=names
         )
-    updated = await Topic.select(Topic.slug, Topic.name, Topic.retired).where(Topic.slug == slug).first()
+    updated = (
+        await Topic.select(Topic.slug, Topic.name, Topic.retired, Topic.position).where(Topic.slug == slug).first()
+    )
     assert updated is not None
     return TopicOut(**updated, names=(await _names_by_topic([slug])).get(slug, {}))

@@ -35,6 +35,7 @@ from giveback.volunteers.schemas import (
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId, download
+from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable
 
 EXPERTISE_PREFIX = "expertise."
@@ -103,13 +104,16 @@ class VolunteerApi(Controller):
         topic: FromQuery[str | None] = None,
         language: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
-    ) -> list[ProfileOut]:
-        return await services.list_profiles(
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[ProfileOut]]:
+        found = await services.list_profiles(
             signed_in_user(request),
             topic=_none_if_blank(topic),
             language=_none_if_blank(language),
             region=_none_if_blank(region),
         )
+        return paged(request, found, lambda p: (p.name.lower(), p.person_id), cursor, limit)
 
     @get("/{person_id:int}", summary="One volunteer's profile (coordinators, or the volunteer)")
     async def show(self, request: Request[Any, Any, Any], person_id: PathId) -> ProfileOut:
@@ -146,8 +150,11 @@ class VolunteerApi(Controller):
         await services.delete_cv(signed_in_user(request))
 
     @get("/me/windows", summary="Your availability windows")
-    async def windows(self, request: Request[Any, Any, Any]) -> list[WindowOut]:
-        return await services.list_windows(signed_in_user(request))
+    async def windows(
+        self, request: Request[Any, Any, Any], cursor: PageCursor = None, limit: PageLimit = None
+    ) -> Response[list[WindowOut]]:
+        found = await services.list_windows(signed_in_user(request))
+        return paged(request, found, lambda w: (w.start.isoformat(), w.id), cursor, limit)
 
     @post("/me/windows", summary="Add an availability window (no overlaps, within two years)")
     async def add_window(self, request: Request[Any, Any, Any], data: JSONBody[WindowIn]) -> WindowOut:
@@ -171,13 +178,17 @@ class DirectoryApi(Controller):
     @get("/", summary="The public volunteer directory (speakers bureau), by topic, language or home region")
     async def search(
         self,
+        request: Request[Any, Any, Any],
         topic: FromQuery[str | None] = None,
         language: FromQuery[str | None] = None,
         region: FromQuery[str | None] = None,
-    ) -> list[DirectoryEntry]:
-        return await services.directory(
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[DirectoryEntry]]:
+        found = await services.directory(
             topic=_none_if_blank(topic), language=_none_if_blank(language), region=_none_if_blank(region)
         )
+        return paged(request, found, lambda e: (e.name.lower(), e.person_id), cursor, limit)
 
     @get("/{person_id:int}", summary="One volunteer of the public directory")
     async def show(self, person_id: PathId) -> DirectoryEntry:

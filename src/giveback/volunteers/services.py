@@ -233,7 +233,9 @@ async def _profiles(
     rows = await query
     volunteers = await _volunteer_ids()
     people = await _people([int(row["person"]) for row in rows])
-    alive = await Person.select(Person.id).where(Person.id.is_in(list(people) or [-1]) & Person.deleted_at.is_null())
+    alive = await Person.select(Person.id).where(
+        Person.id.is_in(list(people) or [-1]) & Person.deleted_at.is_null() & Person.disabled_at.is_null()
+    )
     alive_ids = {int(row["id"]) for row in alive}
     rows = [
         row

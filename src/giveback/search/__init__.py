@@ -1,0 +1,1 @@
+"""The coordinators' search across people, organizations, host requests and trips."""
