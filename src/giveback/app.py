@@ -33,6 +33,8 @@ from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
+from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
+from giveback.imports.services import stop_jobs as stop_import_jobs
 from giveback.logs import configure_logging, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
@@ -112,6 +114,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
                     yield
             finally:
+                await stop_import_jobs()
                 if worker is not None:
                     worker.terminate()
                     worker.wait(timeout=10)
@@ -144,6 +147,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUND_ROUTES,
             *TRIP_ROUTES,
             *CALENDAR_ROUTES,
+            *IMPORT_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(

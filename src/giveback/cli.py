@@ -315,6 +315,96 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
 
 
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
+def import_command(paths: tuple[str, ...], dry_run: bool) -> None:
+    """Import a program's spreadsheets: an .xlsx workbook, .csv files named after their sheets, or a .zip of them.
+
+    Every problem is listed with its sheet, row and column, and then nothing is written (exit status 2).
+    The format is described in docs/import.md.
+    """
+    import getpass
+    from pathlib import Path
+
+    from giveback.imports.format import MAX_FILE_BYTES
+    from giveback.imports.services import run_import
+    from giveback.imports.workbook import size_words
+
+    settings = load_settings()
+    files = [Path(path) for path in paths]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        click.echo(f"error: no such file: {', '.join(missing)}", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    size = sum(path.stat().st_size for path in files)
+    if size > MAX_FILE_BYTES:
+        click.echo(f"problem: the file is {size_words(size)}; the limit is {size_words(MAX_FILE_BYTES)}", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+    contents = [(path.name, path.read_bytes()) for path in files]
+    report = run_with_database(
+        settings,
+        lambda: run_import(
+            contents,
+            dry_run=dry_run,
+            actor_id=None,
+            ran_by=f"the command line ({getpass.getuser()})",
+            base_url=settings.base_url,
+        ),
+    )
+    for sheet in report.sheets:
+        verb = ("to create", "to update") if dry_run or not report.imported else ("created", "updated")
+        click.echo(
+            f"{sheet.sheet}: {sheet.rows} row(s): {sheet.created} {verb[0]}, {sheet.updated} {verb[1]}, "
+            f"{sheet.unchanged} unchanged"
+        )
+    if report.accounts_created:
+        made = "would be made" if dry_run or not report.imported else "made"
+        click.echo(f"accounts without a password {made}: {report.accounts_created}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning.text}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem.text}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s): nothing was imported", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    click.echo("dry run: nothing was written" if dry_run else "imported")
+
+
+@cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_command(path: str, force: bool) -> None:
+    """Write the program in the import's format: PATH ending in .xlsx (a workbook) or .zip (.csv files)."""
+    from pathlib import Path
+
+    from giveback.imports.export import left_out, program, workbook_bytes, zip_bytes
+
+    settings = load_settings()
+    target = Path(path)
+    if target.suffix.lower() not in (".xlsx", ".zip"):
+        click.echo("error: PATH must end in .xlsx (a workbook) or .zip (.csv files)", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    if target.exists() and not force:
+        click.echo(f"error: {target} exists; choose another name or add --force", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+
+    async def collect() -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+        return await program(settings.base_url), await left_out()
+
+    sheets, missing = run_with_database(settings, collect)
+    content = workbook_bytes(sheets) if target.suffix.lower() == ".xlsx" else zip_bytes(sheets)
+    target.write_bytes(content)
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in sheets.items())
+    click.echo(f"wrote {target}: {counts}")
+    for what, count in missing.items():
+        if count:
+            click.echo(f"not in the format, so left out: {count} {what} (they go on in their rounds)")
+
+
 def _add_domain_commands() -> None:
     from giveback.admin.commands import people
     from giveback.rounds.commands import ROUND_COMMANDS

@@ -18,6 +18,7 @@ from giveback.accounts.tables import (
 )
 from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
@@ -71,6 +72,9 @@ APP_CONFIG = AppConfig(
         OutboxMessage,
         FeedToken,
         CalendarImport,
+        ExternalId,
+        ImportJob,
+        ImportedAccount,
     ],
     migration_dependencies=[],
     commands=[],

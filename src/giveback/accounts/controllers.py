@@ -375,8 +375,8 @@ class AccountPages(Controller):
         return response
 
     @get("/forgot-password")
-    async def forgot_form(self) -> Template:
-        return page("accounts/forgot.html", values={})
+    async def forgot_form(self, email: FromQuery[str] = "") -> Template:
+        return page("accounts/forgot.html", values={"email": email[:320]})
 
     @post("/forgot-password")
     async def forgot(

@@ -32,11 +32,12 @@ async def hash_password(password: str) -> str:
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when the password matches; a missing hash is checked against a dummy at the same cost."""
+    """True when the password matches; a missing or empty hash (an account nobody has claimed yet, or a deleted
+    one) is checked against a dummy at the same cost, and never matches."""
 
     def verify() -> bool:
         try:
-            return _hasher.verify(password_hash or _unknown_account_hash(), password) and password_hash is not None
+            return _hasher.verify(password_hash or _unknown_account_hash(), password) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from itertools import pairwise
+from itertools import combinations
 from typing import Any
 
 from piccolo.columns import Varchar
@@ -366,9 +366,11 @@ async def _check_request(data: RequestIn, organization: dict[str, Any]) -> dict[
                 field="windows",
             )
     ordered = sorted(data.windows, key=lambda window: window.start)
-    for before, after in pairwise(ordered):
-        if after.start <= before.end:
-            raise InvalidInput(_("hosting windows must not overlap"), field="windows")
+    for before, after in combinations(ordered, 2):
+        if after.start <= before.end and not _preferred_inside(before, after):
+            raise InvalidInput(
+                _("hosting windows must not overlap (a preferred period may lie inside a window)"), field="windows"
+            )
 
     return {
         "title": title,
@@ -398,6 +400,14 @@ async def _store_parts(request_id: int, checked: dict[str, Any]) -> None:
             for start, end, preferred in checked["windows"]
         ]
     )
+
+
+def _preferred_inside(first: Any, second: Any) -> bool:
+    """One window is a preferred period inside the other, acceptable one (matching.md's "preferred" windows)."""
+    for inner, outer in ((first, second), (second, first)):
+        if inner.preferred and not outer.preferred and outer.start <= inner.start and inner.end <= outer.end:
+            return True
+    return False
 
 
 def _columns(checked: dict[str, Any]) -> dict[Any, Any]:

@@ -76,7 +76,8 @@ async def dashboard(
         for request in await HostRequest.select(HostRequest.id, HostRequest.primary_need).where(
             HostRequest.id.is_in(request_ids)
         ):
-            needs.setdefault(int(request["id"]), set()).add(request["primary_need"])
+            if request["primary_need"]:  # a trip recorded from history may name no topic
+                needs.setdefault(int(request["id"]), set()).add(request["primary_need"])
 
     def keep(row: dict[str, Any]) -> bool:
         row_region = row["region"] or geo.region_of(row["country"] or "") or ""
@@ -114,7 +115,8 @@ async def dashboard(
         y = row["start"].year
         per_year[y] += 1
         days_per_year[y] += members[int(row["id"])] * ((row["end"] - row["start"]).days + 1)
-        countries_by_year.setdefault(y, set()).add(row["country"])
+        if row["country"]:  # a trip recorded for a regional society has no country
+            countries_by_year.setdefault(y, set()).add(row["country"])
         organizations_by_year.setdefault(y, set()).add(int(row["organization"]))
         country_trips[row["country"] or ""] += 1
         organization_trips[row["organization_name"] or ""] += 1
@@ -149,7 +151,7 @@ async def dashboard(
         filters=filters,
         totals={
             "trips": len(trips),
-            "countries": len({row["country"] for row in trips}),
+            "countries": len({row["country"] for row in trips if row["country"]}),
             "organizations": len({row["organization"] for row in trips}),
             "volunteers": len(volunteers),
             "volunteer_days": sum(days_per_year.values()),
