@@ -32,6 +32,11 @@ catalogs: $(INSTALLED)
 	sed -i '/^"POT-Creation-Date:/d' $(POT) $(LOCALE_DIR)/*/LC_MESSAGES/messages.po
 	$(MAKE) --no-print-directory catalogs-compile
 
+## After a git merge that conflicts in the catalogs: keep both sides' translations, then bring them up to date
+catalogs-merge: $(INSTALLED)
+	$(BIN)/python -m giveback.i18n.merge
+	$(MAKE) --no-print-directory catalogs
+
 ## Compile the catalogs (.po to .mo; the app compiles a missing or older one in memory itself)
 catalogs-compile: $(INSTALLED)
 	$(BIN)/pybabel --quiet compile -d $(LOCALE_DIR)

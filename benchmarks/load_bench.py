@@ -13,8 +13,12 @@ the demo volunteer in, makes a personal calendar feed, and drives every target w
 
 The machine is noisy: the ratio to the bare endpoint, measured right before each target in the same run, is the
 figure to read.
-Goals (reported, not asserted): personal feed >= 50 % of bare throughput, its 304 answer >= 80 %, each p99
-<= 50 ms; every page p99 <= 200 ms at 50 concurrent connections.
+Goals (reported, not asserted): every page >= 20 % of the bare endpoint's throughput with p99 <= 100 ms; the
+personal feed >= 80 % and its 304 answer >= 90 %, each p99 <= 50 ms; at 50 concurrent connections.
+
+Before the servers start it adds a match round with about 200 proposals (``big_round.py``) for the round page.
+Each target is driven for two seconds before its measured window (not counted), so that every server process
+has built the page once: the window measures the steady state of a page viewed again and again.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from litestar import Litestar, get
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
 DEMO_VOLUNTEER = "volunteer@giveback.demo"
+DEMO_COORDINATOR = "coordinator@giveback.demo"
 DEMO_PASSWORD = "giveback-demo-password"  # noqa: S105 (the demo's published password)
 DEFAULT_POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -163,11 +168,9 @@ def giveback_environment(database_url: str, base_url: str, folder: Path) -> dict
 # ---------------------------------------------------------------------------------------------------- sessions
 
 
-def log_in(base_url: str) -> tuple[str, str]:
-    """The demo volunteer's session cookie value and CSRF token."""
-    answer = httpx.post(
-        f"{base_url}/api/auth/login", json={"email": DEMO_VOLUNTEER, "password": DEMO_PASSWORD}, timeout=30
-    )
+def log_in(base_url: str, email: str = DEMO_VOLUNTEER) -> tuple[str, str]:
+    """A demo person's session cookie value and CSRF token."""
+    answer = httpx.post(f"{base_url}/api/auth/login", json={"email": email, "password": DEMO_PASSWORD}, timeout=30)
     answer.raise_for_status()
     cookie = answer.cookies.get("giveback_session")
     if not cookie:
@@ -199,9 +202,14 @@ def _milliseconds(value: str) -> float:
     return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
 
 
+# Sent with every request, as browsers and calendar clients do (the bare endpoint's answer is too small to
+# compress; the platform's cached pages are sent compressed).
+CLIENT_HEADERS = {"Accept-Encoding": "gzip"}
+
+
 def run_wrk(target: Target, *, duration: int, connections: int, threads: int) -> Result:
     args = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
-    for name, value in target.headers.items():
+    for name, value in {**CLIENT_HEADERS, **target.headers}.items():
         args += ["-H", f"{name}: {value}"]
     output = subprocess.run(  # noqa: S603
         [*args, target.url], capture_output=True, text=True, check=True, timeout=duration + 60
@@ -253,10 +261,12 @@ def run_httpx(target: Target, *, duration: int, connections: int, threads: int) 
 # ---------------------------------------------------------------------------------------------------- report
 
 
+WARM_UP_SECONDS = 2
+
 GOALS = {
-    "feed": (0.50, 50.0),
-    "feed-304": (0.80, 50.0),
-    "page": (None, 200.0),
+    "feed": (0.80, 50.0),
+    "feed-304": (0.90, 50.0),
+    "page": (0.20, 100.0),
 }
 
 
@@ -337,6 +347,15 @@ def main() -> None:
         subprocess.run(  # noqa: S603
             [PYTHON, "-m", "giveback", "demo", "--no-serve"], cwd=ROOT, env=environment, check=True, capture_output=True
         )
+        print("adding a round with about 200 proposals (one solve, up to 30 s)", flush=True)
+        big_round = subprocess.run(  # noqa: S603
+            [PYTHON, str(ROOT / "benchmarks" / "big_round.py")],
+            cwd=ROOT,
+            env=environment,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.split()[-1]
         stack.enter_context(
             serving(
                 [PYTHON, "-m", "giveback", "serve", "--port", str(app_port), "--workers", str(options.workers)],
@@ -369,12 +388,16 @@ def main() -> None:
 
         cookie, csrf = log_in(app_url)
         session = {"Cookie": f"giveback_session={cookie}"}
+        coordinator = {"Cookie": f"giveback_session={log_in(app_url, DEMO_COORDINATOR)[0]}"}
         targets = [
             Target("bare hello /", f"{bare_url}/", kind="bare"),
             Target("home /", f"{app_url}/"),
             Target("organizations page", f"{app_url}/organizations/"),
             Target("GET /api/organizations", f"{app_url}/api/organizations"),
             Target("account page (signed in)", f"{app_url}/account", headers=session),
+            Target("coordinator's home /", f"{app_url}/", headers=coordinator),
+            Target("round page (200 proposals)", f"{app_url}/coordinator/rounds/{big_round}", headers=coordinator),
+            Target("trips list (coordinator)", f"{app_url}/trips/", headers=coordinator),
         ]
         feed = personal_feed(app_url, cookie, csrf)
         if feed is None:
@@ -402,6 +425,9 @@ def main() -> None:
             # The bare endpoint runs right before each target, so both see the same machine.
             load = {"duration": options.duration, "connections": options.connections, "threads": options.threads}
             bare = drive(bare_target, **load)
+            # Warm up: every server process builds the page once (a round's page with 200 proposals takes
+            # about a second); the measured window is the steady state, as a page is viewed again and again.
+            drive(target, **{**load, "duration": WARM_UP_SECONDS})
             result = drive(target, **load)
             result.bare_requests_per_second, result.bare_p99_ms = bare.requests_per_second, bare.p99_ms
             results.append(result)

@@ -7,6 +7,8 @@ for every day a trip may start, at most one of the volunteer's visits extended b
 
 from __future__ import annotations
 
+import math
+
 import highspy
 import numpy as np
 import numpy.typing as npt
@@ -17,8 +19,8 @@ from solver.problem import Problem
 IntArray = npt.NDArray[np.int64]
 
 
-def lp_bound(problem: Problem, candidates: Candidates, time_limit: float = 600.0) -> float:
-    """The optimum of the LP relaxation (an upper bound on every plan's objective)."""
+def _match_lp(problem: Problem, candidates: Candidates) -> highspy.HighsLp:
+    """The relaxation as a HiGHS model (columns: the triples, then the visits)."""
     triples = len(candidates)
     requests = len(problem.requests)
     duration = np.array([r.duration_days for r in problem.requests], dtype=np.int64)
@@ -98,11 +100,33 @@ def lp_bound(problem: Problem, candidates: Candidates, time_limit: float = 600.0
     lp.a_matrix_.start_ = column_starts.astype(np.int32)
     lp.a_matrix_.index_ = all_rows[order].astype(np.int32)
     lp.a_matrix_.value_ = all_vals[order]
+    return lp
+
+
+def lp_bound(problem: Problem, candidates: Candidates, time_limit: float = 600.0) -> float:
+    """The optimum of the LP relaxation (an upper bound on every plan's objective)."""
     solver = highspy.Highs()
     solver.setOptionValue("output_flag", False)
     solver.setOptionValue("time_limit", time_limit)
-    solver.passModel(lp)
+    solver.passModel(_match_lp(problem, candidates))
     solver.run()
     if solver.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         raise RuntimeError(f"LP not solved: {solver.modelStatusToString(solver.getModelStatus())}")
     return float(solver.getInfo().objective_function_value)
+
+
+def mip_optimum(problem: Problem, candidates: Candidates, time_limit: float) -> tuple[int | None, int | None]:
+    """HiGHS's MIP on the same model with 0-1 columns: the best objective found and the proved bound."""
+    lp = _match_lp(problem, candidates)
+    lp.integrality_ = [highspy.HighsVarType.kInteger] * lp.num_col_
+    solver = highspy.Highs()
+    solver.setOptionValue("output_flag", False)
+    solver.setOptionValue("time_limit", time_limit)
+    solver.setOptionValue("mip_rel_gap", 0.0)
+    solver.setOptionValue("threads", 2)
+    solver.passModel(lp)
+    solver.run()
+    info = solver.getInfo()
+    if info.primal_solution_status == 0:
+        return None, None
+    return round(info.objective_function_value), math.floor(info.mip_dual_bound + 1e-6)

@@ -1,11 +1,12 @@
 """`solve`: from a problem to a result, with progress reports, cancellation and warm starts.
 
 The steps: check the pins (an infeasible round stops here); pre-filter the candidate triples (rules 1-4);
-solve the flow relaxation (a bound, and pairs to seed the first plan); build a first plan greedily, after
-the pins and the previous result's still-valid visits; then improve it with CP-SAT, hinted with that plan.
-Small rounds get one model over every triple, solved to proved optimality. Large rounds get a model over
-each request's best triples plus those of the first plan; its LP relaxation (GLOP) points to a small model
-solved first, whose plan hints the large one.
+build a first plan greedily, after the pins and the previous result's still-valid visits; solve the LP
+relaxation over every candidate triple by column generation (relaxation.py), which proves the bound
+and prices every visit; round the LP into a second first plan; then model every visit that could be part
+of a better plan (reduction.py) and let CP-SAT improve the plan, hinted with it. The model is exact (its
+optimum is the round's) unless it had to be cut to fit the time; a cut model is widened when CP-SAT has
+finished with it and time is left.
 """
 
 from __future__ import annotations
@@ -19,30 +20,33 @@ from typing import Any
 import numpy as np
 from ortools.sat.python import cp_model
 
-from solver.bounds import flow_relaxation
 from solver.candidates import Candidates, build_candidates, calendar_day, day_number
 from solver.explain import explain_unmatched
-from solver.greedy import Calendar, greedy_plan
+from solver.greedy import greedy_plan, take_visits
 from solver.model import MatchModel, build_model
+from solver.neighbourhoods import TeamSearch
 from solver.problem import Problem
-from solver.relaxation import solve_lp_relaxation
+from solver.reduction import keep_visits
+from solver.relaxation import Prices, Relaxation, Structure, price, solve_relaxation
 from solver.result import Progress, Result, Status, Unmatched, Violation, Visit
 from solver.score import score_visit
 from solver.validate import pins_as_visits, rule_violations
 
-FULL_MODEL_TRIPLES = 20_000
-"""Rounds with at most this many candidate triples are modelled whole."""
-CANDIDATES_PER_REQUEST = 30
-"""In larger rounds, how many of its best-scoring triples each request keeps in the model."""
-FOCUS_ABOVE_TRIPLES = 5_000
-"""Models with more triples are first solved on the support of their LP relaxation (relaxation.py) ..."""
-FOCUS_SHARE = 0.3
-"""... for at most this share of the time left, when the time left allows (the LP takes about
-LP_SECONDS_PER_TRIPLE per triple on one core) and there is no previous plan to start from."""
-LP_SECONDS_PER_TRIPLE = 1e-4
+LP_SHARE = 0.7
+LP_SECONDS_AT_LEAST = 0.1
+"""At most this share of the time left goes to the LP relaxation (the bound and the prices), but at
+least these seconds: without the LP there is no bound worth reporting."""
+MODEL_VISITS = 30_000
+"""A model keeps at most this many visits (those of smallest loss); a larger one is cut and widened
+later, when CP-SAT has finished with it and time is left."""
+CUT_MODEL_SHARE = 0.2
+"""A cut model is searched for this share of the time left; team moves (neighbourhoods.py) get the rest."""
+MOVE_SECONDS = 1.0
+"""At most this long for one neighbourhood move."""
 GOOD_ENOUGH_GAP = 1e-4
-"""A round modelled in part stops searching once within this fraction of its model's LP bound (which no
-plan of the model can beat); a round modelled whole searches on for a proof of optimality."""
+"""A round with more than SEARCH_TO_PROOF_REQUESTS requests stops once its plan is within this fraction
+of the proved bound; smaller rounds search on for the proof of optimality."""
+SEARCH_TO_PROOF_REQUESTS = 200
 FINISHING_SECONDS = 0.2
 FINISHING_SHARE = 0.03
 """Of the time limit, what the search leaves for writing the result and its explanations."""
@@ -83,75 +87,36 @@ def _triples_of_visits(problem: Problem, candidates: Candidates, visits: list[Vi
     return mapped
 
 
-def _consistent(problem: Problem, candidates: Candidates, teams: list[list[int]]) -> list[int]:
-    """The triples of those visits, in order, that keep rules 5 and 6 with the ones before them."""
-    calendar = Calendar(problem)
-    visited: set[int] = set()
-    chosen: list[int] = []
-    for team in teams:
-        request = int(candidates.request[team[0]])
-        first_day = int(candidates.start[team[0]])
-        last_day = first_day + problem.requests[request].duration_days - 1
-        members = [int(candidates.volunteer[i]) for i in team]
-        if request in visited or not all(calendar.is_free(v, first_day, last_day) for v in members):
-            continue
-        visited.add(request)
-        for volunteer in members:
-            calendar.book(volunteer, first_day, last_day)
-        chosen.extend(team)
-    return chosen
-
-
-def best_triples(problem: Problem, candidates: Candidates, per_request: int) -> np.ndarray:
-    """Each request's best-scoring triples, `per_request` per member of its team."""
-    order = np.lexsort((-candidates.member_score, candidates.request))
-    bounds = np.searchsorted(candidates.request[order], np.arange(len(problem.requests) + 1))
-    keep = np.zeros(len(candidates), dtype=np.bool_)
-    for request in range(len(problem.requests)):
-        first, last = bounds[request], bounds[request + 1]
-        quota = per_request * problem.requests[request].team_size
-        keep[order[first : min(last, first + quota)]] = True
-    return np.flatnonzero(keep)
-
-
-def model_triples(problem: Problem, candidates: Candidates, plan: list[int]) -> tuple[np.ndarray, bool]:
-    """The triples to model and whether they are all of them (so that CP-SAT's bound is the round's)."""
-    if len(candidates) <= FULL_MODEL_TRIPLES:
-        return np.arange(len(candidates)), True
-    return np.union1d(best_triples(problem, candidates, CANDIDATES_PER_REQUEST), plan), False
-
-
 class _Search(cp_model.CpSolverSolutionCallback):
-    """Reports each improving solution, in points of the score, and stops when asked."""
+    """Reports each improving solution, in points of the score, and stops when asked or good enough."""
 
     def __init__(
         self,
-        started: float,
+        report: Callable[[int, int | None], None],
         tie_break: int,
-        bound_of_round: int | None,
-        on_progress: Callable[[Progress], None] | None,
+        bound: int | None,
+        exact: bool,
+        good_enough: int | None,
         should_stop: Callable[[], bool] | None,
     ) -> None:
         super().__init__()
-        self.started = started
+        self.report = report
         self.tie_break = tie_break
-        self.bound_of_round = bound_of_round
-        self.on_progress = on_progress
+        self.bound = bound
+        self.exact = exact
+        self.good_enough = good_enough
         self.should_stop = should_stop
-        self.good_enough: int | None = None
-        """An objective (in model units) at which searching further is not worth the time."""
-        self.done = False
 
     def on_solution_callback(self) -> None:
-        if self.on_progress is not None:
-            objective = int(self.objective_value) // self.tie_break
-            bound = self.bound_of_round
-            if bound is None:
-                bound = int(self.best_objective_bound) // self.tie_break
-            self.on_progress(Progress(time.monotonic() - self.started, objective, bound))
-        if self.good_enough is not None and self.objective_value >= self.good_enough:
-            self.done = True
-        if self.done or (self.should_stop is not None and self.should_stop()):
+        objective = int(self.objective_value) // self.tie_break
+        bound = self.bound
+        if self.exact:
+            model_bound = int(self.best_objective_bound) // self.tie_break
+            bound = model_bound if bound is None else min(bound, model_bound)
+        self.report(objective, bound)
+        if (self.good_enough is not None and objective >= self.good_enough) or (
+            self.should_stop is not None and self.should_stop()
+        ):
             self.stop_search()
 
 
@@ -172,24 +137,21 @@ def _watch_for_stop(
     return thread
 
 
-def _improve(
+def _search(
     match: MatchModel,
     plan: list[int],
+    search: _Search,
     *,
     time_limit: float,
     workers: int,
     seed: int,
-    search: _Search,
     should_stop: Callable[[], bool] | None,
 ) -> tuple[list[int], bool, int | None]:
     """Solve the model hinted with the plan: the best plan found, whether it is proved optimal for the
     model, and the model's proved bound in points (None when the search found nothing)."""
     chosen = set(plan)
-    for position, i in enumerate(match.triples):
-        match.model.add_hint(match.member[position], int(i) in chosen)
-    planned_visits = {(int(match.candidates.request[i]), int(match.candidates.start[i])) for i in plan}
-    for key, visit in match.visit.items():
-        match.model.add_hint(visit, key in planned_visits)
+    for team, visit in zip(match.teams, match.visit, strict=True):
+        match.model.add_hint(visit, all(i in chosen for i in team))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(time_limit, 0.01)
     solver.parameters.num_workers = workers
@@ -202,9 +164,30 @@ def _improve(
         watcher.join()
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return plan, False, None
-    values = solver.boolean_values(match.member)
-    improved = [int(i) for i, value in zip(match.triples, values, strict=True) if value]
+    values = solver.boolean_values(match.visit)
+    improved = [i for team, value in zip(match.teams, values, strict=True) if value for i in team]
     return improved, status == cp_model.OPTIMAL, int(solver.best_objective_bound) // match.tie_break
+
+
+def _teams_of_plan(candidates: Candidates, plan: list[int]) -> list[tuple[int, ...]]:
+    """The plan's visits, each as the sorted triples of its team."""
+    teams: dict[int, list[int]] = {}
+    for i in plan:
+        teams.setdefault(int(candidates.request[i]), []).append(int(i))
+    return [tuple(sorted(team)) for team in teams.values()]
+
+
+def _lp_plan(problem: Problem, candidates: Candidates, relaxation: Relaxation, kept: list[int]) -> list[int]:
+    """A plan rounded from the LP: its visits by LP value (then value), each one that still fits, then the
+    greedy for the rest."""
+    scores = candidates.member_score
+    order = sorted(
+        range(len(relaxation.teams)),
+        key=lambda c: (-relaxation.team_values[c], -sum(int(scores[i]) for i in relaxation.teams[c])),
+    )
+    used = [relaxation.teams[c] for c in order if relaxation.team_values[c] > 1e-6]
+    plan = take_visits(problem, candidates, used, kept)
+    return greedy_plan(problem, candidates, np.arange(len(candidates)), plan)
 
 
 def _objective(problem: Problem, candidates: Candidates, plan: list[int]) -> int:
@@ -267,6 +250,7 @@ def solve(
     With one worker and a given seed the search is deterministic.
     """
     started = time.monotonic()
+    deadline = started + time_limit * (1 - FINISHING_SHARE) - FINISHING_SECONDS
     violations = pin_violations(problem)
     if violations:
         reason = "the round is infeasible: its pins break a hard rule"
@@ -279,67 +263,111 @@ def solve(
             violations=tuple(violations),
             stats={"wall_seconds": round(time.monotonic() - started, 3)},
         )
+
+    def stopped() -> bool:
+        return should_stop is not None and should_stop()
+
+    def report(objective: int, bound: int | None) -> None:
+        if on_progress is not None:
+            on_progress(Progress(time.monotonic() - started, objective, bound))
+
     candidates = build_candidates(problem)
     previous = list(warm_start.visits) if warm_start is not None else []
-    kept = _consistent(
-        problem, candidates, _triples_of_visits(problem, candidates, [*pins_as_visits(problem), *previous])
+    pinned = take_visits(
+        problem, candidates, [tuple(t) for t in _triples_of_visits(problem, candidates, pins_as_visits(problem))], []
     )
-    relaxation = flow_relaxation(problem, candidates)
-    first_plan = greedy_plan(problem, candidates, relaxation.triples, kept)
-    first_plan = greedy_plan(problem, candidates, np.arange(len(candidates)), first_plan)
-    triples, whole = model_triples(problem, candidates, first_plan)
+    kept = take_visits(
+        problem, candidates, [tuple(t) for t in _triples_of_visits(problem, candidates, previous)], pinned
+    )
+    plan = greedy_plan(problem, candidates, np.arange(len(candidates)), kept)
     stats: dict[str, Any] = {
         "candidate_triples": len(candidates),
-        "model_triples": len(triples),
-        "first_plan_seconds": round(time.monotonic() - started, 3),
-        "first_plan_objective": _objective(problem, candidates, first_plan),
-        "flow_bound": relaxation.bound,
+        "first_plan_objective": _objective(problem, candidates, plan),
     }
+    report(stats["first_plan_objective"], None)
+    structure = Structure(problem, candidates)
+    relaxation = None
+    if not stopped():
+        relaxation = solve_relaxation(
+            problem,
+            candidates,
+            plan,
+            max(LP_SHARE * (deadline - time.monotonic()), LP_SECONDS_AT_LEAST),
+            structure=structure,
+        )
+    bound: int | None = None
+    if relaxation is not None:
+        # The bound is exact up to GLOP's tolerances (about 1e-9 relative); round up through them.
+        bound = math.floor(relaxation.bound * (1 + 1e-9) + 1e-6)
+        pricing = relaxation.pricing
+        rounded = _lp_plan(problem, candidates, relaxation, kept)
+        if _objective(problem, candidates, rounded) > _objective(problem, candidates, plan):
+            plan = rounded
+        stats |= {
+            "lp_bound": round(relaxation.bound, 3),
+            "lp_converged": relaxation.converged,
+            "lp_rounds": relaxation.rounds,
+            "lp_columns": len(relaxation.teams),
+            "lp_seconds": round(relaxation.seconds, 3),
+            "lp_plan_objective": _objective(problem, candidates, rounded),
+        }
+    else:
+        pricing = price(structure, Prices.zero(structure))
+    objective = _objective(problem, candidates, plan)
+    report(objective, bound)
     keep = set(kept) if previous else None
-    match = build_model(problem, candidates, triples, keep)
-    search = _Search(started, match.tie_break, None if whole else relaxation.bound, on_progress, should_stop)
-    deadline = started + time_limit * (1 - FINISHING_SHARE) - FINISHING_SECONDS
-    plan, bounds = first_plan, [relaxation.bound]
-    lp_seconds = LP_SECONDS_PER_TRIPLE * len(triples)
-    if len(triples) > FOCUS_ABOVE_TRIPLES and not previous and deadline - time.monotonic() > 3 * lp_seconds:
-        lp = solve_lp_relaxation(match.model, deadline - time.monotonic())
-        if lp is not None:
-            # GLOP's optimum is exact up to its tolerances (about 1e-7 relative); round up through them.
-            lp_bound = math.floor(lp.objective * (1 + 1e-6) + 1e-3) // match.tie_break
-            stats["model_lp_bound"] = lp_bound
-            if whole:
-                bounds.append(lp_bound)
-            else:
-                search.good_enough = int(lp.objective * (1 - GOOD_ENOUGH_GAP))
-            support = [int(i) for i, var in zip(triples, match.member, strict=True) if lp.values[var.index] > 1e-6]
-            focused = build_model(problem, candidates, np.unique([*support, *first_plan]), keep)
-            stats["focus_triples"] = len(focused.triples)
-            plan, _, _ = _improve(
-                focused,
-                plan,
-                time_limit=FOCUS_SHARE * (deadline - time.monotonic()),
-                workers=workers,
-                seed=seed,
-                search=search,
-                should_stop=should_stop,
-            )
-            stats["focus_seconds"] = round(time.monotonic() - started, 3)
-    proved = False
-    if not search.done and not (should_stop is not None and should_stop()):
-        plan, proved, model_bound = _improve(
+    always = [*_teams_of_plan(candidates, plan), *_teams_of_plan(candidates, pinned)]
+    proved = bound is not None and objective >= bound
+    good_enough = None
+    if bound is not None and len(problem.requests) > SEARCH_TO_PROOF_REQUESTS:
+        good_enough = math.ceil(bound * (1 - GOOD_ENOUGH_GAP))
+    size = MODEL_VISITS
+    searches = 0
+    building = 0.0
+    # A model is (re)built only when the time left is well above what building the last one took.
+    while not proved and not stopped() and deadline - time.monotonic() > max(0.05, 3 * building):
+        if good_enough is not None and objective >= good_enough:
+            break
+        building_started = time.monotonic()
+        gap = math.inf if bound is None else bound - objective
+        reduction = keep_visits(structure, pricing, gap, always, size)
+        slack = reduction.slack
+        exact = slack >= gap
+        match = build_model(problem, candidates, reduction.teams, keep)
+        building = 2 * (time.monotonic() - building_started)  # the next model is twice as large
+        search = _Search(report, match.tie_break, bound, exact, good_enough, should_stop)
+        searches += 1
+        stats[f"model_{searches}"] = {"visits": len(reduction.teams), "slack": round(slack, 1), "exact": exact}
+        plan, model_optimal, model_bound = _search(
             match,
             plan,
-            time_limit=deadline - time.monotonic(),
+            search,
+            time_limit=(1 if exact else CUT_MODEL_SHARE) * (deadline - time.monotonic()),
             workers=workers,
             seed=seed,
-            search=search,
             should_stop=should_stop,
         )
-        bounds += [model_bound] if whole and model_bound is not None else []
-    bound = min(bounds)
-    proved = whole and (proved or bound == _objective(problem, candidates, plan))
+        objective = _objective(problem, candidates, plan)
+        always = [*_teams_of_plan(candidates, plan), *_teams_of_plan(candidates, pinned)]
+        if exact and model_bound is not None:
+            bound = model_bound if bound is None else min(bound, model_bound)
+        proved = (exact and model_optimal) or (bound is not None and objective >= bound)
+        if not model_optimal:
+            break
+        size *= 2
+    if not proved and bound is not None and relaxation is not None:
+        moves = TeamSearch(problem, candidates, structure, pricing, bound - objective, seed)
+        while not stopped() and deadline - time.monotonic() > 0.1:
+            if objective >= bound or (good_enough is not None and objective >= good_enough):
+                break
+            plan = moves.move(plan, min(MOVE_SECONDS, deadline - time.monotonic()), workers)
+            improved = _objective(problem, candidates, plan)
+            if improved > objective:
+                objective = improved
+                report(objective, bound)
+        proved = objective >= bound
+        stats["team_moves"] = {"moves": moves.moves, "improving": moves.improving_moves, "size": moves.size}
     stats["wall_seconds"] = round(time.monotonic() - started, 3)
     result = _result(problem, candidates, plan, "optimal" if proved else "feasible", bound, stats)
-    if on_progress is not None:
-        on_progress(Progress(stats["wall_seconds"], result.objective, result.bound))
+    report(result.objective, result.bound)
     return result

@@ -98,3 +98,28 @@ def greedy_plan(problem: Problem, candidates: Candidates, triples: np.ndarray, c
             )
         plan.extend(team)
     return plan
+
+
+def take_visits(problem: Problem, candidates: Candidates, teams: list[tuple[int, ...]], chosen: list[int]) -> list[int]:
+    """Extend the chosen triples with the given visits (whole teams), in order, each one that still keeps
+    every rule; returns all chosen triples."""
+    calendar = Calendar(problem)
+    visited: set[int] = set()
+    plan = list(chosen)
+    for i in chosen:
+        request = int(candidates.request[i])
+        first_day = int(candidates.start[i])
+        calendar.book(int(candidates.volunteer[i]), first_day, first_day + problem.requests[request].duration_days - 1)
+        visited.add(request)
+    for team in teams:
+        request = int(candidates.request[team[0]])
+        first_day = int(candidates.start[team[0]])
+        last_day = first_day + problem.requests[request].duration_days - 1
+        members = [int(candidates.volunteer[i]) for i in team]
+        if request in visited or not all(calendar.is_free(v, first_day, last_day) for v in members):
+            continue
+        visited.add(request)
+        for volunteer in members:
+            calendar.book(volunteer, first_day, last_day)
+        plan.extend(team)
+    return plan

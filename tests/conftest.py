@@ -17,8 +17,8 @@ import re
 import secrets
 import socket
 import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default as default_policy
@@ -177,9 +177,38 @@ async def running_app(app: Litestar) -> AsyncIterator[Litestar]:
         yield app
 
 
-def client_for(app: Litestar) -> httpx.AsyncClient:
+def client_for(app: Litestar, base_url: str = "http://testserver.local", **transport: object) -> httpx.AsyncClient:
     """An HTTP client calling the app in the test's own event loop (the database pool lives there)."""
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver.local")
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, **transport), base_url=base_url)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def client_from(running_app: Litestar) -> AsyncIterator[Callable[[str], httpx.AsyncClient]]:
+    """Make clients that call from a given address (``client_from("203.0.113.9")``), closed at the end."""
+    clients: list[httpx.AsyncClient] = []
+
+    def make(address: str) -> httpx.AsyncClient:
+        clients.append(client_for(running_app, client=(address, 40000)))
+        return clients[-1]
+
+    yield make
+    for made in clients:
+        await made.aclose()
+
+
+@pytest.fixture
+async def client_with(settings: Settings, inbox: Inbox) -> AsyncIterator[Callable[..., Awaitable[httpx.AsyncClient]]]:
+    """Run another app with some settings changed (e.g. an https base URL), or from other settings altogether, and
+    get a client calling it at its base URL; both end with the test."""
+    async with AsyncExitStack() as stack:
+
+        async def make(custom: Settings | None = None, **changes: object) -> httpx.AsyncClient:
+            changed = msgspec.structs.replace(custom or settings, **changes)
+            app = create_app(changed)
+            await stack.enter_async_context(running(app))
+            return await stack.enter_async_context(client_for(app, changed.base_url))
+
+        yield make
 
 
 @pytest.fixture
@@ -200,19 +229,6 @@ async def new_client(running_app: Litestar) -> AsyncIterator[Callable[[], httpx.
     yield make
     for made in clients:
         await made.aclose()
-
-
-@pytest.fixture
-def client_with(inbox: Inbox) -> Callable[[Settings], AbstractAsyncContextManager[httpx.AsyncClient]]:
-    """Run an app built from other settings: ``async with client_with(settings) as client: ...``."""
-
-    @asynccontextmanager
-    async def serve(custom: Settings) -> AsyncIterator[httpx.AsyncClient]:
-        app = create_app(custom)
-        async with running(app), client_for(app) as client:
-            yield client
-
-    return serve
 
 
 @asynccontextmanager

@@ -19,7 +19,6 @@ from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -35,7 +34,9 @@ from giveback.db.migrations import check_ready
 from giveback.errors import DomainError
 from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
-from giveback.logs import configure_logging
+from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
+from giveback.imports.services import stop_jobs as stop_import_jobs
+from giveback.logs import configure_logging, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
@@ -52,9 +53,11 @@ from giveback.trips.facts import feed_trips
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
+from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
-from giveback.web.openapi import document_error_answers
+from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent
@@ -113,6 +116,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     log.info("giveback.started", base_url=settings.base_url, environment=settings.environment)
                     yield
             finally:
+                await stop_import_jobs()
                 if worker is not None:
                     worker.terminate()
                     worker.wait(timeout=10)
@@ -146,6 +150,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *TRIP_ROUTES,
             *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
+            *IMPORT_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(
@@ -172,7 +177,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "settings": Provide(provide_settings, sync_to_thread=False),
             "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
-        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings)],
+        middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings), CachedPages()],
+        before_send=[add_security_headers(settings)],
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
@@ -185,11 +191,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=__version__,
             description="Run international visiting-professor exchanges end to end.",
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin()],
+            render_plugins=[PackagedSwaggerUI()],
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(
-            log_exceptions="always", disable_stack_trace=REFUSALS, configure_root_logger=False
+            log_exceptions="always",
+            disable_stack_trace=REFUSALS,
+            configure_root_logger=False,
+            exception_logging_handler=log_server_error,
         ),
         debug=settings.debug,
     )

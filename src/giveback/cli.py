@@ -81,6 +81,8 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the platform over HTTP (without GIVEBACK_BASE_URL, links point at this host and port)."""
     import uvicorn
 
+    from giveback.logs import server_log_config
+
     follow_port(host, port)
     settings = load_settings()
     ensure_database_ready(settings)
@@ -94,6 +96,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
+        log_config=server_log_config(settings.log_level),
         log_level=settings.log_level.lower(),
     )
 
@@ -262,6 +265,8 @@ def round_import_result(round_id: int, result_file: Any) -> None:
         data = json.load(result_file)
     except ValueError as error:
         raise click.BadParameter(f"not JSON: {error}", param_hint="RESULT_FILE") from None
+    except RecursionError:
+        raise click.BadParameter("the JSON is nested too deeply", param_hint="RESULT_FILE") from None
     try:
         run = run_with_database(settings, lambda: import_result(None, round_id, data))
     except DomainError as problem:
@@ -310,6 +315,96 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
     click.echo(f"created person {person_id} <{data.email.lower()}> with roles {', '.join(sorted(roles))}")
 
 
+@cli.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check everything and show what would change; write nothing.")
+def import_command(paths: tuple[str, ...], dry_run: bool) -> None:
+    """Import a program's spreadsheets: an .xlsx workbook, .csv files named after their sheets, or a .zip of them.
+
+    Every problem is listed with its sheet, row and column, and then nothing is written (exit status 2).
+    The format is described in docs/import.md.
+    """
+    import getpass
+    from pathlib import Path
+
+    from giveback.imports.format import MAX_FILE_BYTES
+    from giveback.imports.services import run_import
+    from giveback.imports.workbook import size_words
+
+    settings = load_settings()
+    files = [Path(path) for path in paths]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        click.echo(f"error: no such file: {', '.join(missing)}", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    size = sum(path.stat().st_size for path in files)
+    if size > MAX_FILE_BYTES:
+        click.echo(f"problem: the file is {size_words(size)}; the limit is {size_words(MAX_FILE_BYTES)}", err=True)
+        click.echo("nothing was imported", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+    contents = [(path.name, path.read_bytes()) for path in files]
+    report = run_with_database(
+        settings,
+        lambda: run_import(
+            contents,
+            dry_run=dry_run,
+            actor_id=None,
+            ran_by=f"the command line ({getpass.getuser()})",
+            base_url=settings.base_url,
+        ),
+    )
+    for sheet in report.sheets:
+        verb = ("to create", "to update") if dry_run or not report.imported else ("created", "updated")
+        click.echo(
+            f"{sheet.sheet}: {sheet.rows} row(s): {sheet.created} {verb[0]}, {sheet.updated} {verb[1]}, "
+            f"{sheet.unchanged} unchanged"
+        )
+    if report.accounts_created:
+        made = "would be made" if dry_run or not report.imported else "made"
+        click.echo(f"accounts without a password {made}: {report.accounts_created}")
+    for warning in report.warnings:
+        click.echo(f"warning: {warning.text}")
+    for problem in report.problems:
+        click.echo(f"problem: {problem.text}", err=True)
+    if report.problems:
+        click.echo(f"{len(report.problems)} problem(s): nothing was imported", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    click.echo("dry run: nothing was written" if dry_run else "imported")
+
+
+@cli.command("export")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--force", is_flag=True, help="Replace the file if it exists.")
+def export_command(path: str, force: bool) -> None:
+    """Write the program in the import's format: PATH ending in .xlsx (a workbook) or .zip (.csv files)."""
+    from pathlib import Path
+
+    from giveback.imports.export import left_out, program, workbook_bytes, zip_bytes
+
+    settings = load_settings()
+    target = Path(path)
+    if target.suffix.lower() not in (".xlsx", ".zip"):
+        click.echo("error: PATH must end in .xlsx (a workbook) or .zip (.csv files)", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    if target.exists() and not force:
+        click.echo(f"error: {target} exists; choose another name or add --force", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+
+    async def collect() -> tuple[dict[str, list[dict[str, Any]]], dict[str, int]]:
+        return await program(settings.base_url), await left_out()
+
+    sheets, missing = run_with_database(settings, collect)
+    content = workbook_bytes(sheets) if target.suffix.lower() == ".xlsx" else zip_bytes(sheets)
+    target.write_bytes(content)
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in sheets.items())
+    click.echo(f"wrote {target}: {counts}")
+    for what, count in missing.items():
+        if count:
+            click.echo(f"not in the format, so left out: {count} {what} (they go on in their rounds)")
+
+
 def _add_domain_commands() -> None:
     from giveback.admin.commands import people
     from giveback.rounds.commands import ROUND_COMMANDS
@@ -317,6 +412,33 @@ def _add_domain_commands() -> None:
     cli.add_command(people)
     for command in ROUND_COMMANDS:
         round_group.add_command(command)
+
+
+@user.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Remove a person's second factor (a lost phone and lost recovery codes), e.g. the last admin's; their
+    sessions end and they set it up again at their next log-in."""
+    from giveback.accounts.services import normalize_email
+    from giveback.accounts.services import reset_two_factor as reset
+    from giveback.accounts.tables import Person
+    from giveback.errors import DomainError
+
+    settings = load_settings()
+    ensure_database_ready(settings)
+
+    async def work() -> int:
+        row = await Person.select(Person.id).where(Person.email == normalize_email(email)).first()
+        if row is None:
+            raise click.BadParameter(f"no account has the address {email}", param_hint="EMAIL")
+        await reset(None, int(row["id"]))
+        return int(row["id"])
+
+    try:
+        person_id = run_with_database(settings, work)
+    except DomainError as problem:
+        raise click.BadParameter(problem.message, param_hint="EMAIL") from None
+    click.echo(f"two-factor log-in removed for person {person_id} <{normalize_email(email)}>; their sessions ended")
 
 
 def main() -> None:

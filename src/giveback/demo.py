@@ -253,5 +253,7 @@ def describe_demo(summary: DemoSummary, *, base_url: str) -> str:
             f"Open {base_url}/ (host societies at {base_url}/organizations/, API at {base_url}/schema).",
             f"Log in with any of these (password: {DEMO_PASSWORD}):",
             logins,
+            "The admin and the coordinator set up two-factor log-in when they first log in (their roles need it):"
+            " any authenticator app scans the QR code shown, or takes the key printed under it.",
         ]
     )

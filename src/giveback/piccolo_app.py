@@ -4,9 +4,21 @@ from pathlib import Path
 
 from piccolo.conf.apps import AppConfig
 
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.accounts.tables import (
+    AccountToken,
+    AuditEvent,
+    LoginChallenge,
+    LoginFailure,
+    MailRequest,
+    Person,
+    RecoveryCode,
+    RoleGrant,
+    TwoFactor,
+    WebSession,
+)
 from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
 from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
@@ -36,7 +48,11 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
-        LoginThrottle,
+        LoginFailure,
+        MailRequest,
+        TwoFactor,
+        RecoveryCode,
+        LoginChallenge,
         AuditEvent,
         VolunteerProfile,
         Expertise,
@@ -57,6 +73,9 @@ APP_CONFIG = AppConfig(
         OutboxMessage,
         FeedToken,
         CalendarImport,
+        ExternalId,
+        ImportJob,
+        ImportedAccount,
     ],
     migration_dependencies=[],
     commands=[],

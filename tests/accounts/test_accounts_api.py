@@ -24,20 +24,22 @@ async def test_sign_up_confirm_and_log_in(client: Client, inbox) -> None:
             "roles": ["volunteer", "host"],
         },
     )
-    assert response.status_code == 201
-    assert response.json() == {
-        "id": response.json()["id"],
-        "email": "ana@example.org",
-        "name": "Ana Souza",
-        "roles": ["host", "volunteer"],
-        "email_confirmed": False,
-    }
+    assert response.status_code == 202
+    assert response.json() == {"detail": "we sent a message to this address: follow it to go on"}
     refused = await client.post("/api/auth/login", json={"email": "ana@example.org", "password": PASSWORD})
     assert refused.status_code == 403
     assert "confirm" in refused.json()["detail"]
 
     token = inbox.link_to("ana@example.org", "/confirm").split("token=")[1]
-    assert (await client.post("/api/auth/confirm", json={"token": token})).json()["email_confirmed"] is True
+    confirmed = (await client.post("/api/auth/confirm", json={"token": token})).json()
+    assert confirmed == {
+        "id": confirmed["id"],
+        "email": "ana@example.org",
+        "name": "Ana Souza",
+        "roles": ["host", "volunteer"],
+        "email_confirmed": True,
+        "two_factor": False,
+    }
     again = await client.post("/api/auth/confirm", json={"token": token})
     assert again.status_code == 400
     assert again.json()["field"] == "token"
@@ -65,14 +67,17 @@ async def test_bad_sign_ups_name_the_field_and_store_nothing(client: Client, inb
     assert inbox.messages == []
 
 
-async def test_a_duplicate_email_is_a_409(client: Client, inbox) -> None:
+async def test_a_duplicate_email_is_answered_like_a_new_one_and_its_owner_is_told(client: Client, inbox) -> None:
     await sign_up(client, inbox, "dup@example.org")
     response = await client.post(
         "/api/auth/signup", json={"email": "DUP@example.org", "name": "Other", "password": PASSWORD}
     )
-    assert response.status_code == 409
-    assert response.json()["field"] == "email"
+    assert response.status_code == 202
+    assert response.json() == {"detail": "we sent a message to this address: follow it to go on"}
     assert await Person.count() == 1
+    notice = inbox.last_to("dup@example.org")
+    assert notice["Subject"] == "You already have a Giveback account"
+    assert "Other" not in notice.get_body(preferencelist=("plain",)).get_content()
 
 
 async def test_a_planted_session_id_is_never_adopted(client: Client, inbox) -> None:
@@ -242,4 +247,8 @@ async def test_password_hashing_does_not_block_the_event_loop(client: Client, in
     answers = await asyncio.gather(*logins)
     beat.cancel()
     assert all(a.status_code == 201 for a in answers)
-    assert max(stalls) < 0.1
+    # Hashed on the loop, each of the ten hashes (tens of milliseconds) would freeze it whole: the heartbeat would
+    # beat about once per log-in. Off the loop it keeps beating while they run. (The bound on the longest pause
+    # leaves room for a shared machine's load: the log-ins' own database work also runs on the loop.)
+    assert len(stalls) > 30, stalls
+    assert max(stalls) < 0.25, stalls

@@ -22,7 +22,7 @@ async def test_a_nul_character_is_refused_before_it_reaches_the_database(client:
     assert await Person.count() == people_before
     # An escaped backslash followed by the letters u0000 is ordinary text.
     body = {**body, "name": "Ada \\u0000"}
-    assert (await client.post("/api/auth/signup", json=body)).status_code == 201
+    assert (await client.post("/api/auth/signup", json=body)).status_code == 202
 
 
 async def test_a_nul_character_in_a_query_or_a_path_is_refused(client: httpx.AsyncClient, inbox) -> None:

@@ -174,11 +174,15 @@ async def test_a_linked_calendar_turns_busy_days_into_unavailable_days(new_clien
     assert linked.status_code == 200, linked.text
     assert linked.json()["linked"] is True and linked.json()["address"] == "http://127.0.0.1/…"
     assert "cal.ics" not in linked.text  # the secret path is not shown again
-    # the application's own path refuses loopback: the error is stored and shown, the profile keeps working
+    # "fetch now" only queues the fetch; the worker's pass runs it, and the application's own path refuses
+    # loopback: the error is stored and shown, the profile keeps working
     refreshed = await volunteer.post("/api/calendar/import/refresh")
-    assert refreshed.status_code == 200
-    assert "not on the public internet" in refreshed.json()["error"] and refreshed.json()["busy"] == []
-    assert refreshed.json()["fetched_at"] is not None
+    assert refreshed.status_code == 202
+    assert refreshed.json()["fetch_queued"] is True and refreshed.json()["fetched_at"] is None
+    assert await refresh_due_imports() == 1
+    shown = (await volunteer.get("/api/calendar/import")).json()
+    assert "cannot be reached from here" in shown["error"] and shown["busy"] == []
+    assert shown["fetched_at"] is not None and shown["fetch_queued"] is False
 
     imported = await refresh_import(person, allow_hosts={server})
     assert imported.error == ""
@@ -248,7 +252,7 @@ async def test_redirects_size_and_time_are_capped(server) -> None:
     allowed = {server}
     assert await fetch_calendar(f"http://{server}/redirect-same", allow_hosts=allowed) == CALENDAR
     for path in ("/redirect-loopback", "/redirect-metadata"):
-        with pytest.raises(FetchError, match="not on the public internet"):
+        with pytest.raises(FetchError, match="cannot be reached from here"):
             await fetch_calendar(f"http://{server}{path}", allow_hosts=allowed)
     with pytest.raises(FetchError, match="redirects more than"):
         await fetch_calendar(f"http://{server}/loop", allow_hosts=allowed)

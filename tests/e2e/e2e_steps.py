@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 from e2e_support import PASSWORD, Actor, LiveServer
+from helpers import AUTHENTICATORS
 
 expect = pytest.importorskip("playwright.async_api", reason="the playwright package is missing").expect
 
@@ -55,6 +56,10 @@ async def log_in(actor: Actor, email: str, *, path: str = "/login") -> None:
     await page.get_by_label("E-mail address").fill(email)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Log in").click()
+    await page.wait_for_load_state()
+    if "/login/code" in page.url:  # two-factor log-in: the code from the person's authenticator
+        await page.get_by_label("Code").fill(AUTHENTICATORS[email].code())
+        await page.get_by_role("button", name="Log in").click()
     await expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
@@ -73,6 +78,8 @@ async def nav(actor: Actor, name: str) -> None:
 
 async def api_log_in(client: httpx.AsyncClient, email: str) -> None:
     response = await client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    if response.status_code == 202:
+        response = await client.post("/api/auth/login/second-factor", json={"code": AUTHENTICATORS[email].code()})
     assert response.status_code == 201, response.text
     client.headers["X-CSRF-Token"] = response.json()["csrf_token"]
 
@@ -88,7 +95,7 @@ async def api_member(client: httpx.AsyncClient, server: LiveServer, email: str, 
             "roles": roles,
         },
     )
-    assert response.status_code == 201, response.text
+    assert response.status_code == 202, response.text
     token = server.link_to(email, "/confirm").split("token=", 1)[1]
     confirmed = await client.post("/api/auth/confirm", json={"token": token})
     assert confirmed.status_code == 201, confirmed.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from e2e_steps import expect, in_days, log_in, nav, sign_up
 from e2e_support import LiveServer
 
@@ -65,7 +66,7 @@ async def test_host_claims_a_society_and_posts_a_request(actors: Any, live_serve
     await page.get_by_label("Embolization for hemorrhage and trauma is the primary need").check()
     await page.get_by_label("Audience languages, in order").fill("pt, en")
     await page.get_by_label("lectures").check()
-    await page.get_by_label("hands on").check()
+    await page.get_by_label("hands-on").check()
     windows = [(in_days(100), in_days(130)), (in_days(200), in_days(220))]
     for number, (start, end) in enumerate(windows, start=1):
         await page.get_by_label(f"Window {number} start").fill(start.isoformat())
@@ -84,7 +85,7 @@ async def test_host_claims_a_society_and_posts_a_request(actors: Any, live_serve
 
     await nav(coordinator, "Requests")
     request_row = cpage.get_by_role("row").filter(has_text="Embolization and TIPS course")
-    await expect(request_row).to_contain_text(windows[1][0].isoformat())
+    await expect(request_row).to_contain_text(format_date(windows[1][0], "MMM d", locale="en"))
     await coordinator.check("requests")
     await request_row.get_by_role("button", name="Accept").click()
     await expect(cpage.get_by_role("status")).to_have_text("Request accepted.")

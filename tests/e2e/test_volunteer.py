@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from babel.dates import format_date
 from e2e_steps import expect, in_days, log_in, nav, sign_up
 from e2e_support import LiveServer
 
@@ -62,7 +63,7 @@ async def test_volunteer_signs_up_and_fills_the_profile(actors: Any, live_server
         await expect(page.get_by_role("status")).to_have_text("Window added.")
     rows = page.locator("table.data tbody tr")
     await expect(rows).to_have_count(2)
-    await expect(rows.nth(0)).to_contain_text(windows[0][0].isoformat())
+    await expect(rows.nth(0)).to_contain_text(format_date(windows[0][0], "medium", locale="en"))
     await expect(rows.nth(1)).to_contain_text("Yes")
     # An overlapping window is refused next to the field.
     await page.get_by_role("textbox", name="From", exact=True).fill(in_days(70).isoformat())

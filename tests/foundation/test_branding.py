@@ -27,24 +27,24 @@ async def test_the_pages_show_the_programs_name_logo_colours_and_footer(
         footer_text="Run by the Société d'Imagerie Interventionnelle, Lyon.",
     )
     branded.check()
-    async with client_with(branded) as client:
-        page = (await client.get("/organizations/")).text
-        assert "<title>Host societies · Société d&#39;Imagerie — Giveback</title>" in page
-        assert "Run by the Société d&#39;Imagerie Interventionnelle, Lyon." in page
-        assert "interventional radiology around the world" not in page
-        logo_url = html.unescape(re.search(r'<img class="brand-logo" src="([^"]+)"', page).group(1))
-        css_url = html.unescape(re.search(r'<link rel="stylesheet" href="(/brand\.css[^"]+)"', page).group(1))
+    client = await client_with(branded)
+    page = (await client.get("/organizations/")).text
+    assert "<title>Host societies · Société d&#39;Imagerie — Giveback</title>" in page
+    assert "Run by the Société d&#39;Imagerie Interventionnelle, Lyon." in page
+    assert "interventional radiology around the world" not in page
+    logo_url = html.unescape(re.search(r'<img class="brand-logo" src="([^"]+)"', page).group(1))
+    css_url = html.unescape(re.search(r'<link rel="stylesheet" href="(/brand\.css[^"]+)"', page).group(1))
 
-        logo = await client.get(logo_url)
-        assert logo.status_code == 200
-        assert logo.content == LOGO
-        assert logo.headers["content-type"] == "image/svg+xml"
-        css = await client.get(css_url)
-        assert css.headers["content-type"].startswith("text/css")
-        assert "--accent: #5a1e6e" in css.text
-        assert "--accent-ink: #fffbe6" in css.text
-        assert "immutable" in css.headers["cache-control"]
-        assert (await client.get("/brand/logo.png")).status_code == 404
+    logo = await client.get(logo_url)
+    assert logo.status_code == 200
+    assert logo.content == LOGO
+    assert logo.headers["content-type"] == "image/svg+xml"
+    css = await client.get(css_url)
+    assert css.headers["content-type"].startswith("text/css")
+    assert "--accent: #5a1e6e" in css.text
+    assert "--accent-ink: #fffbe6" in css.text
+    assert "immutable" in css.headers["cache-control"]
+    assert (await client.get("/brand/logo.png")).status_code == 404
 
 
 async def test_the_default_look_has_no_logo_and_a_stable_stylesheet(client) -> None:

@@ -109,7 +109,8 @@ async def test_the_schema_names_no_secret(client: httpx.AsyncClient) -> None:
     No name anywhere is one of ``SECRET_NAMES`` or contains "secret", and the only ``…_hash`` names are the
     solver's ``PUBLIC_HASHES``. Passwords are asked for (log-in, sign-up, changes) but never answered. A
     ``csrf_token`` is answered on purpose, in ``SessionOut`` only (log-in, a password change, ``/api/me``): the
-    client echoes it in a header, and it is worth nothing without the session cookie (HttpOnly).
+    client echoes it in a header, and it is worth nothing without the session cookie (HttpOnly). The ``key`` of an
+    authenticator app is answered once, to the signed-in person setting up two-factor log-in.
     """
     schema = (await client.get("/schema/openapi.json")).json()
     components = schema["components"]["schemas"]

@@ -155,6 +155,20 @@ async def test_every_rule_names_its_field_and_stores_nothing(world: World) -> No
     assert (await world.host.get(f"/api/requests/{draft['id']}")).json()["title"] == draft["title"]
 
 
+async def test_a_preferred_period_may_lie_inside_a_window(world: World) -> None:
+    inside = [
+        {"start": in_days(30), "end": in_days(90), "preferred": False},
+        {"start": in_days(40), "end": in_days(50), "preferred": True},
+    ]
+    draft = await world.draft(windows=inside, duration_days=5)
+    assert [w["preferred"] for w in draft["windows"]] == [False, True]
+    edited = await world.host.put(f"/api/requests/{draft['id']}", json=request_body(world.org_id, windows=inside))
+    assert edited.status_code == 200, edited.text
+    crossing = [*inside, {"start": in_days(60), "end": in_days(70), "preferred": False}]
+    refused = await world.host.post("/api/requests", json=request_body(world.org_id, windows=crossing))
+    assert refused.status_code == 400 and refused.json()["field"] == "windows"
+
+
 async def test_a_window_exactly_as_long_as_the_visit_is_enough(world: World) -> None:
     draft = await world.draft(windows=[{"start": in_days(30), "end": in_days(34)}], duration_days=5)
     assert len(draft["windows"]) == 1

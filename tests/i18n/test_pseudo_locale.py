@@ -103,6 +103,20 @@ def page_routes(app: Litestar) -> list[str]:
     return sorted(paths)
 
 
+# Refused forms, so that the messages of the rules (the services' domain errors, the forms' own checks) show.
+REFUSED_FORMS = [
+    ("anonymous", "/signup", {"name": "X", "email": "not-an-address", "password": "short", "roles": "volunteer"}),
+    ("volunteer", "/volunteer/availability", {"start": "2020-01-10", "end": "2020-01-05"}),
+    ("volunteer", "/volunteer/profile", {"name": "Vol", "country": "ZZ", "trips_per_year": "9"}),
+    ("host", "/host/requests/new", {"title": "", "duration_days": "100"}),
+    ("host", "/host/organizations", {"kind": "society", "name": "A", "country": "XX"}),
+    ("coordinator", "/coordinator/rounds/", {"name": "r", "period_start": "2031-05-01", "period_end": "2031-01-01"}),
+    ("coordinator", "/coordinator/topics/", {"slug": "venous", "name": "Venous again"}),
+    ("coordinator", "/coordinator/topics/venous", {"names.fr": "V"}),
+    ("coordinator", "/coordinator/claims/999999/reject", {"reason": ""}),
+]
+
+
 async def test_every_page_comes_from_the_catalogs(
     new_client: Callable[[], httpx.AsyncClient], inbox: object, running_app: Litestar
 ) -> None:
@@ -128,5 +142,14 @@ async def test_every_page_comes_from_the_catalogs(
             left = untranslated_words(answer.text, data_words)
             if left:
                 problems.append(f"{path} as {role}: {sorted(left)}")
+    for role, path, form in REFUSED_FORMS:
+        client = world.clients[role]
+        token = client.headers.get("X-CSRF-Token") or client.cookies.get("giveback_csrf") or ""
+        answer = await client.post(path, data={"csrf_token": token, **form}, headers={**PSEUDO, "X-CSRF-Token": ""})
+        assert 400 <= answer.status_code < 500, f"{path} as {role}: {answer.status_code}"
+        rendered += 1
+        left = untranslated_words(answer.text, data_words)
+        if left:
+            problems.append(f"refused {path} as {role}: {sorted(left)}")
     assert rendered > 40, rendered
     assert not problems, "texts that no catalog holds:\n" + "\n".join(problems)

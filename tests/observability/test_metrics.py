@@ -42,15 +42,15 @@ async def test_metrics_are_off_without_a_token_setting(client: httpx.AsyncClient
 
 
 async def test_metrics_need_the_token(client_with, with_token: Settings) -> None:
-    async with client_with(with_token) as client:
-        assert (await client.get("/metrics")).status_code == 401
-        wrong = await client.get("/metrics", headers={"Authorization": "Bearer not-the-token-at-all"})
-        assert wrong.status_code == 401
-        assert wrong.headers["www-authenticate"] == "Bearer"
-        assert TOKEN not in wrong.text
-        right = await client.get("/metrics", headers=AUTH)
-        assert right.status_code == 200
-        assert right.headers["content-type"].startswith("text/plain")
+    client = await client_with(with_token)
+    assert (await client.get("/metrics")).status_code == 401
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer not-the-token-at-all"})
+    assert wrong.status_code == 401
+    assert wrong.headers["www-authenticate"] == "Bearer"
+    assert TOKEN not in wrong.text
+    right = await client.get("/metrics", headers=AUTH)
+    assert right.status_code == 200
+    assert right.headers["content-type"].startswith("text/plain")
 
 
 async def test_requests_runs_outbox_and_imports_are_counted(client_with, with_token: Settings, inbox) -> None:
@@ -66,31 +66,31 @@ async def test_requests_runs_outbox_and_imports_are_counted(client_with, with_to
         except AssertionError:
             return 0.0
 
-    async with client_with(with_token) as client:
-        before = (await client.get("/metrics", headers=AUTH)).text  # the counts are the process's, since its start
-        for _ in range(3):
-            assert (await client.get("/organizations/")).status_code == 200
-        assert (await client.get("/feeds/a-secret-feed-token.ics")).status_code == 404
-        person = await member(client, inbox, "scraped@example.org", ["volunteer"])
+    client = await client_with(with_token)
+    before = (await client.get("/metrics", headers=AUTH)).text  # the counts are the process's, since its start
+    for _ in range(3):
+        assert (await client.get("/organizations/")).status_code == 200
+    assert (await client.get("/feeds/a-secret-feed-token.ics")).status_code == 404
+    person = await member(client, inbox, "scraped@example.org", ["volunteer"])
 
-        round_row = await MatchRound.insert(
-            MatchRound(name="Spring", period_start=date(2031, 3, 1), period_end=date(2031, 5, 31))
-        )
-        round_id = round_row[0]["id"]
-        await SolverRun.insert(
-            SolverRun(round=round_id, status="queued", input_hash="a"),
-            SolverRun(round=round_id, status="queued", input_hash="b"),
-            SolverRun(round=round_id, status="failed", input_hash="c"),
-        )
-        an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
-        await OutboxMessage.update({OutboxMessage.status: "sent"}).where(OutboxMessage.status != "sent")
-        await OutboxMessage.insert(
-            OutboxMessage(message_id="<m1@x>", recipient="a@x.org", subject="s", content="c", created_at=an_hour_ago),
-            OutboxMessage(message_id="<m2@x>", recipient="b@x.org", subject="s", content="c", status="failed"),
-        )
-        await CalendarImport.insert(CalendarImport(person=person, error="the calendar server answered 500"))
+    round_row = await MatchRound.insert(
+        MatchRound(name="Spring", period_start=date(2031, 3, 1), period_end=date(2031, 5, 31))
+    )
+    round_id = round_row[0]["id"]
+    await SolverRun.insert(
+        SolverRun(round=round_id, status="queued", input_hash="a"),
+        SolverRun(round=round_id, status="queued", input_hash="b"),
+        SolverRun(round=round_id, status="failed", input_hash="c"),
+    )
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)
+    await OutboxMessage.update({OutboxMessage.status: "sent"}).where(OutboxMessage.status != "sent")
+    await OutboxMessage.insert(
+        OutboxMessage(message_id="<m1@x>", recipient="a@x.org", subject="s", content="c", created_at=an_hour_ago),
+        OutboxMessage(message_id="<m2@x>", recipient="b@x.org", subject="s", content="c", status="failed"),
+    )
+    await CalendarImport.insert(CalendarImport(person=person, error="the calendar server answered 500"))
 
-        text = (await client.get("/metrics", headers=AUTH)).text
+    text = (await client.get("/metrics", headers=AUTH)).text
     assert answered(text) - answered(before) == 3
     assert timed(text) - timed(before) == 3
     assert "a-secret-feed-token" not in text  # routes are templates, never the path

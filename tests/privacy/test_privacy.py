@@ -59,7 +59,7 @@ async def test_deleting_an_account_erases_details_and_keeps_trips(
     assert relogin.status_code == 401
     assert (
         await client.post("/api/auth/signup", json={"email": email, "name": "Again", "password": PASSWORD})
-    ).status_code == 201
+    ).status_code == 202
 
 
 async def test_the_account_page_offers_download_and_deletion(client: httpx.AsyncClient, inbox) -> None:

@@ -42,9 +42,11 @@ def serving(
     start_seconds: float,
     prefix: str,
     environment: Mapping[str, str | None] | None = None,
+    log_level: str = "WARNING",
 ) -> Iterator[Started]:
     """Start the server with the file mail backend, wait for ``/health``, and stop its process group after.
-    ``environment`` sets further variables (``None`` removes one)."""
+    ``environment`` sets further variables (``None`` removes one). Its output goes to ``server.log`` in its
+    folder (at ``INFO`` it has one access line per request)."""
     folder = Path(tempfile.mkdtemp(prefix=prefix))
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -54,7 +56,7 @@ def serving(
         "GIVEBACK_MAIL_BACKEND": "file",
         "GIVEBACK_MAIL_DIR": str(folder / "mail"),
         "GIVEBACK_EMBEDDED_WORKER": "true" if embedded_worker else "false",
-        "GIVEBACK_LOG_LEVEL": "WARNING",
+        "GIVEBACK_LOG_LEVEL": log_level,
     }
     for name, value in (environment or {}).items():
         if value is None:

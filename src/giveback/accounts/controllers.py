@@ -1,17 +1,22 @@
-"""Account endpoints: the JSON API under /api/auth and /api/people, and the sign-up and log-in pages."""
+"""Account endpoints: the JSON API under /api/auth and /api/people, and the sign-up, log-in and account pages."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post, put
+from litestar.background_tasks import BackgroundTask
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from giveback.accounts import services
+from giveback.accounts import services, two_factor
 from giveback.accounts.schemas import (
+    CodeIn,
     EmailConfirmation,
     EmailOnly,
     LogIn,
@@ -19,37 +24,100 @@ from giveback.accounts.schemas import (
     PasswordChange,
     PasswordReset,
     PersonOut,
+    RecoveryCodesOut,
     RoleChange,
+    SecondFactorNeeded,
     SessionOut,
     SignUp,
+    TwoFactorEnabled,
 )
 from giveback.accounts.sessions import SignedIn, end_session, load_session
+from giveback.accounts.two_factor import TwoFactorSetup, TwoFactorStatus
 from giveback.errors import DomainError
 from giveback.mail.service import Mailer
 from giveback.settings import Settings
-from giveback.web.auth import expired_session_cookie, requires, session_cookie, signed_in
+from giveback.web.auth import (
+    DEVICE_COOKIE,
+    DEVICE_COOKIE_SECONDS,
+    LOGIN_COOKIE,
+    LOGIN_COOKIE_SECONDS,
+    SESSION_COOKIE,
+    client_address,
+    cookie,
+    cookie_name,
+    expired_session_cookie,
+    requires,
+    session_cookie,
+    signed_in,
+    signed_in_user,
+)
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId, no_content
 from giveback.web.pagination import PageCursor, PageLimit, paged
 
 RESET_SENT = "if an account has this address, we sent it a link"
+SIGN_UP_SENT = "we sent a message to this address: follow it to go on"
 
 
 async def _session_out(raw_session: str) -> SessionOut:
     user = await load_session(raw_session)
     assert user is not None
-    return SessionOut(person=await services.person_out(user.person_id), csrf_token=user.csrf_token)
+    return SessionOut(
+        person=await services.person_out(user.person_id),
+        csrf_token=user.csrf_token,
+        withheld_roles=sorted(user.withheld_roles),
+    )
+
+
+def _log_in_cookies(settings: Settings, outcome: services.LogInOutcome) -> list[Cookie]:
+    """The cookies a log-in whose password was right sets: the session (or the pending log-in), a device cookie."""
+    cookies = []
+    if outcome.session:
+        cookies += _session_cookies(settings, outcome.session)
+    if outcome.challenge:
+        cookies.append(cookie(settings, LOGIN_COOKIE, outcome.challenge, max_age=LOGIN_COOKIE_SECONDS))
+    if outcome.device_cookie:
+        cookies.append(cookie(settings, DEVICE_COOKIE, outcome.device_cookie, max_age=DEVICE_COOKIE_SECONDS))
+    return cookies
+
+
+def _session_cookies(settings: Settings, raw_session: str) -> list[Cookie]:
+    """The new session's cookie, and the end of any pending log-in."""
+    return [cookie(settings, SESSION_COOKIE, raw_session), cookie(settings, LOGIN_COOKIE, "", max_age=0)]
+
+
+async def _log_in(request: Request[Any, Any, Any], settings: Settings, data: LogIn) -> services.LogInOutcome:
+    return await services.log_in(
+        data.email,
+        data.password,
+        client=client_address(request),
+        device_cookie=request.cookies.get(cookie_name(settings, DEVICE_COOKIE)),
+        secret_key=settings.secret_key,
+    )
+
+
+async def _finish_log_in(request: Request[Any, Any, Any], settings: Settings, code: str) -> str:
+    raw_challenge = request.cookies.get(cookie_name(settings, LOGIN_COOKIE))
+    return await services.finish_log_in(raw_challenge, code, client=client_address(request))
 
 
 class AuthApi(Controller):
     path = "/api/auth"
     tags = ["accounts"]
 
-    @post("/signup", summary="Create an account; a confirmation link is e-mailed")
+    @post("/signup", status_code=HTTP_202_ACCEPTED, summary="Sign up; a message is e-mailed to the address")
     async def sign_up(
-        self, data: JSONBody[SignUp], mailer: NamedDependency[Mailer], settings: NamedDependency[Settings]
-    ) -> PersonOut:
-        return await services.sign_up(data, mailer=mailer, base_url=settings.base_url)
+        self,
+        data: JSONBody[SignUp],
+        request: Request[Any, Any, Any],
+        mailer: NamedDependency[Mailer],
+        settings: NamedDependency[Settings],
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
+        await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
+        return Response(
+            Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver)
+        )
 
     @post("/confirm", summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
@@ -57,15 +125,42 @@ class AuthApi(Controller):
 
     @post("/resend-confirmation", status_code=HTTP_202_ACCEPTED, summary="E-mail a new confirmation link")
     async def resend_confirmation(
-        self, data: JSONBody[EmailOnly], mailer: NamedDependency[Mailer], settings: NamedDependency[Settings]
-    ) -> Message:
-        await services.resend_confirmation(data.email, mailer=mailer, base_url=settings.base_url)
-        return Message(RESET_SENT)
+        self,
+        data: JSONBody[EmailOnly],
+        request: Request[Any, Any, Any],
+        mailer: NamedDependency[Mailer],
+        settings: NamedDependency[Settings],
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
+        await services.resend_confirmation(
+            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
+        )
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
-    @post("/login", summary="Log in; sets the session cookie and returns the CSRF token")
-    async def log_in(self, data: JSONBody[LogIn], settings: NamedDependency[Settings]) -> Response[SessionOut]:
-        raw_session, _ = await services.log_in(data.email, data.password)
-        return Response(await _session_out(raw_session), headers={"set-cookie": session_cookie(settings, raw_session)})
+    @post(
+        "/login",
+        summary="Log in; sets the session cookie and returns the CSRF token (202: a second factor is needed)",
+        responses={
+            HTTP_202_ACCEPTED: ResponseSpec(
+                data_container=SecondFactorNeeded, description="The password is right; send the second factor"
+            )
+        },
+    )
+    async def log_in(
+        self, data: JSONBody[LogIn], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[SessionOut | SecondFactorNeeded]:
+        outcome = await _log_in(request, settings, data)
+        cookies = _log_in_cookies(settings, outcome)
+        if outcome.session is None:
+            return Response(SecondFactorNeeded(), status_code=HTTP_202_ACCEPTED, cookies=cookies)
+        return Response(await _session_out(outcome.session), status_code=HTTP_201_CREATED, cookies=cookies)
+
+    @post("/login/second-factor", summary="Finish a log-in with a code from the authenticator app or a recovery code")
+    async def second_factor(
+        self, data: JSONBody[CodeIn], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[SessionOut]:
+        raw_session = await _finish_log_in(request, settings, data.code)
+        return Response(await _session_out(raw_session), cookies=_session_cookies(settings, raw_session))
 
     @post(
         "/logout",
@@ -75,16 +170,23 @@ class AuthApi(Controller):
         responses=no_content("The session is ended and its cookie expired"),
     )
     async def log_out(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Response[None]:
-        user: SignedIn = request.state.user
+        user = signed_in_user(request)
         await end_session(user.session_id)
         return Response(None, status_code=HTTP_204_NO_CONTENT, headers={"set-cookie": expired_session_cookie(settings)})
 
     @post("/password-reset", status_code=HTTP_202_ACCEPTED, summary="E-mail a password-reset link")
     async def request_reset(
-        self, data: JSONBody[EmailOnly], mailer: NamedDependency[Mailer], settings: NamedDependency[Settings]
-    ) -> Message:
-        await services.request_password_reset(data.email, mailer=mailer, base_url=settings.base_url)
-        return Message(RESET_SENT)
+        self,
+        data: JSONBody[EmailOnly],
+        request: Request[Any, Any, Any],
+        mailer: NamedDependency[Mailer],
+        settings: NamedDependency[Settings],
+    ) -> Response[Message]:
+        outgoing = services.AfterTheAnswer(mailer)
+        await services.request_password_reset(
+            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
+        )
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
     @post("/password-reset/confirm", summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
@@ -98,9 +200,58 @@ class AuthApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> Response[SessionOut]:
-        user: SignedIn = request.state.user
-        raw_session = await services.change_password(user.person_id, data.current_password, data.new_password)
+        user = signed_in_user(request)
+        raw_session = await services.change_password(
+            user.person_id, data.current_password, data.new_password, setup_only=bool(user.withheld_roles)
+        )
         return Response(await _session_out(raw_session), headers={"set-cookie": session_cookie(settings, raw_session)})
+
+    @get("/two-factor", guards=[signed_in], summary="Your two-factor log-in: on or off, needed or not, codes left")
+    async def two_factor_status(self, request: Request[Any, Any, Any]) -> TwoFactorStatus:
+        return await two_factor.status(signed_in_user(request).person_id)
+
+    @post(
+        "/two-factor/setup",
+        guards=[signed_in],
+        summary="Start setting up an authenticator app: its secret, otpauth address and QR code",
+    )
+    async def two_factor_setup(self, request: Request[Any, Any, Any]) -> TwoFactorSetup:
+        user = signed_in_user(request)
+        return await two_factor.start_setup(user.person_id, user.email)
+
+    @post(
+        "/two-factor/enable",
+        guards=[signed_in],
+        summary="Confirm the authenticator app with a first code; returns recovery codes and a fresh session",
+    )
+    async def two_factor_enable(
+        self, data: JSONBody[CodeIn], request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Response[TwoFactorEnabled]:
+        codes, raw_session = await services.enable_two_factor(signed_in_user(request).person_id, data.code)
+        body = TwoFactorEnabled(recovery_codes=codes, session=await _session_out(raw_session))
+        return Response(
+            body, status_code=HTTP_201_CREATED, headers={"set-cookie": session_cookie(settings, raw_session)}
+        )
+
+    @post(
+        "/two-factor/recovery-codes",
+        guards=[signed_in],
+        summary="New recovery codes after a code from the app (the old ones stop working)",
+    )
+    async def recovery_codes(self, data: JSONBody[CodeIn], request: Request[Any, Any, Any]) -> RecoveryCodesOut:
+        codes = await two_factor.renew_recovery_codes(signed_in_user(request).person_id, data.code)
+        return RecoveryCodesOut(recovery_codes=codes)
+
+    @post(
+        "/two-factor/disable",
+        guards=[signed_in],
+        status_code=200,
+        summary="Turn two-factor log-in off (volunteers and hosts; coordinators and admins need it)",
+    )
+    async def two_factor_disable(self, data: JSONBody[CodeIn], request: Request[Any, Any, Any]) -> TwoFactorStatus:
+        person_id = signed_in_user(request).person_id
+        await two_factor.disable(person_id, data.code)
+        return await two_factor.status(person_id)
 
 
 class PeopleApi(Controller):
@@ -109,8 +260,12 @@ class PeopleApi(Controller):
 
     @get("/me", guards=[signed_in], summary="The signed-in person and their CSRF token")
     async def me(self, request: Request[Any, Any, Any]) -> SessionOut:
-        user: SignedIn = request.state.user
-        return SessionOut(person=await services.person_out(user.person_id), csrf_token=user.csrf_token)
+        user = signed_in_user(request)
+        return SessionOut(
+            person=await services.person_out(user.person_id),
+            csrf_token=user.csrf_token,
+            withheld_roles=sorted(user.withheld_roles),
+        )
 
     @get("/people", guards=[requires("coordinator", "admin")], summary="People, optionally with one role")
     async def people(
@@ -127,8 +282,16 @@ class PeopleApi(Controller):
     async def set_roles(
         self, person_id: PathId, data: JSONBody[RoleChange], request: Request[Any, Any, Any]
     ) -> PersonOut:
-        user: SignedIn = request.state.user
-        return await services.set_roles(user.person_id, person_id, data.roles)
+        return await services.set_roles(signed_in_user(request).person_id, person_id, data.roles)
+
+    @post(
+        "/people/{person_id:int}/two-factor/reset",
+        guards=[requires("admin")],
+        status_code=200,
+        summary="Remove a person's second factor (a lost phone and lost codes); their sessions end (admin)",
+    )
+    async def reset_two_factor(self, person_id: PathId, request: Request[Any, Any, Any]) -> PersonOut:
+        return await services.reset_two_factor(signed_in_user(request).person_id, person_id)
 
 
 class AccountPages(Controller):
@@ -146,11 +309,15 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form(), lists=("roles",))
+        outgoing = services.AfterTheAnswer(mailer)
         try:
-            await services.sign_up(parse(SignUp, fields), mailer=mailer, base_url=settings.base_url)
+            data = parse(SignUp, fields)
+            await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/signup.html", problem, values=fields)
-        return page("accounts/check_mail.html", email=fields.get("email", ""))
+        answer = page("accounts/check_mail.html", email=fields.get("email", ""))
+        answer.background = BackgroundTask(outgoing.deliver)
+        return answer
 
     @get("/confirm")
     async def confirm_form(self, token: FromQuery[str] = "") -> Template:
@@ -174,26 +341,42 @@ class AccountPages(Controller):
         fields = form_fields(await request.form())
         next_path = _safe_next(str(fields.pop("next", "/") or "/"))
         try:
-            data = parse(LogIn, fields)
-            raw_session, _ = await services.log_in(data.email, data.password)
+            outcome = await _log_in(request, settings, parse(LogIn, fields))
         except (FormInvalid, DomainError) as problem:
             values = {"email": fields.get("email", "")}
             return form_error_page("accounts/login.html", problem, values=values, next=next_path, confirmed=False)
+        response = redirect(next_path if outcome.session else f"/login/code?next={quote(next_path, safe='/')}")
+        response.cookies.extend(_log_in_cookies(settings, outcome))
+        return response
+
+    @get("/login/code")
+    async def second_factor_form(self, next: FromQuery[str] = "/") -> Template:
+        return page("accounts/second_factor.html", next=_safe_next(next))
+
+    @post("/login/code")
+    async def second_factor(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        next_path = _safe_next(str(fields.pop("next", "/") or "/"))
+        try:
+            raw_session = await _finish_log_in(request, settings, parse(CodeIn, fields).code)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/second_factor.html", problem, next=next_path)
         response = redirect(next_path)
-        response.headers["set-cookie"] = session_cookie(settings, raw_session)
+        response.cookies.extend(_session_cookies(settings, raw_session))
         return response
 
     @post("/logout", guards=[signed_in])
     async def log_out(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Redirect:
-        user: SignedIn = request.state.user
-        await end_session(user.session_id)
+        await end_session(signed_in_user(request).session_id)
         response = redirect("/")
         response.headers["set-cookie"] = expired_session_cookie(settings)
         return response
 
     @get("/forgot-password")
-    async def forgot_form(self) -> Template:
-        return page("accounts/forgot.html", values={})
+    async def forgot_form(self, email: FromQuery[str] = "") -> Template:
+        return page("accounts/forgot.html", values={"email": email[:320]})
 
     @post("/forgot-password")
     async def forgot(
@@ -203,12 +386,17 @@ class AccountPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form())
+        outgoing = services.AfterTheAnswer(mailer)
         try:
             data = parse(EmailOnly, fields)
-        except FormInvalid as problem:
+            await services.request_password_reset(
+                data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
+            )
+        except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/forgot.html", problem, values=fields)
-        await services.request_password_reset(data.email, mailer=mailer, base_url=settings.base_url)
-        return page("accounts/forgot.html", values={}, sent=True)
+        answer = page("accounts/forgot.html", values={}, sent=True)
+        answer.background = BackgroundTask(outgoing.deliver)
+        return answer
 
     @get("/reset-password")
     async def reset_form(self, token: FromQuery[str] = "") -> Template:
@@ -226,24 +414,78 @@ class AccountPages(Controller):
 
     @get("/account", guards=[signed_in])
     async def account(self, request: Request[Any, Any, Any]) -> Template:
-        user: SignedIn = request.state.user
-        return page("accounts/account.html", person=await services.person_out(user.person_id))
+        return page("accounts/account.html", **await _account_context(signed_in_user(request)))
 
     @post("/account/password", guards=[signed_in])
     async def change_password(
         self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
     ) -> Template | Redirect:
-        user: SignedIn = request.state.user
+        user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
             data = parse(PasswordChange, fields)
-            raw_session = await services.change_password(user.person_id, data.current_password, data.new_password)
+            raw_session = await services.change_password(
+                user.person_id, data.current_password, data.new_password, setup_only=bool(user.withheld_roles)
+            )
         except (FormInvalid, DomainError) as problem:
-            person = await services.person_out(user.person_id)
-            return form_error_page("accounts/account.html", problem, person=person)
+            return form_error_page("accounts/account.html", problem, **await _account_context(user))
         response = redirect("/account?changed=1")
         response.headers["set-cookie"] = session_cookie(settings, raw_session)
         return response
+
+    @get("/account/two-factor", guards=[signed_in])
+    async def two_factor_page(self, request: Request[Any, Any, Any]) -> Template:
+        return page("accounts/two_factor.html", **await _two_factor_context(signed_in_user(request)))
+
+    @post("/account/two-factor/setup", guards=[signed_in])
+    async def two_factor_setup(self, request: Request[Any, Any, Any]) -> Redirect:
+        user = signed_in_user(request)
+        await two_factor.start_setup(user.person_id, user.email)
+        return redirect("/account/two-factor#setup")
+
+    @post("/account/two-factor/enable", guards=[signed_in])
+    async def two_factor_enable(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template:
+        user = signed_in_user(request)
+        fields = form_fields(await request.form())
+        try:
+            codes, raw_session = await services.enable_two_factor(user.person_id, parse(CodeIn, fields).code)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/two_factor.html", problem, **await _two_factor_context(user))
+        shown = page("accounts/recovery_codes.html", codes=codes, first=True, status_code=HTTP_201_CREATED)
+        shown.headers["set-cookie"] = session_cookie(settings, raw_session)
+        return shown
+
+    @post("/account/two-factor/recovery-codes", guards=[signed_in])
+    async def recovery_codes(self, request: Request[Any, Any, Any]) -> Template:
+        user = signed_in_user(request)
+        fields = form_fields(await request.form())
+        try:
+            codes = await two_factor.renew_recovery_codes(user.person_id, parse(CodeIn, fields).code)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/two_factor.html", problem, **await _two_factor_context(user))
+        return page("accounts/recovery_codes.html", codes=codes, first=False, status_code=HTTP_201_CREATED)
+
+    @post("/account/two-factor/disable", guards=[signed_in])
+    async def two_factor_disable(self, request: Request[Any, Any, Any]) -> Template | Redirect:
+        user = signed_in_user(request)
+        fields = form_fields(await request.form())
+        try:
+            await two_factor.disable(user.person_id, parse(CodeIn, fields).code)
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/two_factor.html", problem, **await _two_factor_context(user))
+        return redirect("/account/two-factor?disabled=1")
+
+
+async def _account_context(user: SignedIn) -> dict[str, Any]:
+    return {"person": await services.person_out(user.person_id), "two_factor": await two_factor.status(user.person_id)}
+
+
+async def _two_factor_context(user: SignedIn) -> dict[str, Any]:
+    return {
+        "status": await two_factor.status(user.person_id),
+        "setup": await two_factor.pending_setup(user.person_id, user.email),
+        "withheld": sorted(user.withheld_roles),
+    }
 
 
 def _safe_next(path: str) -> str:

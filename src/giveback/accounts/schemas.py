@@ -6,12 +6,25 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from giveback.text import Name
+
 EmailAddress = Annotated[
     str, msgspec.Meta(max_length=320, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", description="An e-mail address")
 ]
-NewPassword = Annotated[str, msgspec.Meta(min_length=12, max_length=200, description="At least 12 characters")]
-PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+NewPassword = Annotated[
+    str,
+    msgspec.Meta(
+        min_length=12,
+        max_length=200,
+        description="At least 12 characters, and not easy to guess (checked against common passwords and your name)",
+    ),
+]
+PersonName = Annotated[Name, msgspec.Meta(min_length=1, max_length=200)]
 Token = Annotated[str, msgspec.Meta(min_length=16, max_length=200)]
+Code = Annotated[
+    str,
+    msgspec.Meta(min_length=6, max_length=40, description="6 digits from the authenticator app, or a recovery code"),
+]
 SelfServiceRole = Literal["volunteer", "host"]
 Role = Literal["volunteer", "host", "coordinator", "admin"]
 ROLES: tuple[Role, ...] = ("volunteer", "host", "coordinator", "admin")
@@ -59,6 +72,8 @@ class PersonOut(msgspec.Struct, kw_only=True):
     name: str
     roles: list[str]
     email_confirmed: bool
+    two_factor: bool
+    """Two-factor log-in is on."""
 
 
 class SessionOut(msgspec.Struct, kw_only=True):
@@ -66,6 +81,31 @@ class SessionOut(msgspec.Struct, kw_only=True):
 
     person: PersonOut
     csrf_token: str
+    withheld_roles: list[str] = msgspec.field(default_factory=list)
+    """Roles (coordinator, admin) this session does not have until two-factor log-in is set up."""
+
+
+class SecondFactorNeeded(msgspec.Struct, kw_only=True):
+    """The password was right; send a code to ``POST /api/auth/login/second-factor`` (the cookie holds the log-in)."""
+
+    second_factor_required: bool = True
+    detail: str = "enter the 6-digit code from your authenticator app, or a recovery code"
+
+
+class CodeIn(msgspec.Struct, forbid_unknown_fields=True):
+    code: Code
+
+
+class RecoveryCodesOut(msgspec.Struct, kw_only=True):
+    """Single-use codes that stand in for the authenticator app: shown once, keep them somewhere safe."""
+
+    recovery_codes: list[str]
+
+
+class TwoFactorEnabled(msgspec.Struct, kw_only=True):
+    recovery_codes: list[str]
+    session: SessionOut
+    """The fresh session (every role) that replaces this one; its cookie is set."""
 
 
 class Message(msgspec.Struct):

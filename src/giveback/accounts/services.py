@@ -1,31 +1,38 @@
-"""Accounts: sign-up with e-mail confirmation, log-in with throttling, password reset and change, roles."""
+"""Accounts: sign-up with e-mail confirmation, log-in (throttled, with a second factor), password reset and change,
+roles.
+
+Nothing answered without a session tells whether an address has an account: sign-up, "resend the confirmation"
+and "reset my password" answer the same either way, after the same work (the owner of an existing account gets a
+notice instead of a new account), and e-mails asked for are limited per address and per client (``throttle``).
+Those e-mails hold no text a stranger typed.
+"""
 
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Protocol
 
-from giveback.accounts.passwords import hash_password, verify_password
+import structlog
+
+from giveback.accounts import throttle, two_factor
+from giveback.accounts.audit import audit
+from giveback.accounts.passwords import check_strength, hash_password, verify_password
 from giveback.accounts.schemas import PersonOut, Role, SignUp
 from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_session
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant
-from giveback.db.engine import locked, write_transaction
-from giveback.errors import (
-    Conflict,
-    InvalidInput,
-    NotAuthenticated,
-    NotFound,
-    PermissionDenied,
-    TooManyAttempts,
-)
-from giveback.mail.service import Mailer
+from giveback.accounts.tables import AccountToken, Person, RoleGrant
+from giveback.db.engine import write_transaction
+from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+
+log = structlog.get_logger()
+
+__all__ = ["audit"]  # other domains write the audit log through ``accounts.services.audit``
 
 CONFIRMATION_LIFETIME = timedelta(days=2)
 RESET_LIFETIME = timedelta(hours=1)
-THROTTLE_WINDOW = timedelta(minutes=15)
-THROTTLE_MAX_FAILURES = 5
-THROTTLE_BLOCK = timedelta(minutes=15)
 WRONG_CREDENTIALS = "the e-mail address or the password is wrong"
+INVALID_LINK = "this link is invalid, used, replaced by a newer one or expired; ask for a new one"
 
 
 def normalize_email(email: str) -> str:
@@ -43,72 +50,147 @@ async def person_out(person_id: int) -> PersonOut:
         name=row["name"],
         roles=[r["role"] for r in roles],
         email_confirmed=row["email_confirmed_at"] is not None,
+        two_factor=await two_factor.is_enabled(person_id),
     )
 
 
 async def _issue_token(person_id: int, purpose: str, lifetime: timedelta) -> str:
+    """A new single-use link token; the person's older unused tokens of the same purpose stop working."""
     raw = secrets.token_urlsafe(32)
+    await _retire_tokens(person_id, purpose)
     await AccountToken.insert(
         AccountToken(token_hash=hash_token(raw), person=person_id, purpose=purpose, expires_at=now() + lifetime)
     )
     return raw
 
 
+async def _retire_tokens(person_id: int, purpose: str) -> None:
+    await AccountToken.update({AccountToken.used_at: now()}).where(
+        (AccountToken.person == person_id) & (AccountToken.purpose == purpose) & AccountToken.used_at.is_null()
+    )
+
+
 async def _consume_token(raw: str, purpose: str) -> int:
-    """Mark a valid token used and return its person; a used, expired or unknown token is refused."""
+    """Mark a valid token used and return its person; a used, superseded, expired or unknown token is refused.
+    Every other unused token of the person for the same purpose is used up with it."""
     row = (
         await AccountToken.select()
         .where((AccountToken.token_hash == hash_token(raw)) & (AccountToken.purpose == purpose))
         .first()
     )
     if row is None or row["used_at"] is not None or row["expires_at"] <= now():
-        raise InvalidInput("this link is invalid, used or expired; ask for a new one", field="token")
+        raise InvalidInput(INVALID_LINK, field="token")
     claimed = (
         await AccountToken.update({AccountToken.used_at: now()})
         .where((AccountToken.id == row["id"]) & AccountToken.used_at.is_null())
         .returning(AccountToken.id)
     )
     if not claimed:
-        raise InvalidInput("this link is invalid, used or expired; ask for a new one", field="token")
+        raise InvalidInput(INVALID_LINK, field="token")
+    await _retire_tokens(int(row["person"]), purpose)
     return int(row["person"])
 
 
-async def audit(actor: int | None, action: str, subject_type: str, subject_id: int | None, **details: object) -> None:
-    await AuditEvent.insert(
-        AuditEvent(actor=actor, action=action, subject_type=subject_type, subject_id=subject_id, details=details)
-    )
+# --- e-mails sent without a session: no text a stranger typed ---------------------------------------------------
 
 
-async def sign_up(data: SignUp, *, mailer: Mailer, base_url: str) -> PersonOut:
-    """Create an unconfirmed account with the chosen roles and e-mail a confirmation link."""
-    email = normalize_email(data.email)
-    password_hash = await hash_password(data.password)
-    async with write_transaction(Person._meta.db):
-        if await Person.exists().where(Person.email == email):
-            raise Conflict("an account with this e-mail address exists; log in or reset the password", field="email")
-        person = (await Person.insert(Person(email=email, name=data.name.strip(), password_hash=password_hash)))[0]
-        person_id = int(person["id"])
-        await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in sorted(set(data.roles))])
-        token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
-        await audit(person_id, "account.signed_up", "person", person_id, roles=sorted(set(data.roles)))
-    await _send_confirmation(mailer, email, data.name, token, base_url)
-    return await person_out(person_id)
+class SendsMail(Protocol):
+    async def send(self, *, to: str, subject: str, body: str) -> object: ...
 
 
-async def _send_confirmation(mailer: Mailer, email: str, name: str, token: str, base_url: str) -> None:
+@dataclass
+class AfterTheAnswer:
+    """Account e-mails composed during a request and sent once its answer is out (``deliver``, a background task):
+    the answer takes the same time whether or not there was a message to send, and a mail server that is down
+    costs no error page (the failure is logged)."""
+
+    mailer: SendsMail
+    messages: list[tuple[str, str, str]] = field(default_factory=list)
+
+    async def send(self, *, to: str, subject: str, body: str) -> None:
+        self.messages.append((to, subject, body))
+
+    async def deliver(self) -> None:
+        for to, subject, body in self.messages:
+            try:
+                await self.mailer.send(to=to, subject=subject, body=body)
+            except Exception:
+                log.exception("account_mail.failed", subject=subject)
+
+
+async def _send_confirmation(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
     await mailer.send(
         to=email,
         subject="Confirm your Giveback account",
         body=(
-            f"Hello {name},\n\nconfirm your e-mail address to start using Giveback:\n\n"
-            f"{base_url}/confirm?token={token}\n\nThe link works once and expires in two days.\n"
+            "Hello,\n\nconfirm your e-mail address to start using Giveback:\n\n"
+            f"{base_url}/confirm?token={token}\n\nThe link works once and expires in two days. If you did not sign up, "
+            "ignore this message: no account is made without it.\n"
         ),
     )
+
+
+async def _send_existing_account_notice(mailer: SendsMail, email: str, base_url: str) -> None:
+    await mailer.send(
+        to=email,
+        subject="You already have a Giveback account",
+        body=(
+            "Hello,\n\nsomeone, perhaps you, tried to sign up to Giveback with this address. It already has an "
+            f"account: log in at {base_url}/login, or choose a new password at {base_url}/forgot-password "
+            "(that also confirms the address if it was never confirmed).\n\n"
+            "If it was not you, ignore this message: nothing has changed.\n"
+        ),
+    )
+
+
+async def _send_reset(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
+    await mailer.send(
+        to=email,
+        subject="Reset your Giveback password",
+        body=(
+            f"Hello,\n\nchoose a new password here:\n\n{base_url}/reset-password?token={token}\n\n"
+            "The link works once, expires in one hour, and stops working when a newer one is sent. If you did not "
+            "ask for it, ignore this message.\n"
+        ),
+    )
+
+
+# --- sign-up and confirmation ----------------------------------------------------------------------------------
+
+
+async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str) -> None:
+    """Sign up with the chosen roles; the answer is the same whether or not the address has an account.
+
+    A new address gets an unconfirmed account and a confirmation link. An address that has an account (confirmed
+    or not) gets a notice instead, and the account is left alone: its owner logs in, asks for the confirmation
+    again, or chooses a new password (a reset link also confirms the address, so an account someone else started
+    with this address ends up with its owner's password)."""
+    email = normalize_email(data.email)
+    await check_strength(data.password, email=email, name=data.name)
+    password_hash = await hash_password(data.password)
+    roles = sorted(set(data.roles))
+    token = None
+    async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "sign-up")
+        existing = await Person.select(Person.id).where(Person.email == email).first()
+        if existing is not None:
+            await audit(None, "account.sign_up_for_existing_account", "person", existing["id"], client=client)
+        else:
+            inserted = await Person.insert(Person(email=email, name=data.name.strip(), password_hash=password_hash))
+            person_id = int(inserted[0]["id"])
+            await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
+            token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
+            await audit(person_id, "account.signed_up", "person", person_id, roles=roles, client=client)
+    if token is None:
+        await _send_existing_account_notice(mailer, email, base_url)
+    else:
+        await _send_confirmation(mailer, email, token, base_url)
 
 
 async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
     """Create an account whose address needs no confirmation (the command line's ``user create``)."""
     email = normalize_email(data.email)
+    await check_strength(data.password, email=email, name=data.name)
     password_hash = await hash_password(data.password)
     async with write_transaction(Person._meta.db):
         if await Person.exists().where(Person.email == email):
@@ -122,19 +204,21 @@ async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
     return person_id
 
 
-async def resend_confirmation(email: str, *, mailer: Mailer, base_url: str) -> None:
+async def resend_confirmation(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
     """E-mail a new confirmation link to an unconfirmed account; say nothing about others."""
-    row = (
-        await Person.select(Person.id, Person.name)
-        .where(
-            (Person.email == normalize_email(email)) & Person.email_confirmed_at.is_null() & Person.deleted_at.is_null()
+    email = normalize_email(email)
+    token = None
+    async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "confirm")
+        row = await (
+            Person.select(Person.id)
+            .where((Person.email == email) & Person.email_confirmed_at.is_null() & Person.deleted_at.is_null())
+            .first()
         )
-        .first()
-    )
-    if row is None:
-        return
-    token = await _issue_token(row["id"], "confirm", CONFIRMATION_LIFETIME)
-    await _send_confirmation(mailer, normalize_email(email), row["name"], token, base_url)
+        if row is not None:
+            token = await _issue_token(row["id"], "confirm", CONFIRMATION_LIFETIME)
+    if token is not None:
+        await _send_confirmation(mailer, email, token, base_url)
 
 
 async def confirm_email(token: str) -> PersonOut:
@@ -145,99 +229,126 @@ async def confirm_email(token: str) -> PersonOut:
     return await person_out(person_id)
 
 
-async def _record_failure(email: str) -> None:
-    """Count a failed log-in for the address; block it for a while after too many in the window."""
-    async with write_transaction(LoginThrottle._meta.db):
-        row = await locked(LoginThrottle.select().where(LoginThrottle.email == email)).first()
-        moment = now()
-        if row is None:
-            await LoginThrottle.insert(LoginThrottle(email=email, failures=1, first_failure_at=moment))
-            return
-        failures = 1 if row["first_failure_at"] + THROTTLE_WINDOW <= moment else row["failures"] + 1
-        first = moment if failures == 1 else row["first_failure_at"]
-        blocked = moment + THROTTLE_BLOCK if failures >= THROTTLE_MAX_FAILURES else None
-        await LoginThrottle.update(
-            {
-                LoginThrottle.failures: failures,
-                LoginThrottle.first_failure_at: first,
-                LoginThrottle.blocked_until: blocked,
-            }
-        ).where(LoginThrottle.id == row["id"])
+# --- log-in ----------------------------------------------------------------------------------------------------
 
 
-async def _refuse_if_blocked(email: str) -> None:
-    row = await LoginThrottle.select(LoginThrottle.blocked_until).where(LoginThrottle.email == email).first()
-    if row and row["blocked_until"] and row["blocked_until"] > now():
-        seconds = int((row["blocked_until"] - now()).total_seconds()) + 1
-        raise TooManyAttempts("too many failed log-ins for this address; try again later", retry_after_seconds=seconds)
+@dataclass(frozen=True)
+class LogInOutcome:
+    """A log-in whose password was right: a session, or a challenge waiting for the second factor."""
+
+    person_id: int
+    session: str | None = None
+    """The raw id of the new session (the cookie's value)."""
+    challenge: str | None = None
+    """The raw id of the log-in challenge, when the account has two-factor log-in."""
+    device_cookie: str | None = None
+    """A trusted-device cookie for a browser that had none for this account."""
 
 
-async def log_in(email: str, password: str) -> tuple[str, PersonOut]:
-    """Check the password and open a session with a fresh id; returns the raw session id."""
+async def log_in(email: str, password: str, *, client: str, device_cookie: str | None, secret_key: str) -> LogInOutcome:
+    """Check the password (throttled per account and client, or per trusted device) and open a session with a
+    fresh id, or a challenge for the second factor."""
     email = normalize_email(email)
-    await _refuse_if_blocked(email)
+    device_id = throttle.trusted_device(secret_key, email, device_cookie)
+    buckets = throttle.login_buckets(email, client, device_id)
+    await throttle.refuse_if_blocked(buckets)
     row = (
         await Person.select(Person.id, Person.password_hash, Person.email_confirmed_at, Person.disabled_at)
         .where((Person.email == email) & Person.deleted_at.is_null())
         .first()
     )
     if not await verify_password(row["password_hash"] if row else None, password) or row is None:
-        await _record_failure(email)
-        await _refuse_if_blocked(email)
+        blocked = await throttle.record_failure(buckets)
+        subject = int(row["id"]) if row else None
+        await audit(None, "account.login_failed", "person", subject, reason="password", client=client, blocked=blocked)
+        await throttle.refuse_if_blocked(buckets)
         raise NotAuthenticated(WRONG_CREDENTIALS, field="password")
+    person_id = int(row["id"])
     if row["email_confirmed_at"] is None:
         raise PermissionDenied("confirm your e-mail address first: we sent you a link", field="email")
     if row["disabled_at"] is not None:
         raise PermissionDenied("this account is disabled; ask the program's coordinators", field="email")
-    await LoginThrottle.delete().where(LoginThrottle.email == email)
-    raw_session = await start_session(row["id"])
-    await audit(row["id"], "account.logged_in", "person", row["id"])
-    return raw_session, await person_out(row["id"])
+    await throttle.forget_failures(buckets[0])
+    new_device = None if device_id else throttle.new_device_cookie(secret_key, email)
+    if await two_factor.is_enabled(person_id):
+        return LogInOutcome(person_id, challenge=await two_factor.start_challenge(person_id), device_cookie=new_device)
+    setup_only = await two_factor.requires_second_factor(person_id)
+    raw_session = await start_session(person_id, setup_only=setup_only)
+    await audit(person_id, "account.logged_in", "person", person_id, client=client, second_factor=False)
+    return LogInOutcome(person_id, session=raw_session, device_cookie=new_device)
 
 
-async def request_password_reset(email: str, *, mailer: Mailer, base_url: str) -> None:
+async def finish_log_in(raw_challenge: str | None, code: str, *, client: str) -> str:
+    """The second step: a code from the authenticator app or a recovery code; returns the raw session id."""
+    challenge_id, person_id = await two_factor.challenge_person(raw_challenge)
+    bucket = throttle.second_factor_bucket(person_id)
+    await throttle.refuse_if_blocked([bucket])
+    if not await two_factor.check_code(person_id, code):
+        await two_factor.count_wrong_code(challenge_id)
+        blocked = await throttle.record_failure([bucket])
+        await audit(
+            None, "account.login_failed", "person", person_id, reason="second_factor", client=client, blocked=blocked
+        )
+        await throttle.refuse_if_blocked([bucket])
+        raise NotAuthenticated(two_factor.WRONG_CODE, field="code")
+    await two_factor.end_challenge(challenge_id)
+    await throttle.forget_failures(bucket)
+    raw_session = await start_session(person_id)
+    await audit(person_id, "account.logged_in", "person", person_id, client=client, second_factor=True)
+    return raw_session
+
+
+# --- passwords -------------------------------------------------------------------------------------------------
+
+
+async def request_password_reset(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
     """E-mail a single-use reset link if the address has an account; the answer is the same either way."""
-    row = (
-        await Person.select(Person.id, Person.name)
-        .where((Person.email == normalize_email(email)) & Person.deleted_at.is_null())
-        .first()
-    )
-    if row is None:
-        return
-    token = await _issue_token(row["id"], "reset", RESET_LIFETIME)
-    await mailer.send(
-        to=normalize_email(email),
-        subject="Reset your Giveback password",
-        body=(
-            f"Hello {row['name']},\n\nchoose a new password here:\n\n{base_url}/reset-password?token={token}\n\n"
-            "The link works once and expires in one hour. If you did not ask for it, ignore this message.\n"
-        ),
-    )
+    email = normalize_email(email)
+    token = None
+    async with write_transaction(Person._meta.db):
+        await throttle.allow_mail(email, client, "reset")
+        row = await Person.select(Person.id).where((Person.email == email) & Person.deleted_at.is_null()).first()
+        if row is not None:
+            token = await _issue_token(row["id"], "reset", RESET_LIFETIME)
+    if token is not None:
+        await _send_reset(mailer, email, token, base_url)
 
 
 async def reset_password(token: str, password: str) -> None:
-    """Set a new password from an e-mailed link, and sign the person out everywhere."""
+    """Set a new password from an e-mailed link (which also confirms the address), and sign the person out
+    everywhere; every other reset link of theirs stops working."""
+    row = await AccountToken.select(AccountToken.person).where(AccountToken.token_hash == hash_token(token)).first()
+    person = await Person.select(Person.email, Person.name).where(Person.id == (row or {}).get("person", 0)).first()
+    if person is not None:
+        await check_strength(password, email=person["email"], name=person["name"])
     password_hash = await hash_password(password)
     async with write_transaction(Person._meta.db):
         person_id = await _consume_token(token, "reset")
         await Person.update({Person.password_hash: password_hash}).where(Person.id == person_id)
-        email = (await Person.select(Person.email).where(Person.id == person_id).first() or {}).get("email", "")
-        await LoginThrottle.delete().where(LoginThrottle.email == email)
+        await Person.update({Person.email_confirmed_at: now()}).where(
+            (Person.id == person_id) & Person.email_confirmed_at.is_null()
+        )
         await end_all_sessions(person_id)
         await audit(person_id, "account.password_reset", "person", person_id)
 
 
-async def change_password(person_id: int, current: str, new: str) -> str:
-    """Replace the password after checking the current one; other sessions end, this one gets a new id."""
-    row = await Person.select(Person.password_hash).where(Person.id == person_id).first()
+async def change_password(person_id: int, current: str, new: str, *, setup_only: bool) -> str:
+    """Replace the password after checking the current one; other sessions end, this one gets a new id (with the
+    same standing as before: a session waiting for a second factor still waits)."""
+    row = await Person.select(Person.password_hash, Person.email, Person.name).where(Person.id == person_id).first()
     if row is None or not await verify_password(row["password_hash"], current):
         raise InvalidInput("the current password is wrong", field="current_password")
+    await check_strength(new, email=row["email"], name=row["name"])
     password_hash = await hash_password(new)
     async with write_transaction(Person._meta.db):
         await Person.update({Person.password_hash: password_hash}).where(Person.id == person_id)
+        await _retire_tokens(person_id, "reset")
         await end_all_sessions(person_id)
         await audit(person_id, "account.password_changed", "person", person_id)
-    return await start_session(person_id)
+    return await start_session(person_id, setup_only=setup_only)
+
+
+# --- roles and two-factor --------------------------------------------------------------------------------------
 
 
 async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> PersonOut:
@@ -253,6 +364,30 @@ async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> 
         await end_all_sessions(person_id)
         await audit(actor_id, "account.roles_changed", "person", person_id, roles=sorted(set(roles)))
     return await person_out(person_id)
+
+
+async def enable_two_factor(person_id: int, code: str) -> tuple[list[str], str]:
+    """Confirm the authenticator with a first code: returns the recovery codes (shown once) and a fresh session
+    (with every role: the other sessions ended)."""
+    codes = await two_factor.enable(person_id, code)
+    return codes, await start_session(person_id)
+
+
+async def reset_two_factor(actor_id: int | None, person_id: int) -> PersonOut:
+    """An admin (or, with ``actor_id`` None, the command line) removes a person's second factor; an admin cannot
+    remove their own (another admin, or ``giveback user reset-two-factor``, can)."""
+    if not await Person.exists().where((Person.id == person_id) & Person.deleted_at.is_null()):
+        raise NotFound(f"no person {person_id}", field="person_id")
+    if actor_id == person_id:
+        raise Conflict("ask another admin to remove your own second factor", field="person_id")
+    await two_factor.reset_by_admin(actor_id, person_id)
+    return await person_out(person_id)
+
+
+async def forget_account_secrets(person_id: int, email: str) -> None:
+    """Delete a deleted account's second factor, log-in challenges and e-mail request counts."""
+    await two_factor.forget(person_id)
+    await throttle.forget_mail_requests(email)
 
 
 async def set_locale(person_id: int, locale: str | None) -> None:

@@ -10,6 +10,8 @@ import msgspec
 
 from giveback.accounts.tables import Person, WebSession
 
+# Roles that wait for a second factor: a session without one holds the person's other roles only.
+PRIVILEGED_ROLES = frozenset({"coordinator", "admin"})
 IDLE_TIMEOUT = timedelta(hours=8)
 ABSOLUTE_TIMEOUT = timedelta(days=7)
 TOUCH_INTERVAL = timedelta(minutes=1)
@@ -24,6 +26,8 @@ class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     name: str
     roles: frozenset[str]
     csrf_token: str
+    withheld_roles: frozenset[str] = frozenset()
+    """Roles the person holds that wait until they set up two-factor log-in (a ``setup_only`` session)."""
     locale: str | None = None
     """The interface language the person chose (``pt_BR``), or None: then the browser's is used."""
 
@@ -39,8 +43,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-async def start_session(person_id: int) -> str:
-    """Issue a fresh random session id for the person; the caller sets it as the cookie."""
+async def start_session(person_id: int, *, setup_only: bool = False) -> str:
+    """Issue a fresh random session id for the person; the caller sets it as the cookie.
+
+    Log-in calls this once every factor the person needs has been checked; ``setup_only`` marks the password-only
+    session of a coordinator or admin who has no second factor yet."""
     raw = secrets.token_urlsafe(32)
     await WebSession.insert(
         WebSession(
@@ -50,6 +57,7 @@ async def start_session(person_id: int) -> str:
             created_at=now(),
             last_seen_at=now(),
             expires_at=now() + ABSOLUTE_TIMEOUT,
+            setup_only=setup_only,
         )
     )
     return raw
@@ -58,8 +66,8 @@ async def start_session(person_id: int) -> str:
 # Every signed-in request reads its session: one statement, written out (building it with the query builder
 # on each request cost more than running it). One row per role the person holds, or one row with no role.
 _SESSION_QUERY = """
-SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, p.email, p.name, p.locale, p.deleted_at,
-       p.disabled_at, r.role
+SELECT s.id, s.person, s.csrf_token, s.last_seen_at, s.expires_at, s.setup_only, p.email, p.name, p.locale,
+    p.deleted_at, p.disabled_at, r.role
 FROM web_session AS s
 JOIN person AS p ON p.id = s.person
 LEFT JOIN role_grant AS r ON r.person = s.person
@@ -80,13 +88,16 @@ async def load_session(raw: str) -> SignedIn | None:
         return None
     if row["last_seen_at"] + TOUCH_INTERVAL <= moment:
         await WebSession.update({WebSession.last_seen_at: moment}).where(WebSession.id == row["id"])
+    roles = frozenset(r["role"] for r in rows if r["role"] is not None)
+    withheld = roles & PRIVILEGED_ROLES if row["setup_only"] else frozenset()
     return SignedIn(
         session_id=row["id"],
         person_id=row["person"],
         email=row["email"],
         name=row["name"],
-        roles=frozenset(r["role"] for r in rows if r["role"] is not None),
+        roles=roles - withheld,
         csrf_token=row["csrf_token"],
+        withheld_roles=withheld,
         locale=row["locale"],
     )
 

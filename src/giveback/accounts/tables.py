@@ -1,4 +1,4 @@
-from piccolo.columns import JSON, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
+from piccolo.columns import JSON, BigInt, Boolean, ForeignKey, Integer, Serial, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -38,6 +38,8 @@ class WebSession(Table):
     created_at = Timestamptz(default=TimestamptzNow())
     last_seen_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
+    setup_only = Boolean(default=False)
+    """A password-only session of a coordinator or admin with no second factor yet: those roles wait for it."""
 
 
 class AccountToken(Table):
@@ -51,14 +53,59 @@ class AccountToken(Table):
     used_at = Timestamptz(null=True, default=None)
 
 
-class LoginThrottle(Table):
-    """Failed log-ins per e-mail address (existing or not), so throttling reveals nothing."""
+class LoginFailure(Table):
+    """Failed log-ins counted per bucket (only the SHA-256 of the bucket's key is stored): one account from one
+    client address, one account from one trusted device, one client address across accounts, one account's second
+    factor."""
 
     id = Serial(primary_key=True)
-    email = Varchar(length=320, unique=True, index=True)
+    bucket = Varchar(length=64, unique=True, index=True)
     failures = Integer(default=0)
     first_failure_at = Timestamptz(default=TimestamptzNow())
     blocked_until = Timestamptz(null=True, default=None)
+
+
+class MailRequest(Table):
+    """An e-mail asked for without a session (a confirmation, a reset link, a sign-up notice), counted per address
+    (its SHA-256) and per client address, whether or not an account has the address."""
+
+    id = Serial(primary_key=True)
+    address_hash = Varchar(length=64, index=True)
+    client = Varchar(length=64, index=True)
+    purpose = Varchar(length=20)
+    at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class TwoFactor(Table):
+    """A person's authenticator app (TOTP, RFC 6238). ``pending_secret`` waits for its first code; once confirmed it
+    becomes ``secret``. ``last_step`` is the 30-second step of the last code accepted: no code is accepted twice."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(references=Person, unique=True, index=True)
+    secret = Varchar(length=64, default="", secret=True)
+    pending_secret = Varchar(length=64, default="", secret=True)
+    enabled_at = Timestamptz(null=True, default=None)
+    last_step = BigInt(default=0)
+
+
+class RecoveryCode(Table):
+    """A single-use code that stands in for the authenticator; only its hash is stored."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(references=Person, index=True)
+    code_hash = Varchar(length=64, unique=True, index=True)
+    used_at = Timestamptz(null=True, default=None)
+
+
+class LoginChallenge(Table):
+    """A log-in whose password was right, waiting for its second factor (a few minutes, a few tries); the browser
+    holds a random id, the table its hash."""
+
+    id = Serial(primary_key=True)
+    id_hash = Varchar(length=64, unique=True, index=True)
+    person = ForeignKey(references=Person, index=True)
+    expires_at = Timestamptz()
+    attempts = Integer(default=0)
 
 
 class AuditEvent(Table):

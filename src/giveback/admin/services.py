@@ -210,7 +210,7 @@ async def resend_confirmation(actor_id: int | None, person_id: int, *, mailer: M
         raise Conflict(_("the e-mail address is already confirmed"), field="person_id")
     if row["disabled_at"] is not None:
         raise Conflict(_("the account is disabled: enable it first"), field="person_id")
-    await accounts.resend_confirmation(row["email"], mailer=mailer, base_url=base_url)
+    await accounts.resend_confirmation(row["email"], mailer=mailer, base_url=base_url, client=f"admin:{actor_id}")
     await accounts.audit(actor_id, "account.confirmation_resent", "person", person_id)
 
 

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException
 from litestar.params import JSONBody
 from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_204_NO_CONTENT
+from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from litestar.types import (
     ControllerRouterHandler,
     HTTPResponseBodyEvent,
@@ -79,9 +79,13 @@ class CalendarApi(Controller):
     async def unlink(self, request: Request[Any, Any, Any]) -> None:
         await imports.unlink_calendar(signed_in_user(request))
 
-    @post("/import/refresh", status_code=200, summary="Fetch your linked calendar now")
+    @post(
+        "/import/refresh",
+        status_code=HTTP_202_ACCEPTED,
+        summary="Fetch your linked calendar soon: the worker fetches it within seconds (never in the request)",
+    )
     async def refresh(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await imports.refresh_own_import(signed_in_user(request))
+        return await imports.queue_import_fetch(signed_in_user(request))
 
 
 def _not_modified(if_none_match: str | None, if_modified_since: str | None, feed: FeedBody) -> bool:
@@ -215,7 +219,6 @@ class CalendarPages(Controller):
         fields = form_fields(await request.form())
         try:
             await imports.link_calendar(user, parse(ImportIn, fields))
-            await imports.refresh_own_import(user)
         except (FormInvalid, DomainError) as problem:
             context = {**await self._context(user), "values": fields}
             context.pop("errors")
@@ -224,7 +227,7 @@ class CalendarPages(Controller):
 
     @post("/import/refresh")
     async def refresh(self, request: Request[Any, Any, Any]) -> Redirect:
-        await imports.refresh_own_import(signed_in_user(request))
+        await imports.queue_import_fetch(signed_in_user(request))
         return redirect("/calendar?refreshed=1#import")
 
     @post("/import/unlink")

@@ -2,8 +2,14 @@
 
 Only http and https. The host is resolved first and every address it resolves to must be public: no
 loopback, private, link-local (cloud metadata 169.254.169.254), reserved, multicast or unspecified
-address. Redirects are followed by hand (at most ``MAX_REDIRECTS``), each target checked again. The body
-is streamed and cut at ``MAX_BYTES``; the whole fetch must finish within ``TOTAL_SECONDS``.
+address, and none of the IPv6 transition ranges that carry an IPv4 address inside (6to4, Teredo, NAT64,
+IPv4-compatible and -translated), which a relay could deliver to an internal host. Redirects are followed by
+hand (at most ``MAX_REDIRECTS``), each target checked again. The body is streamed and cut at ``MAX_BYTES``;
+the whole fetch must finish within ``TOTAL_SECONDS``; at most ``MAX_CONCURRENT_FETCHES`` run at once in a
+process.
+
+A host that cannot be found and a host that is not public get the same answer, so the error a volunteer sees
+reveals nothing about the internal network's names.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import weakref
 from collections.abc import Collection
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -19,6 +26,7 @@ import httpx
 MAX_BYTES = 2 * 1024 * 1024
 TOTAL_SECONDS = 10.0
 MAX_REDIRECTS = 3
+MAX_CONCURRENT_FETCHES = 8
 USER_AGENT = "Giveback calendar import (+availability)"
 
 
@@ -26,12 +34,46 @@ class FetchError(Exception):
     """The calendar could not be fetched; the message says why in words a volunteer understands."""
 
 
+_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = weakref.WeakKeyDictionary()
+
+
+def _fetch_slot() -> asyncio.Semaphore:
+    """The running event loop's limit of concurrent fetches (a semaphore belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _slots:
+        _slots[loop] = asyncio.Semaphore(MAX_CONCURRENT_FETCHES)
+    return _slots[loop]
+
+
+# Ranges Python's ``is_global`` lets pass but a fetch must not reach: addresses that embed an IPv4 address for a
+# relay or translator to deliver (it may be internal), deprecated site-local IPv6, and IANA's protocol block.
+NOT_PUBLIC_RANGES = tuple(
+    ipaddress.ip_network(network)
+    for network in (
+        "2002::/16",  # 6to4
+        "2001::/32",  # Teredo
+        "64:ff9b::/96",  # NAT64, well-known prefix
+        "64:ff9b:1::/48",  # NAT64, local use
+        "::/96",  # IPv4-compatible (deprecated)
+        "::ffff:0:0:0/96",  # IPv4-translated (SIIT)
+        "fec0::/10",  # site-local (deprecated)
+        "192.0.0.0/24",  # IETF protocol assignments
+    )
+)
+
+
+def unreachable(host: str) -> FetchError:
+    """The one answer for a host that cannot be found and a host that is not public."""
+    return FetchError(f"the calendar address on {host} cannot be reached from here; give its public address")
+
+
 def forbidden_address(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped
     return (
-        ip.is_private
+        any(ip in network for network in NOT_PUBLIC_RANGES if network.version == ip.version)
+        or ip.is_private
         or ip.is_loopback
         or ip.is_link_local
         or ip.is_reserved
@@ -60,12 +102,10 @@ async def check_url(url: str, *, allow_hosts: Collection[str] = ()) -> str:
     try:
         infos = await asyncio.to_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise FetchError(f"the host {host} cannot be found") from None
+        raise unreachable(host) from None
     addresses = sorted({str(info[4][0]) for info in infos})
-    if not addresses:
-        raise FetchError(f"the host {host} cannot be found")
-    if f"{host}:{port}" not in allow_hosts and any(forbidden_address(a) for a in addresses):
-        raise FetchError(f"the host {host} is not on the public internet; give your calendar's public address")
+    if not addresses or (f"{host}:{port}" not in allow_hosts and any(forbidden_address(a) for a in addresses)):
+        raise unreachable(host)
     return addresses[0]
 
 
@@ -112,6 +152,7 @@ async def fetch_calendar(
         url = "https://" + url.removeprefix("webcal://")
     try:
         async with (
+            _fetch_slot(),
             asyncio.timeout(total_seconds),
             httpx.AsyncClient(
                 follow_redirects=False,

@@ -14,6 +14,8 @@ from typing import Literal
 
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from giveback.text import one_line
+
 PRODID = "-//Giveback//Visiting professor exchanges//EN"
 Method = Literal["REQUEST", "CANCEL"]
 
@@ -128,6 +130,7 @@ def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str]) -> by
 
 def feed(name: str, trips: list[TripEvent]) -> bytes:
     """A subscription feed: no METHOD, a name, refresh hints, one event per trip, stable bytes."""
+    name = one_line(name)  # NAME is written unescaped: a stored line break would end the content line
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

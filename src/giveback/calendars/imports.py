@@ -1,8 +1,9 @@
 """Imported availability: a volunteer links their own calendar's secret iCal address and its busy days are
 cut out of their availability windows for matching.
 
-Calendars are fetched with the SSRF guard of ``giveback.calendars.fetch``, on demand and periodically
-(``refresh_due_imports``, from the worker loop); recurrences are expanded and busy days are merged.
+Calendars are fetched with the SSRF guard of ``giveback.calendars.fetch``, only by the worker
+(``refresh_due_imports``): periodically, and within seconds when a volunteer links an address or asks for a fetch
+(``queue_import_fetch``), never inside a request. Recurrences are expanded and busy days are merged.
 """
 
 from __future__ import annotations
@@ -84,6 +85,7 @@ async def _import_out(person_id: int) -> ImportOut:
         linked=bool(url),
         address=_masked(url),
         fetched_at=state["fetched_at"] if state else None,
+        fetch_queued=bool(url and state and state["next_fetch_at"] <= _now()),
         error=state["error"] if state else "",
         busy=[
             BusyRange(start=date.fromisoformat(b[0]), end=date.fromisoformat(b[1]))
@@ -93,7 +95,7 @@ async def _import_out(person_id: int) -> ImportOut:
 
 
 async def link_calendar(user: SignedIn, data: ImportIn) -> ImportOut:
-    """Store the volunteer's calendar address (its first fetch runs on refresh or periodically)."""
+    """Store the volunteer's calendar address; the worker fetches it within seconds."""
     _require_volunteer(user)
     url = check_calendar_url(data.url)
     async with write_transaction(VolunteerProfile._meta.db):
@@ -240,34 +242,49 @@ async def refresh_import(person_id: int, *, allow_hosts: Collection[str] = ()) -
     return await _import_out(person_id)
 
 
-async def refresh_own_import(user: SignedIn) -> ImportOut:
+async def queue_import_fetch(user: SignedIn) -> ImportOut:
+    """Ask for a fetch of the volunteer's linked calendar now. The worker fetches it (within seconds): a fetch may
+    take up to ``fetch.TOTAL_SECONDS`` and never runs inside a request."""
     _require_volunteer(user)
-    return await refresh_import(user.person_id)
+    profile = await _profile(user.person_id)
+    if profile is None or not profile["calendar_url"]:
+        raise Conflict("link a calendar address first", field="url")
+    async with write_transaction(CalendarImport._meta.db):
+        state = await locked(
+            CalendarImport.select(CalendarImport.id).where(CalendarImport.person == user.person_id)
+        ).first()
+        if state is None:
+            await CalendarImport.insert(CalendarImport(person=user.person_id, busy=[], next_fetch_at=_now()))
+        else:
+            await CalendarImport.update({CalendarImport.next_fetch_at: _now()}).where(CalendarImport.id == state["id"])
+    return await _import_out(user.person_id)
 
 
 async def refresh_due_imports(*, limit: int = 20, allow_hosts: Collection[str] = ()) -> int:
-    """Refresh the imported calendars whose time has come (the worker loop calls this); returns how many."""
+    """Refresh the imported calendars whose time has come (the worker loop calls this), several at once (at most
+    ``fetch.MAX_CONCURRENT_FETCHES``): one slow calendar server delays no other. Returns how many were fetched."""
     due = (
         await CalendarImport.select(CalendarImport.person)
         .where(CalendarImport.next_fetch_at <= _now())
         .order_by(CalendarImport.next_fetch_at)
         .limit(limit)
     )
-    done = 0
-    for row in due:
+
+    async def refresh_claimed(person_id: int) -> bool:
         claimed = (
             await CalendarImport.update({CalendarImport.next_fetch_at: _now() + IMPORT_RETRY})
-            .where((CalendarImport.person == row["person"]) & (CalendarImport.next_fetch_at <= _now()))
+            .where((CalendarImport.person == person_id) & (CalendarImport.next_fetch_at <= _now()))
             .returning(CalendarImport.id)
         )
         if not claimed:
-            continue
+            return False
         try:
-            await refresh_import(int(row["person"]), allow_hosts=allow_hosts)
+            await refresh_import(person_id, allow_hosts=allow_hosts)
         except Conflict:
-            continue
-        done += 1
-    return done
+            return False
+        return True
+
+    return sum(await asyncio.gather(*(refresh_claimed(int(row["person"])) for row in due)))
 
 
 async def busy_days(person_id: int) -> list[tuple[date, date]]:

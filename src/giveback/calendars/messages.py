@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import html
-from email.message import EmailMessage
-from email.policy import SMTP
 
 from giveback.calendars.ics import Method
-from giveback.mail.messages import set_headers
+from giveback.mail.messages import as_text, new_message
 
 
 def invite_message(
@@ -22,10 +20,10 @@ def invite_message(
 ) -> str:
     """multipart/mixed → multipart/alternative (text/plain, text/html, text/calendar; method=…) + the .ics.
 
-    The ``method=`` parameter is the calendar's METHOD; the attachment carries the same bytes.
+    The ``method=`` parameter is the calendar's METHOD; the attachment carries the same bytes. Every part is
+    7-bit clean (``giveback.mail.messages``), so the outbox can store it as text.
     """
-    message = EmailMessage()
-    set_headers(message, mail_from=mail_from, to=to, subject=subject, message_id=message_id)
+    message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
     message.set_content(text)
     paragraphs = "".join(f"<p>{html.escape(p).replace(chr(10), '<br>')}</p>" for p in text.split("\n\n"))
     message.add_alternative(f"<!doctype html><html><body>{paragraphs}</body></html>", subtype="html")
@@ -33,4 +31,4 @@ def invite_message(
         calendar, maintype="text", subtype="calendar", params={"method": method, "charset": "utf-8"}, cte="base64"
     )
     message.add_attachment(calendar, maintype="application", subtype="ics", filename="invite.ics")
-    return message.as_bytes(policy=SMTP).decode("ascii")
+    return as_text(message)

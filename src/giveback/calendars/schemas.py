@@ -45,5 +45,7 @@ class ImportOut(msgspec.Struct, kw_only=True):
     address: str
     """The linked address's scheme and host only; the secret part is never shown again."""
     fetched_at: datetime | None
+    fetch_queued: bool
+    """A fetch is waiting for the worker (after linking or "fetch now"); it runs within seconds, never in a request."""
     error: str
     busy: list[BusyRange]

@@ -14,6 +14,7 @@ from giveback import geo
 from giveback.dashboard.schemas import DashboardOut, Series
 from giveback.errors import InvalidInput
 from giveback.hosts.tables import HostRequest, RequestNeed
+from giveback.i18n import _
 from giveback.rounds.tables import MatchRound
 from giveback.topics.tables import Topic
 from giveback.trips.report_tables import TripReport
@@ -42,11 +43,11 @@ async def _topic_names() -> dict[str, str]:
 
 async def _check_filters(year: int | None, region: str, topic: str) -> None:
     if year is not None and not 2000 <= year <= 2100:
-        raise InvalidInput("year must be between 2000 and 2100", field="year")
+        raise InvalidInput(_("year must be between 2000 and 2100"), field="year")
     if region and region not in REGIONS:
-        raise InvalidInput(f"region must be one of {', '.join(REGIONS)}", field="region")
+        raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(REGIONS)), field="region")
     if topic and topic not in await _topic_names():
-        raise InvalidInput(f"no topic {topic}", field="topic")
+        raise InvalidInput(_("no topic %(topic)s", topic=topic), field="topic")
 
 
 async def dashboard(
@@ -75,7 +76,8 @@ async def dashboard(
         for request in await HostRequest.select(HostRequest.id, HostRequest.primary_need).where(
             HostRequest.id.is_in(request_ids)
         ):
-            needs.setdefault(int(request["id"]), set()).add(request["primary_need"])
+            if request["primary_need"]:  # a trip recorded from history may name no topic
+                needs.setdefault(int(request["id"]), set()).add(request["primary_need"])
 
     def keep(row: dict[str, Any]) -> bool:
         row_region = row["region"] or geo.region_of(row["country"] or "") or ""
@@ -113,7 +115,8 @@ async def dashboard(
         y = row["start"].year
         per_year[y] += 1
         days_per_year[y] += members[int(row["id"])] * ((row["end"] - row["start"]).days + 1)
-        countries_by_year.setdefault(y, set()).add(row["country"])
+        if row["country"]:  # a trip recorded for a regional society has no country
+            countries_by_year.setdefault(y, set()).add(row["country"])
         organizations_by_year.setdefault(y, set()).add(int(row["organization"]))
         country_trips[row["country"] or ""] += 1
         organization_trips[row["organization_name"] or ""] += 1
@@ -148,7 +151,7 @@ async def dashboard(
         filters=filters,
         totals={
             "trips": len(trips),
-            "countries": len({row["country"] for row in trips}),
+            "countries": len({row["country"] for row in trips if row["country"]}),
             "organizations": len({row["organization"] for row in trips}),
             "volunteers": len(volunteers),
             "volunteer_days": sum(days_per_year.values()),

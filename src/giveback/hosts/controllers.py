@@ -31,6 +31,7 @@ from giveback.hosts.schemas import (
     RequestIn,
     RequestOut,
 )
+from giveback.i18n import _
 from giveback.organizations import services as organizations
 from giveback.topics.services import list_topics
 from giveback.web.auth import requires, signed_in_user
@@ -353,7 +354,7 @@ class HostPages(Controller):
             await services.claim_organization(user.person_id, organization_id, data.message)
         except (FormInvalid, DomainError, ValueError) as problem:
             if isinstance(problem, ValueError):
-                problem = FormInvalid({"organization_id": "choose an organization"})
+                problem = FormInvalid({"organization_id": _("choose an organization")})
             return form_error_page("hosts/home.html", problem, **await _host_home(user))
         return redirect("/host?done=claimed")
 

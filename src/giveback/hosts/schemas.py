@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from giveback.text import Name, Reason
+
 ClaimStatus = Literal["pending", "approved", "rejected"]
 RequestStatus = Literal["draft", "submitted", "accepted", "declined", "matched", "fulfilled"]
 Format = Literal["lectures", "hands-on", "case-reviews", "simulation"]
@@ -17,7 +19,6 @@ CLAIM_STATUSES: tuple[ClaimStatus, ...] = ("pending", "approved", "rejected")
 REQUEST_STATUSES: tuple[RequestStatus, ...] = ("draft", "submitted", "accepted", "declined", "matched", "fulfilled")
 
 Message = Annotated[str, msgspec.Meta(max_length=2000)]
-Reason = Annotated[str, msgspec.Meta(max_length=2000, description="Why; required when refusing")]
 Weight = Annotated[int, msgspec.Meta(ge=1, le=3, description="1 nice to have, 2 wanted, 3 essential")]
 
 
@@ -31,9 +32,9 @@ class NewOrganizationIn(msgspec.Struct, forbid_unknown_fields=True):
     """Register an organization that is not listed yet; a pending claim on it is made at the same time."""
 
     kind: Literal["society", "hospital"]
-    name: Annotated[str, msgspec.Meta(min_length=2, max_length=300)]
+    name: Annotated[Name, msgspec.Meta(min_length=2, max_length=300)]
     country: Annotated[str, msgspec.Meta(min_length=2, max_length=2, description="ISO 3166-1 alpha-2, e.g. BR")]
-    short_name: Annotated[str, msgspec.Meta(max_length=60)] = ""
+    short_name: Annotated[Name, msgspec.Meta(max_length=60)] = ""
     website: Annotated[str, msgspec.Meta(max_length=500)] = ""
     message: Message = ""
 
@@ -71,7 +72,7 @@ class RequestIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
     # Bounded like the id column (Serial: 32-bit on PostgreSQL): a larger id overflowed the query (a 500).
     organization_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    title: Annotated[Name, msgspec.Meta(min_length=1, max_length=200)]
     needs: list[NeedIn]
     languages: list[Annotated[str, msgspec.Meta(max_length=10)]]
     windows: list[WindowIn]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from itertools import pairwise
+from itertools import combinations
 from typing import Any
 
 from piccolo.columns import Varchar
@@ -37,7 +37,9 @@ from giveback.hosts.schemas import (
     WindowOut,
 )
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.i18n import _
 from giveback.organizations.tables import Organization
+from giveback.text import checked_reason
 from giveback.topics.tables import Topic
 
 EDITABLE = ("draft", "submitted")
@@ -73,7 +75,9 @@ def _same_text(column: Varchar, text: str) -> Where:
 async def _organization(organization_id: int) -> dict[str, Any]:
     row: dict[str, Any] | None = await Organization.select().where(Organization.id == organization_id).first()
     if row is None:
-        raise NotFound(f"no organization {organization_id}", field="organization_id")
+        raise NotFound(
+            _("no organization %(organization_id)s", organization_id=organization_id), field="organization_id"
+        )
     return row
 
 
@@ -139,7 +143,7 @@ async def _claim_outs(rows: list[dict[str, Any]]) -> list[ClaimOut]:
 async def _claim_out(claim_id: int) -> ClaimOut:
     rows = await OrganizationClaim.select().where(OrganizationClaim.id == claim_id)
     if not rows:
-        raise NotFound(f"no claim {claim_id}", field="claim_id")
+        raise NotFound(_("no claim %(claim_id)s", claim_id=claim_id), field="claim_id")
     return (await _claim_outs(rows))[0]
 
 
@@ -152,7 +156,7 @@ async def _insert_claim(person_id: int, organization_id: int, message: str) -> i
         )
     ).first()
     if duplicate is not None:
-        raise Conflict("you already have a pending or approved claim on this organization", field="organization_id")
+        raise Conflict(_("you already have a pending or approved claim on this organization"), field="organization_id")
     row = (
         await OrganizationClaim.insert(
             OrganizationClaim(person=person_id, organization=organization_id, message=message.strip())
@@ -168,7 +172,9 @@ async def claim_organization(person_id: int, organization_id: int, message: str 
     async with write_transaction(OrganizationClaim._meta.db):
         # locking the organization's row serializes claims on it, so a duplicate cannot slip in concurrently
         if await locked(Organization.select(Organization.id).where(Organization.id == organization_id)).first() is None:
-            raise NotFound(f"no organization {organization_id}", field="organization_id")
+            raise NotFound(
+                _("no organization %(organization_id)s", organization_id=organization_id), field="organization_id"
+            )
         claim_id = await _insert_claim(person_id, organization_id, message)
     return await _claim_out(claim_id)
 
@@ -177,19 +183,19 @@ async def register_organization(person_id: int, data: NewOrganizationIn) -> Clai
     """Create an organization that is not listed yet and a pending claim on it, in one transaction."""
     name = " ".join(data.name.split())
     if len(name) < 2:
-        raise InvalidInput("name must have at least 2 characters", field="name")
+        raise InvalidInput(_("name must have at least 2 characters"), field="name")
     country = data.country.strip().upper()
     if not geo.is_country(country):
-        raise InvalidInput("country must be an ISO 3166-1 alpha-2 code such as BR", field="country")
+        raise InvalidInput(_("country must be an ISO 3166-1 alpha-2 code such as BR"), field="country")
     region = geo.region_of(country)
     if region is None:
-        raise InvalidInput("this country belongs to no region the program serves", field="country")
+        raise InvalidInput(_("this country belongs to no region the program serves"), field="country")
     website = data.website.strip()
     if website and not website.startswith(("https://", "http://")):
-        raise InvalidInput("website must start with https:// or http://", field="website")
+        raise InvalidInput(_("website must start with https:// or http://"), field="website")
     async with write_transaction(Organization._meta.db):
         if await Organization.exists().where(_same_text(Organization.name, name)):
-            raise Conflict("an organization with this name exists: claim it instead", field="name")
+            raise Conflict(_("an organization with this name exists: claim it instead"), field="name")
         row = (
             await Organization.insert(
                 Organization(
@@ -213,7 +219,7 @@ async def list_claims(user: SignedIn, *, status: str | None = None) -> list[Clai
     query = OrganizationClaim.select().order_by(OrganizationClaim.created_at).order_by(OrganizationClaim.id)
     if status:
         if status not in ("pending", "approved", "rejected"):
-            raise InvalidInput("status must be pending, approved or rejected", field="status")
+            raise InvalidInput(_("status must be pending, approved or rejected"), field="status")
         query = query.where(OrganizationClaim.status == status)
     if not user.has("coordinator"):
         query = query.where(OrganizationClaim.person == user.person_id)
@@ -226,9 +232,11 @@ async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) 
     async with write_transaction(OrganizationClaim._meta.db):
         row = await locked(OrganizationClaim.select().where(OrganizationClaim.id == claim_id)).first()
         if row is None:
-            raise NotFound(f"no claim {claim_id}", field="claim_id")
+            raise NotFound(_("no claim %(claim_id)s", claim_id=claim_id), field="claim_id")
         if row["status"] != "pending":
-            raise Conflict(f"only a pending claim can be decided; this one is {row['status']}", field="status")
+            raise Conflict(
+                _("only a pending claim can be decided; this one is %(status)s", status=row["status"]), field="status"
+            )
         await OrganizationClaim.update(
             {
                 OrganizationClaim.status: status,
@@ -243,13 +251,12 @@ async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) 
 
 async def approve_claim(actor_id: int, claim_id: int, reason: str = "") -> ClaimOut:
     """The claimant becomes a contact of the organization."""
-    return await _decide_claim(actor_id, claim_id, "approved", reason.strip())
+    return await _decide_claim(actor_id, claim_id, "approved", checked_reason(reason))
 
 
 async def reject_claim(actor_id: int, claim_id: int, reason: str) -> ClaimOut:
-    if not reason.strip():
-        raise InvalidInput("say why the claim is rejected", field="reason")
-    return await _decide_claim(actor_id, claim_id, "rejected", reason.strip())
+    text = checked_reason(reason, required=_("say why the claim is rejected"))
+    return await _decide_claim(actor_id, claim_id, "rejected", text)
 
 
 async def organization_data_for(person_id: int) -> dict[str, Any]:
@@ -286,35 +293,35 @@ async def _check_request(data: RequestIn, organization: dict[str, Any]) -> dict[
     """Apply every rule to a request; the normalized values, or InvalidInput naming the field."""
     title = " ".join(data.title.split())
     if not title:
-        raise InvalidInput("title must not be empty", field="title")
+        raise InvalidInput(_("title must not be empty"), field="title")
     country = (data.country or "").strip().upper() or organization["country"]
     if not country:
-        raise InvalidInput("country is required: the organization has no country of its own", field="country")
+        raise InvalidInput(_("country is required: the organization has no country of its own"), field="country")
     if not geo.is_country(country):
-        raise InvalidInput("country must be an ISO 3166-1 alpha-2 code such as BR", field="country")
+        raise InvalidInput(_("country must be an ISO 3166-1 alpha-2 code such as BR"), field="country")
     if not 1 <= data.advisory_level <= 4:
-        raise InvalidInput("advisory_level must be between 1 and 4", field="advisory_level")
+        raise InvalidInput(_("advisory_level must be between 1 and 4"), field="advisory_level")
     if not 1 <= data.duration_days <= 60:
-        raise InvalidInput("duration_days must be between 1 and 60", field="duration_days")
+        raise InvalidInput(_("duration_days must be between 1 and 60"), field="duration_days")
     if not 1 <= data.team_size <= 4:
-        raise InvalidInput("team_size must be between 1 and 4", field="team_size")
+        raise InvalidInput(_("team_size must be between 1 and 4"), field="team_size")
 
     if not data.needs:
-        raise InvalidInput("name at least one topic the visit should teach", field="needs")
+        raise InvalidInput(_("name at least one topic the visit should teach"), field="needs")
     slugs = [need.topic for need in data.needs]
     if len(set(slugs)) != len(slugs):
-        raise InvalidInput("each topic may be listed once", field="needs")
+        raise InvalidInput(_("each topic may be listed once"), field="needs")
     known = {
         row["slug"] for row in await Topic.select(Topic.slug).where(Topic.slug.is_in(slugs) & Topic.retired.eq(False))
     }
     for need in data.needs:
         if need.topic not in known:
-            raise InvalidInput(f"unknown or retired topic: {need.topic}", field="needs")
+            raise InvalidInput(_("unknown or retired topic: %(topic)s", topic=need.topic), field="needs")
         if not 1 <= need.weight <= 3:
-            raise InvalidInput("each need's weight must be 1, 2 or 3", field="needs")
+            raise InvalidInput(_("each need's weight must be 1, 2 or 3"), field="needs")
     if data.primary_need:
         if data.primary_need not in slugs:
-            raise InvalidInput("primary_need must be one of the needs", field="primary_need")
+            raise InvalidInput(_("primary_need must be one of the needs"), field="primary_need")
         primary = data.primary_need
     else:
         heaviest = max(need.weight for need in data.needs)
@@ -322,40 +329,48 @@ async def _check_request(data: RequestIn, organization: dict[str, Any]) -> dict[
 
     languages = [code.strip().lower() for code in data.languages if code.strip()]
     if not languages:
-        raise InvalidInput("name at least one audience language", field="languages")
+        raise InvalidInput(_("name at least one audience language"), field="languages")
     for code in languages:
         if not geo.is_language(code):
-            raise InvalidInput(f"not an ISO 639-1 language code: {code}", field="languages")
+            raise InvalidInput(_("not an ISO 639-1 language code: %(code)s", code=code), field="languages")
     if len(set(languages)) != len(languages):
-        raise InvalidInput("each language may be listed once", field="languages")
+        raise InvalidInput(_("each language may be listed once"), field="languages")
 
     formats = list(dict.fromkeys(data.formats))
     if any(value not in FORMATS for value in formats):
-        raise InvalidInput(f"formats must be among {', '.join(FORMATS)}", field="formats")
+        raise InvalidInput(_("formats must be among %(formats)s", formats=", ".join(FORMATS)), field="formats")
     provides = list(dict.fromkeys(data.provides))
     if any(value not in PROVISIONS for value in provides):
-        raise InvalidInput(f"provides must be among {', '.join(PROVISIONS)}", field="provides")
+        raise InvalidInput(
+            _("provides must be among %(provisions)s", provisions=", ".join(PROVISIONS)), field="provides"
+        )
 
     if not data.windows:
-        raise InvalidInput("give at least one hosting window", field="windows")
+        raise InvalidInput(_("give at least one hosting window"), field="windows")
     if len(data.windows) > MAX_WINDOWS:
-        raise InvalidInput(f"give at most {MAX_WINDOWS} hosting windows", field="windows")
+        raise InvalidInput(_("give at most %(max_windows)s hosting windows", max_windows=MAX_WINDOWS), field="windows")
     first_day, last_day = today(), _in_two_years(today())
     for window in data.windows:
         if window.end < window.start:
-            raise InvalidInput("a window must end on or after its start", field="windows")
+            raise InvalidInput(_("a window must end on or after its start"), field="windows")
         if window.start < first_day:
-            raise InvalidInput("a window must not start in the past", field="windows")
+            raise InvalidInput(_("a window must not start in the past"), field="windows")
         if window.end > last_day:
-            raise InvalidInput("a window must end within two years from today", field="windows")
+            raise InvalidInput(_("a window must end within two years from today"), field="windows")
         if (window.end - window.start).days + 1 < data.duration_days:
             raise InvalidInput(
-                f"each window must be at least the visit's length ({data.duration_days} days) long", field="windows"
+                _(
+                    "each window must be at least the visit's length (%(duration_days)s days) long",
+                    duration_days=data.duration_days,
+                ),
+                field="windows",
             )
     ordered = sorted(data.windows, key=lambda window: window.start)
-    for before, after in pairwise(ordered):
-        if after.start <= before.end:
-            raise InvalidInput("hosting windows must not overlap", field="windows")
+    for before, after in combinations(ordered, 2):
+        if after.start <= before.end and not _preferred_inside(before, after):
+            raise InvalidInput(
+                _("hosting windows must not overlap (a preferred period may lie inside a window)"), field="windows"
+            )
 
     return {
         "title": title,
@@ -385,6 +400,14 @@ async def _store_parts(request_id: int, checked: dict[str, Any]) -> None:
             for start, end, preferred in checked["windows"]
         ]
     )
+
+
+def _preferred_inside(first: Any, second: Any) -> bool:
+    """One window is a preferred period inside the other, acceptable one (matching.md's "preferred" windows)."""
+    for inner, outer in ((first, second), (second, first)):
+        if inner.preferred and not outer.preferred and outer.start <= inner.start and inner.end <= outer.end:
+            return True
+    return False
 
 
 def _columns(checked: dict[str, Any]) -> dict[Any, Any]:
@@ -466,12 +489,12 @@ async def _visible_row(user: SignedIn, request_id: int) -> dict[str, Any]:
     """The request if the caller may read it: coordinators all, host contacts their organizations'."""
     row: dict[str, Any] | None = await HostRequest.select().where(HostRequest.id == request_id).first()
     if row is None:
-        raise NotFound(f"no request {request_id}", field="request_id")
+        raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
     if user.has("coordinator"):
         return row
     if user.has("host") and await is_contact(user.person_id, row["organization"]):
         return row
-    raise NotFound(f"no request {request_id}", field="request_id")
+    raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
 
 
 async def get_request(user: SignedIn, request_id: int) -> RequestOut:
@@ -491,10 +514,13 @@ async def list_requests(
     query = HostRequest.select().order_by(HostRequest.created_at, ascending=False).order_by(HostRequest.id)
     if status:
         if status not in REQUEST_STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(REQUEST_STATUSES)}", field="status")
+            raise InvalidInput(
+                _("status must be one of %(request_statuses)s", request_statuses=", ".join(REQUEST_STATUSES)),
+                field="status",
+            )
         query = query.where(HostRequest.status == status)
     if region and region not in geo.REGIONS:
-        raise InvalidInput(f"region must be one of {', '.join(geo.REGIONS)}", field="region")
+        raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
     if topic:
         query = query.where(
             HostRequest.id.is_in(RequestNeed.select(RequestNeed.request).where(RequestNeed.topic == topic))
@@ -514,11 +540,11 @@ async def _editable_row(user: SignedIn, request_id: int) -> dict[str, Any]:
     """Lock the request for a change by one of its organization's contacts."""
     row: dict[str, Any] | None = await locked(HostRequest.select().where(HostRequest.id == request_id)).first()
     if row is None:
-        raise NotFound(f"no request {request_id}", field="request_id")
+        raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
     if not await is_contact(user.person_id, row["organization"]):
         if user.has("coordinator"):
-            raise PermissionDenied("only contacts of the organization change its requests", field="organization_id")
-        raise NotFound(f"no request {request_id}", field="request_id")
+            raise PermissionDenied(_("only contacts of the organization change its requests"), field="organization_id")
+        raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
     return row
 
 
@@ -527,7 +553,7 @@ async def create_request(user: SignedIn, data: RequestIn) -> RequestOut:
     organization = await _organization(data.organization_id)
     if not await is_contact(user.person_id, data.organization_id):
         raise PermissionDenied(
-            "only contacts of the organization (an approved claim) post its requests", field="organization_id"
+            _("only contacts of the organization (an approved claim) post its requests"), field="organization_id"
         )
     checked = await _check_request(data, organization)
     async with write_transaction(HostRequest._meta.db):
@@ -552,10 +578,11 @@ async def update_request(user: SignedIn, request_id: int, data: RequestIn) -> Re
     async with write_transaction(HostRequest._meta.db):
         row = await _editable_row(user, request_id)
         if data.organization_id != row["organization"]:
-            raise InvalidInput("a request cannot move to another organization", field="organization_id")
+            raise InvalidInput(_("a request cannot move to another organization"), field="organization_id")
         if row["status"] not in EDITABLE:
             raise Conflict(
-                f"only a draft or submitted request can be edited; this one is {row['status']}", field="status"
+                _("only a draft or submitted request can be edited; this one is %(status)s", status=row["status"]),
+                field="status",
             )
         checked = await _check_request(data, await _organization(row["organization"]))
         await HostRequest.update({**_columns(checked), HostRequest.updated_at: _now()}).where(
@@ -570,7 +597,9 @@ async def delete_request(user: SignedIn, request_id: int) -> None:
     async with write_transaction(HostRequest._meta.db):
         row = await _editable_row(user, request_id)
         if row["status"] != "draft":
-            raise Conflict(f"only a draft can be deleted; this request is {row['status']}", field="status")
+            raise Conflict(
+                _("only a draft can be deleted; this request is %(status)s", status=row["status"]), field="status"
+            )
         await RequestNeed.delete().where(RequestNeed.request == request_id)
         await HostingWindow.delete().where(HostingWindow.request == request_id)
         await HostRequest.delete().where(HostRequest.id == request_id)
@@ -589,9 +618,9 @@ async def _move(
     if row is None:
         row = await locked(HostRequest.select().where(HostRequest.id == request_id)).first()
         if row is None:
-            raise NotFound(f"no request {request_id}", field="request_id")
+            raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
     if row["status"] not in allowed_from:
-        raise Conflict(f"{rule}; this request is {row['status']}", field="status")
+        raise Conflict(_("%(rule)s; this request is %(status)s", rule=rule, status=row["status"]), field="status")
     await HostRequest.update({HostRequest.status: to, HostRequest.updated_at: _now(), **(extra or {})}).where(
         HostRequest.id == request_id
     )
@@ -631,8 +660,7 @@ async def accept_request(actor_id: int, request_id: int, priority: bool | None =
 
 
 async def decline_request(actor_id: int, request_id: int, reason: str) -> RequestOut:
-    if not reason.strip():
-        raise InvalidInput("say why the request is declined", field="reason")
+    reason = checked_reason(reason, required=_("say why the request is declined"))
     async with write_transaction(HostRequest._meta.db):
         return await _move(
             actor_id,
@@ -648,7 +676,7 @@ async def set_priority(actor_id: int, request_id: int, priority: bool) -> Reques
     async with write_transaction(HostRequest._meta.db):
         row = await locked(HostRequest.select(HostRequest.id).where(HostRequest.id == request_id)).first()
         if row is None:
-            raise NotFound(f"no request {request_id}", field="request_id")
+            raise NotFound(_("no request %(request_id)s", request_id=request_id), field="request_id")
         await HostRequest.update({HostRequest.priority: priority}).where(HostRequest.id == request_id)
         await audit(actor_id, "request.priority", "host_request", request_id, priority=priority)
     return await _request_out(request_id)
@@ -689,7 +717,7 @@ async def public_requests(
 ) -> list[PublicRequestOut]:
     """Accepted and matched requests as the public sees them."""
     if region and region not in geo.REGIONS:
-        raise InvalidInput(f"region must be one of {', '.join(geo.REGIONS)}", field="region")
+        raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
     query = HostRequest.select().where(HostRequest.status.is_in(list(PUBLIC))).order_by(HostRequest.id)
     if topic:
         query = query.where(

@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from functools import cache
-from typing import Any
+from typing import Any, Literal
 
 import pycountry
 from babel import Locale
@@ -100,12 +100,13 @@ def format_percent_value(percent: float | None, decimals: int = 0) -> str:
     return format_percent(percent / 100, format=pattern, locale=locale)
 
 
-def format_list(items: Iterable[Any]) -> str:
-    """Items joined as the language joins them (``A, B et C``; ``A、B和C``); an empty list is a dash."""
+def format_list(items: Iterable[Any], style: Literal["standard", "or"] = "standard") -> str:
+    """Items joined as the language joins them (``A, B et C``; ``A、B和C``; with ``or``: ``A, B ou C``); an empty
+    list is a dash."""
     shown = [str(translate(item)) for item in items if item not in (None, "")]
     if not shown:
         return "—"
-    return babel_list(shown, locale=_babel_locale())
+    return babel_list(shown, style=style, locale=_babel_locale())
 
 
 @cache
@@ -116,12 +117,28 @@ def _iso(domain: str, catalog: str) -> gettext.NullTranslations:
 
 
 def country_name(code: str | None) -> str:
-    """A country's name in the current language (pycountry's ISO 3166 catalog); the code if it names none."""
+    """A country's name in the current language: pycountry's ISO 3166 catalog for the name the pages show in
+    English, else CLDR's (Babel) for the few the catalog lacks (``Türkiye``, ``South Korea`` in Arabic), else the
+    catalog's translation of the ISO name; the code if nothing names it."""
     if not code:
         return ""
+    return _shown(_country_name(code, current_locale()))
+
+
+@cache
+def _country_name(code: str, locale: str) -> str:
     english = geo.country_name(code)
-    catalog = _iso("iso3166-1", language_of(current_locale()).iso_catalog)
-    return _shown(catalog.gettext(english))
+    language = language_of(locale)
+    if not language.iso_catalog:
+        return english
+    catalog = _iso("iso3166-1", language.iso_catalog)
+    if catalog.gettext(english) != english:
+        return catalog.gettext(english)
+    cldr = _parsed(language.babel_locale).territories.get(code)
+    if cldr:
+        return str(cldr)
+    country = pycountry.countries.get(alpha_2=code)
+    return catalog.gettext(getattr(country, "name", english))
 
 
 def language_name(code: str | None) -> str:
@@ -158,18 +175,20 @@ def language_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
 class ListOf(Text):
     """Items shown as one list in the current language (``A, B et C``); as a ``str``, joined with commas."""
 
-    __slots__ = ("items",)
+    __slots__ = ("items", "style")
     items: list[Any]
+    style: Literal["standard", "or"]
 
-    def __new__(cls, items: Iterable[Any]) -> ListOf:
+    def __new__(cls, items: Iterable[Any], style: Literal["standard", "or"] = "standard") -> ListOf:
         shown = list(items)
-        text = str.__new__(cls, ", ".join(str(item) for item in shown))
+        joiner = " or " if style == "or" else ", "
+        text = str.__new__(cls, joiner.join(str(item) for item in shown))
         text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
-        text.items = shown
+        text.items, text.style = shown, style
         return text
 
     def translated(self) -> str:
-        return format_list(self.items)
+        return format_list(self.items, self.style)
 
     def __reduce__(self) -> Any:
-        return (ListOf, (self.items,))
+        return (ListOf, (self.items, self.style))

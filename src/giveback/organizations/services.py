@@ -7,6 +7,7 @@ from typing import Any
 from giveback import geo
 from giveback.db.search import contains_text
 from giveback.errors import InvalidInput, NotFound
+from giveback.i18n import _
 from giveback.organizations.schemas import OrganizationOut
 from giveback.organizations.tables import Organization
 
@@ -33,11 +34,11 @@ async def list_organizations(
     query = Organization.select().order_by(Organization.name)
     if region:
         if region not in geo.REGIONS:
-            raise InvalidInput(f"region must be one of {', '.join(geo.REGIONS)}", field="region")
+            raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
         query = query.where(Organization.region == region)
     if country:
         if not geo.is_country(country):
-            raise InvalidInput("country must be an ISO 3166-1 alpha-2 code such as BR", field="country")
+            raise InvalidInput(_("country must be an ISO 3166-1 alpha-2 code such as BR"), field="country")
         query = query.where(Organization.country == country)
     if search:
         query = query.where(contains_text(Organization.name, search) | contains_text(Organization.short_name, search))
@@ -47,5 +48,7 @@ async def list_organizations(
 async def get_organization(organization_id: int) -> OrganizationOut:
     row = await Organization.select().where(Organization.id == organization_id).first()
     if row is None:
-        raise NotFound(f"no organization {organization_id}", field="organization_id")
+        raise NotFound(
+            _("no organization %(organization_id)s", organization_id=organization_id), field="organization_id"
+        )
     return to_schema(row)

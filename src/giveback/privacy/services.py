@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from giveback.accounts.passwords import verify_password
-from giveback.accounts.services import audit, person_out
-from giveback.accounts.tables import AccountToken, AuditEvent, LoginThrottle, Person, RoleGrant, WebSession
+from giveback.accounts.services import audit, forget_account_secrets, person_out
+from giveback.accounts.tables import AccountToken, AuditEvent, Person, RoleGrant, WebSession
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import InvalidInput, NotFound
 from giveback.hosts.services import delete_host_data, organization_data_for
+from giveback.i18n import _
 from giveback.trips.tables import TripMember
 from giveback.volunteers.services import delete_volunteer_data, volunteer_data
 
@@ -79,16 +80,16 @@ async def delete_account(person_id: int, password: str) -> None:
         .first()
     )
     if row is None:
-        raise NotFound(f"no person {person_id}", field="person_id")
+        raise NotFound(_("no person %(person_id)s", person_id=person_id), field="person_id")
     if not await verify_password(row["password_hash"], password):
-        raise InvalidInput("the password is wrong", field="password")
+        raise InvalidInput(_("the password is wrong"), field="password")
     async with write_transaction(Person._meta.db):
         await locked(Person.select(Person.id).where(Person.id == person_id)).run()
         await delete_volunteer_data(person_id)
         await delete_host_data(person_id)
         await WebSession.delete().where(WebSession.person == person_id)
         await AccountToken.delete().where(AccountToken.person == person_id)
-        await LoginThrottle.delete().where(LoginThrottle.email == row["email"])
+        await forget_account_secrets(person_id, row["email"])
         await RoleGrant.delete().where(RoleGrant.person == person_id)
         await Person.update(
             {

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError
+from giveback.i18n import _
 from giveback.rounds import approval, freezing, replacements, services
 from giveback.rounds.schemas import (
     AdjustmentOut,
@@ -212,7 +213,7 @@ class RoundPages(Controller):
             )
             created = await services.create_round(signed_in_user(request), data)
         except ValueError:
-            problem = FormInvalid({"min_gap_days": "give whole numbers of days and seconds"})
+            problem = FormInvalid({"min_gap_days": _("give whole numbers of days and seconds")})
             return await _rounds_page(request, problem=problem, values=fields)
         except (FormInvalid, DomainError) as problem:
             return await _rounds_page(request, problem=problem, values=fields)

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from giveback.text import Name, Reason
 from solver.problem import DEFAULT_MIN_GAP_DAYS, DEFAULT_START_WEEKDAYS, DEFAULT_WEIGHTS
 
 Weekday = Annotated[int, msgspec.Meta(ge=0, le=6)]
@@ -37,7 +38,7 @@ class RoundSettings(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class RoundCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+    name: Annotated[Name, msgspec.Meta(min_length=1, max_length=100)]
     period_start: date
     period_end: date
     settings: RoundSettings = msgspec.field(default_factory=RoundSettings)
@@ -56,7 +57,7 @@ class PairCreate(msgspec.Struct, forbid_unknown_fields=True):
 
     volunteer: str
     request: str
-    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    reason: Reason = ""
 
 
 class DateChange(msgspec.Struct, forbid_unknown_fields=True):

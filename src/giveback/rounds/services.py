@@ -61,7 +61,7 @@ def _settings(row: dict[str, Any]) -> RoundSettings:
 async def round_row(round_id: int) -> dict[str, Any]:
     row = await MatchRound.select().output(load_json=True).where(MatchRound.id == round_id).first()
     if row is None:
-        raise NotFound(f"no round {round_id}", field="round_id")
+        raise NotFound(_("no round %(round_id)s", round_id=round_id), field="round_id")
     return row
 
 
@@ -173,9 +173,9 @@ async def list_rounds() -> list[RoundOut]:
 async def create_round(actor: SignedIn, data: RoundCreate) -> RoundOut:
     """Open a round for a travel period with its settings (start weekdays, gap, weights, time limit)."""
     if data.period_end < data.period_start:
-        raise InvalidInput("the period ends before it starts", field="period_end")
+        raise InvalidInput(_("the period ends before it starts"), field="period_end")
     if data.period_end - data.period_start > MAX_PERIOD:
-        raise InvalidInput("a round covers at most two years", field="period_end")
+        raise InvalidInput(_("a round covers at most two years"), field="period_end")
     async with write_transaction(MatchRound._meta.db):
         row = await MatchRound.insert(
             MatchRound(
@@ -194,7 +194,7 @@ async def create_round(actor: SignedIn, data: RoundCreate) -> RoundOut:
 async def _frozen_round(round_id: int) -> dict[str, Any]:
     row = await round_row(round_id)
     if row["status"] != "frozen" or row["problem"] is None:
-        raise Conflict(f"the round is {row['status']}; freeze it first", field="status")
+        raise Conflict(_("the round is %(status)s; freeze it first", status=row["status"]), field="status")
     return row
 
 
@@ -204,17 +204,20 @@ def _loaded(problem: dict[str, Any]) -> solver.Problem:
         return solver.load_problem(problem)
     except solver.ProblemError as error:
         raise Conflict(
-            f"the round's problem cannot be read as stored ({error}); freeze the round again", field="round_id"
+            _("the round's problem cannot be read as stored (%(error)s); freeze the round again", error=str(error)),
+            field="round_id",
         ) from None
 
 
 def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) -> None:
     if request not in mapping.entries_by_id(problem, "requests"):
-        raise InvalidInput(f"{request} is not a request of this round", field="request")
+        raise InvalidInput(_("%(request)s is not a request of this round", request=request), field="request")
     known = mapping.entries_by_id(problem, "volunteers")
     for volunteer in volunteers:
         if volunteer not in known:
-            raise InvalidInput(f"{volunteer} is not a volunteer of this round", field="volunteers")
+            raise InvalidInput(
+                _("%(volunteer)s is not a volunteer of this round", volunteer=volunteer), field="volunteers"
+            )
 
 
 def visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
@@ -235,7 +238,9 @@ async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> Adjustment
         _check_keys(row["problem"], data.request, data.volunteers)
         problem = mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
         if any(pin["request"] == data.request for pin in problem["pinned"]):
-            raise Conflict(f"{data.request} is pinned already; remove that pin first", field="request")
+            raise Conflict(
+                _("%(request)s is pinned already; remove that pin first", request=data.request), field="request"
+            )
         broken = visit_problems(_loaded(problem), data.request, data.start, data.volunteers)
         if broken:
             raise InvalidInput("; ".join(broken), field="start")
@@ -285,12 +290,14 @@ async def _is_contact_of_request(person_id: int, request_id: int) -> bool:
 async def veto(actor: SignedIn, round_id: int, data: PairCreate) -> AdjustmentOut:
     """A host contact refuses a proposed volunteer for their request, with a reason; the next runs forbid the pair."""
     if not data.reason.strip():
-        raise InvalidInput("say why the volunteer is vetoed", field="reason")
+        raise InvalidInput(_("say why the volunteer is vetoed"), field="reason")
     async with write_transaction(MatchRound._meta.db):
         row = await _frozen_round(round_id)
         _check_keys(row["problem"], data.request, [data.volunteer])
         if not await _is_contact_of_request(actor.person_id, mapping.id_of(data.request)):
-            raise NotFound(f"{data.request} is not a request of your organizations", field="request")
+            raise NotFound(
+                _("%(request)s is not a request of your organizations", request=data.request), field="request"
+            )
         return await _add_adjustment(actor, round_id, "veto", data.request, [data.volunteer], None, data.reason)
 
 
@@ -303,7 +310,14 @@ async def remove_adjustment(actor: SignedIn, round_id: int, adjustment_id: int) 
             .first()
         )
         if row is None:
-            raise NotFound(f"no adjustment {adjustment_id} in round {round_id}", field="adjustment_id")
+            raise NotFound(
+                _(
+                    "no adjustment %(adjustment_id)s in round %(round_id)s",
+                    adjustment_id=adjustment_id,
+                    round_id=round_id,
+                ),
+                field="adjustment_id",
+            )
         await RoundAdjustment.delete().where(RoundAdjustment.id == adjustment_id)
         await audit(actor.person_id, "round.adjustment_removed", "round", round_id, kind=row["kind"])
 
@@ -312,10 +326,10 @@ async def change_date(actor: SignedIn, round_id: int, data: DateChange) -> Adjus
     """Move a proposed visit to another start day within the windows; it is checked at once and pinned."""
     run = await latest_run(round_id, status="succeeded")
     if run is None:
-        raise Conflict("no finished run to take the visit from", field="request")
+        raise Conflict(_("no finished run to take the visit from"), field="request")
     visit = next((v for v in (run["result"] or {}).get("visits", []) if v["request"] == data.request), None)
     if visit is None:
-        raise InvalidInput(f"the last run proposes no visit to {data.request}", field="request")
+        raise InvalidInput(_("the last run proposes no visit to %(request)s", request=data.request), field="request")
     return await add_pin(actor, round_id, PinCreate(data.request, data.start, list(visit["volunteers"])))
 
 
@@ -363,7 +377,7 @@ def run_out(row: dict[str, Any]) -> RunOut:
 async def _run_row(run_id: int) -> dict[str, Any]:
     row = await SolverRun.select().output(load_json=True).where(SolverRun.id == run_id).first()
     if row is None:
-        raise NotFound(f"no run {run_id}", field="run_id")
+        raise NotFound(_("no run %(run_id)s", run_id=run_id), field="run_id")
     return row
 
 
@@ -396,13 +410,17 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
         if await SolverRun.exists().where(
             (SolverRun.round == round_id) & (SolverRun.kind == "round") & SolverRun.status.is_in(["queued", "running"])
         ):
-            raise Conflict("a run of this round is queued or running; wait for it or cancel it", field="round_id")
+            raise Conflict(_("a run of this round is queued or running; wait for it or cancel it"), field="round_id")
         problem = mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
         try:
             solver.load_problem(problem)
         except solver.ProblemError as error:
             raise Conflict(
-                f"the round's problem cannot be solved as stored ({error}); freeze the round again", field="round_id"
+                _(
+                    "the round's problem cannot be solved as stored (%(error)s); freeze the round again",
+                    error=str(error),
+                ),
+                field="round_id",
             ) from None
         previous = await latest_run(round_id, status="succeeded") if data.warm_start else None
         inserted = await SolverRun.insert(
@@ -428,7 +446,7 @@ async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
     async with write_transaction(SolverRun._meta.db):
         row = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if row is None:
-            raise NotFound(f"no run {run_id}", field="run_id")
+            raise NotFound(_("no run %(run_id)s", run_id=run_id), field="run_id")
         if row["status"] == "queued":
             await SolverRun.update(
                 {
@@ -440,7 +458,7 @@ async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
         elif row["status"] == "running":
             await SolverRun.update({SolverRun.cancel_requested: True}).where(SolverRun.id == run_id)
         else:
-            raise Conflict(f"the run is {row['status']} already", field="status")
+            raise Conflict(_("the run is %(status)s already", status=row["status"]), field="status")
         await audit(actor.person_id, "run.cancel_requested", "run", run_id)
     return await get_run(run_id)
 
@@ -472,7 +490,7 @@ async def _viewable_request_ids(viewer: SignedIn) -> set[int] | None:
     if viewer.has("coordinator"):
         return None
     if not viewer.has("host"):
-        raise PermissionDenied("volunteers see visits once they are approved", field="role")
+        raise PermissionDenied(_("volunteers see visits once they are approved"), field="role")
     organizations = OrganizationClaim.select(OrganizationClaim.organization).where(
         (OrganizationClaim.person == viewer.person_id) & (OrganizationClaim.status == "approved")
     )
@@ -661,7 +679,11 @@ async def import_result(actor: SignedIn | None, round_id: int, data: Any) -> Run
     stated_hash = (result.stats or {}).get("problem_hash")
     if stated_hash and stated_hash != expected_hash:
         raise InvalidInput(
-            f"the result was solved for problem {stated_hash[:12]}…, not this round's {expected_hash[:12]}…",
+            _(
+                "the result was solved for problem %(value)s…, not this round's %(value2)s…",
+                value=stated_hash[:12],
+                value2=expected_hash[:12],
+            ),
             field="stats.problem_hash",
         )
     violations = solver.validate(_loaded(problem_json), result)

@@ -6,10 +6,12 @@ from typing import Annotated
 
 import msgspec
 
+from giveback.text import Name
+
 TopicSlug = Annotated[
     str, msgspec.Meta(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$", max_length=64, description="lower-case-with-hyphens")
 ]
-TopicName = Annotated[str, msgspec.Meta(min_length=2, max_length=200)]
+TopicName = Annotated[Name, msgspec.Meta(min_length=2, max_length=200)]
 
 
 class TopicOut(msgspec.Struct, kw_only=True):

@@ -47,9 +47,12 @@ async def list_topics(*, include_retired: bool = False) -> list[TopicOut]:
 
 
 async def names_in(locale: str) -> dict[str, str]:
-    """Every topic's name in one language (slug → name); topics without one are left out."""
-    rows = await TopicName.select(TopicName.topic, TopicName.name).where(TopicName.locale == locale)
-    return {row["topic"]: row["name"] for row in rows}
+    """Every topic's name in one language (slug → name): its own name there, else its English name."""
+    names = {row["slug"]: row["name"] for row in await Topic.select(Topic.slug, Topic.name)}
+    if locale != DEFAULT_LOCALE:
+        rows = await TopicName.select(TopicName.topic, TopicName.name).where(TopicName.locale == locale)
+        names.update({row["topic"]: row["name"] for row in rows})
+    return names
 
 
 async def active_topic_slugs() -> set[str]:

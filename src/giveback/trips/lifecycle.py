@@ -32,6 +32,7 @@ from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.mail.outbox import queue_plain
 from giveback.settings import Settings
+from giveback.text import checked_reason
 from giveback.trips.booked import DEFAULT_GAP_DAYS, days_text
 from giveback.trips.bookings import refuse_if_booked, refuse_if_travelling
 from giveback.trips.facts import trip_facts
@@ -203,12 +204,7 @@ async def _reopen_request(request_id: int, actor_id: int | None) -> None:
 
 def reason_text(reason: str, words: str) -> str:
     """A required reason, trimmed; blank or too long is InvalidInput naming ``reason``."""
-    text = reason.strip()
-    if not text:
-        raise InvalidInput(f"say why the trip is {words}", field="reason")
-    if len(text) > 2000:
-        raise InvalidInput("the reason must be at most 2000 characters", field="reason")
-    return text
+    return checked_reason(reason, required=f"say why the trip is {words}")
 
 
 def check_dates(start: date, end: date) -> None:
@@ -433,6 +429,7 @@ async def reschedule(
     """New dates before travel, refused (409 naming the other trip's dates) when a volunteer on the trip is booked
     then. SEQUENCE rises and the invites go out again; an invited or confirmed trip asks its volunteers again
     (answers back to pending)."""
+    text = checked_reason(reason)
     check_dates(start, end)
     async with write_transaction(Trip._meta.db):
         row = await _trip_row(trip_id, lock=True)
@@ -452,7 +449,7 @@ async def reschedule(
             actor_id,
             "rescheduled",
             to_status,
-            reason=reason.strip(),
+            reason=text,
             changes={Trip.start: start, Trip.end: end, Trip.undated: False},
             previous_start=row["start"].isoformat(),
             previous_end=row["end"].isoformat(),
@@ -496,12 +493,13 @@ async def _decline(
 
 async def complete(trip_id: int, reason: str = "", *, actor_id: int | None) -> None:
     """Mark a trip completed by hand: early (in progress) or late (confirmed, once its first day has come)."""
+    text = checked_reason(reason)
     async with write_transaction(Trip._meta.db):
         row = await _trip_row(trip_id, lock=True)
         check("completed", row, "marked completed")
         if row["status"] == "confirmed" and row["start"] > today():
             raise Conflict("a trip cannot be completed before its first day", field="status")
-        await _move(row, actor_id, "completed", "completed", reason=reason.strip())
+        await _move(row, actor_id, "completed", "completed", reason=text)
 
 
 # --- time-driven steps and the end ---------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from giveback.text import Reason
+
 STATUSES = (
     "approved",
     "invited",
@@ -29,11 +31,11 @@ Notes = Annotated[str, msgspec.Meta(max_length=5000)]
 
 
 class ReasonIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    reason: str = ""
+    reason: Reason = ""
 
 
 class PostponeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    reason: str = ""
+    reason: Reason = ""
     start: date | None = None
     end: date | None = None
 
@@ -41,7 +43,7 @@ class PostponeIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 class DatesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     start: date
     end: date
-    reason: str = ""
+    reason: Reason = ""
 
 
 class CaseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 from giveback import geo
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError, InvalidInput, NotFound
+from giveback.i18n import _
 from giveback.topics.services import list_topics
 from giveback.volunteers import services
 from giveback.volunteers.schemas import (
@@ -90,7 +91,9 @@ class VolunteerApi(Controller):
     async def me(self, request: Request[Any, Any, Any]) -> ProfileOut:
         profile = await services.find_profile(signed_in_user(request))
         if profile is None:
-            raise NotFound(f"you have no volunteer profile yet: {services.NO_PROFILE}", field="profile")
+            raise NotFound(
+                _("you have no volunteer profile yet: %(no_profile)s", no_profile=services.NO_PROFILE), field="profile"
+            )
         return profile
 
     @put("/me", summary="Create or replace your volunteer profile (volunteer role)")
@@ -326,7 +329,7 @@ class VolunteerPages(Controller):
         upload = form.get("file")
         try:
             if not isinstance(upload, UploadFile) or not upload.filename:
-                raise InvalidInput("choose a PDF file to upload", field="file")
+                raise InvalidInput(_("choose a PDF file to upload"), field="file")
             await services.upload_cv(
                 user, filename=upload.filename, content_type=upload.content_type, content=await _read_upload(upload)
             )

@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from giveback.text import Name
+
 CareerStage = Literal["trainee", "early-career", "mid-career", "senior", "emeritus"]
 CAREER_STAGES: tuple[CareerStage, ...] = ("trainee", "early-career", "mid-career", "senior", "emeritus")
 TopicSlug = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
@@ -27,8 +29,8 @@ ADVISORY_LABELS = {
 class ProfileIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A whole volunteer profile (PUT replaces it; omitted fields take their defaults, ``name`` stays)."""
 
-    name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)] | None = None
-    institution: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    name: Annotated[Name, msgspec.Meta(min_length=1, max_length=200)] | None = None
+    institution: Annotated[Name, msgspec.Meta(max_length=300)] = ""
     country: Annotated[str, msgspec.Meta(max_length=2, description="ISO 3166-1 alpha-2, e.g. BR")] | None = None
     career_stage: CareerStage = "mid-career"
     expertise: Annotated[dict[TopicSlug, Proficiency], msgspec.Meta(max_length=100)] = msgspec.field(

@@ -21,6 +21,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person, RoleGrant
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.i18n import _
 from giveback.topics.tables import Topic
 from giveback.volunteers.schemas import (
     PROFICIENCY_LABELS,
@@ -42,7 +43,7 @@ CV_MAX_BYTES = 2 * 1024 * 1024
 CV_CONTENT_TYPE = "application/pdf"
 PDF_MAGIC = b"%PDF-"
 WINDOW_MAX_YEARS_AHEAD = 2
-NO_PROFILE = "save your volunteer profile first"
+NO_PROFILE = _("save your volunteer profile first")
 
 _PROFILE_COLUMNS = (
     VolunteerProfile.id,
@@ -85,7 +86,7 @@ def _unique(values: Iterable[str]) -> list[str]:
 
 def _require_volunteer(user: SignedIn) -> None:
     if not user.has("volunteer"):
-        raise PermissionDenied("only a person with the volunteer role has a volunteer profile", field="role")
+        raise PermissionDenied(_("only a person with the volunteer role has a volunteer profile"), field="role")
 
 
 def _may_read(user: SignedIn, person_id: int) -> bool:
@@ -115,30 +116,38 @@ def _clean_profile(data: ProfileIn, topics: dict[str, dict[str, Any]], current_t
     for slug in data.expertise:
         topic = topics.get(slug)
         if topic is None:
-            raise InvalidInput(f"expertise: there is no topic '{slug}'; see /api/topics", field="expertise")
+            raise InvalidInput(
+                _("expertise: there is no topic '%(slug)s'; see /api/topics", slug=slug), field="expertise"
+            )
         if topic["retired"] and slug not in current_topics:
-            raise InvalidInput(f"expertise: the topic '{slug}' is retired and cannot be chosen", field="expertise")
+            raise InvalidInput(
+                _("expertise: the topic '%(slug)s' is retired and cannot be chosen", slug=slug), field="expertise"
+            )
     languages = _unique(code.strip().lower() for code in data.languages if code.strip())
     for code in languages:
         if not geo.is_language(code):
             raise InvalidInput(
-                f"languages: '{code}' is not an ISO 639-1 language code such as en, es or pt", field="languages"
+                _("languages: '%(code)s' is not an ISO 639-1 language code such as en, es or pt", code=code),
+                field="languages",
             )
     country = data.country.strip().upper() if data.country and data.country.strip() else None
     if country is not None and not geo.is_country(country):
-        raise InvalidInput(f"country: '{country}' is not an ISO 3166-1 alpha-2 code such as BR", field="country")
+        raise InvalidInput(
+            _("country: '%(country)s' is not an ISO 3166-1 alpha-2 code such as BR", country=country), field="country"
+        )
     excluded = _unique(code.strip().upper() for code in data.excluded_countries if code.strip())
     for code in excluded:
         if not geo.is_country(code):
             raise InvalidInput(
-                f"excluded_countries: '{code}' is not an ISO 3166-1 alpha-2 code such as BR",
+                _("excluded_countries: '%(code)s' is not an ISO 3166-1 alpha-2 code such as BR", code=code),
                 field="excluded_countries",
             )
     regions = _unique(code.strip().lower() for code in data.preferred_regions if code.strip())
     for code in regions:
         if code not in geo.REGIONS:
             raise InvalidInput(
-                f"preferred_regions: '{code}' is not one of {', '.join(geo.REGIONS)}", field="preferred_regions"
+                _("preferred_regions: '%(code)s' is not one of %(regions)s", code=code, regions=", ".join(geo.REGIONS)),
+                field="preferred_regions",
             )
     return {
         "institution": data.institution.strip(),
@@ -216,11 +225,11 @@ async def _profiles(
     """Profile rows of current volunteers with their expertise and person rows, filtered."""
     topics = await _topics()
     if topic is not None and topic not in topics:
-        raise InvalidInput(f"there is no topic '{topic}'; see /api/topics", field="topic")
+        raise InvalidInput(_("there is no topic '%(topic)s'; see /api/topics", topic=topic), field="topic")
     if language is not None and not geo.is_language(language):
-        raise InvalidInput("language must be an ISO 639-1 code such as pt", field="language")
+        raise InvalidInput(_("language must be an ISO 639-1 code such as pt"), field="language")
     if region is not None and region not in geo.REGIONS:
-        raise InvalidInput(f"region must be one of {', '.join(geo.REGIONS)}", field="region")
+        raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
     query = VolunteerProfile.select(*_PROFILE_COLUMNS)
     if person_ids is not None:
         query = query.where(VolunteerProfile.person.is_in(person_ids or [-1]))
@@ -295,12 +304,14 @@ def _directory_entry(row: dict[str, Any], expertise: list[ExpertiseOut], person:
 async def get_profile(user: SignedIn, person_id: int) -> ProfileOut:
     """One volunteer's profile, for that volunteer or a coordinator; anyone else learns nothing."""
     if not _may_read(user, person_id):
-        raise NotFound(f"no volunteer profile {person_id}", field="person_id")
+        raise NotFound(_("no volunteer profile %(person_id)s", person_id=person_id), field="person_id")
     rows, expertise, people = await _profiles(person_ids=[person_id])
     if not rows:
         if user.person_id == person_id:
-            raise NotFound(f"you have no volunteer profile yet: {NO_PROFILE}", field="profile")
-        raise NotFound(f"no volunteer profile {person_id}", field="person_id")
+            raise NotFound(
+                _("you have no volunteer profile yet: %(no_profile)s", no_profile=NO_PROFILE), field="profile"
+            )
+        raise NotFound(_("no volunteer profile %(person_id)s", person_id=person_id), field="person_id")
     row = rows[0]
     cvs = await _cvs_of([int(row["id"])])
     return _profile_out(row, expertise[int(row["id"])], people[person_id], cvs.get(int(row["id"])))
@@ -320,7 +331,7 @@ async def list_profiles(
 ) -> list[ProfileOut]:
     """Every volunteer profile (coordinators), optionally with a topic, a language, or a home region."""
     if not user.has(*STAFF_ROLES):
-        raise PermissionDenied("listing volunteer profiles needs the coordinator role", field="role")
+        raise PermissionDenied(_("listing volunteer profiles needs the coordinator role"), field="role")
     rows, expertise, people = await _profiles(topic=topic, language=language, region=region)
     cvs = await _cvs_of([int(row["id"]) for row in rows])
     return [
@@ -341,7 +352,7 @@ async def directory_entry(person_id: int) -> DirectoryEntry:
     """One opted-in volunteer's public profile; any other id is simply not found."""
     rows, expertise, people = await _profiles(person_ids=[person_id], opted_in_only=True)
     if not rows:
-        raise NotFound(f"no volunteer {person_id} in the directory", field="person_id")
+        raise NotFound(_("no volunteer %(person_id)s in the directory", person_id=person_id), field="person_id")
     return _directory_entry(rows[0], expertise[int(rows[0]["id"])], people[person_id])
 
 
@@ -432,20 +443,27 @@ async def get_window(user: SignedIn, window_id: int) -> WindowOut:
         .first()
     )
     if row is None:
-        raise NotFound(f"you have no availability window {window_id}", field="window_id")
+        raise NotFound(_("you have no availability window %(window_id)s", window_id=window_id), field="window_id")
     return _window_out(row)
 
 
 async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | None, window_id: int | None) -> None:
     first_day = today()
     if data.end < data.start:
-        raise InvalidInput("the end date must be on or after the start date", field="end")
+        raise InvalidInput(_("the end date must be on or after the start date"), field="end")
     if data.start < first_day and data.start != keep_start:
-        raise InvalidInput(f"the start date must not be in the past (today is {first_day.isoformat()})", field="start")
+        raise InvalidInput(
+            _("the start date must not be in the past (today is %(first_day)s)", first_day=first_day.isoformat()),
+            field="start",
+        )
     last_day = _years_ahead(first_day, WINDOW_MAX_YEARS_AHEAD)
     if data.end > last_day:
         raise InvalidInput(
-            f"the end date must be at most two years ahead (on or before {last_day.isoformat()})", field="end"
+            _(
+                "the end date must be at most two years ahead (on or before %(last_day)s)",
+                last_day=last_day.isoformat(),
+            ),
+            field="end",
         )
     query = AvailabilityWindow.select(AvailabilityWindow.id, AvailabilityWindow.start, AvailabilityWindow.end).where(
         (AvailabilityWindow.profile == profile_id)
@@ -457,8 +475,11 @@ async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | N
     other = await query.order_by(AvailabilityWindow.start).first()
     if other is not None:
         raise Conflict(
-            f"these dates overlap your window from {other['start'].isoformat()} to {other['end'].isoformat()}; "
-            "change that window or choose other dates",
+            _(
+                "these dates overlap your window from %(start)s to %(end)s; change that window or choose other dates",
+                start=other["start"].isoformat(),
+                end=other["end"].isoformat(),
+            ),
             field="start",
         )
 
@@ -500,7 +521,7 @@ async def change_window(user: SignedIn, window_id: int, data: WindowIn) -> Windo
             )
         ).first()
         if row is None or profile_id is None:
-            raise NotFound(f"you have no availability window {window_id}", field="window_id")
+            raise NotFound(_("you have no availability window %(window_id)s", window_id=window_id), field="window_id")
         await _check_window(profile_id, data, keep_start=row["start"], window_id=window_id)
         await AvailabilityWindow.update(
             {
@@ -531,7 +552,7 @@ async def delete_window(user: SignedIn, window_id: int) -> None:
             .returning(AvailabilityWindow.id)
         )
         if not deleted:
-            raise NotFound(f"you have no availability window {window_id}", field="window_id")
+            raise NotFound(_("you have no availability window %(window_id)s", window_id=window_id), field="window_id")
         await audit(user.person_id, "volunteer.window_deleted", "availability_window", window_id)
 
 
@@ -551,10 +572,10 @@ async def upload_cv(user: SignedIn, *, filename: str | None, content_type: str |
     """Store (or replace) the volunteer's CV: a PDF of at most 2 MiB."""
     _require_volunteer(user)
     if len(content) > CV_MAX_BYTES:
-        raise InvalidInput("file: the CV must be at most 2 MiB (2097152 bytes)", field="file")
+        raise InvalidInput(_("file: the CV must be at most 2 MiB (2097152 bytes)"), field="file")
     media_type = (content_type or "").split(";")[0].strip().lower()
     if media_type != CV_CONTENT_TYPE or not content.startswith(PDF_MAGIC):
-        raise InvalidInput("file: the CV must be a PDF file (application/pdf)", field="file")
+        raise InvalidInput(_("file: the CV must be a PDF file (application/pdf)"), field="file")
     name = safe_filename(filename)
     async with write_transaction(VolunteerCv._meta.db):
         await _lock_person(user.person_id)
@@ -582,14 +603,14 @@ async def delete_cv(user: SignedIn) -> None:
         profile_id = await _profile_id(user.person_id)
         deleted = await VolunteerCv.delete().where(VolunteerCv.profile == (profile_id or -1)).returning(VolunteerCv.id)
         if not deleted:
-            raise NotFound("you have no CV stored", field="cv")
+            raise NotFound(_("you have no CV stored"), field="cv")
         await audit(user.person_id, "volunteer.cv_deleted", "volunteer_cv", int(deleted[0]["id"]))
 
 
 async def cv_file(user: SignedIn, person_id: int) -> CvFile:
     """The CV's bytes, for its owner or a coordinator; anyone else learns nothing."""
     if not _may_read(user, person_id):
-        raise NotFound(f"no CV for volunteer {person_id}", field="person_id")
+        raise NotFound(_("no CV for volunteer %(person_id)s", person_id=person_id), field="person_id")
     profile_id = await _profile_id(person_id)
     row = (
         await VolunteerCv.select(VolunteerCv.filename, VolunteerCv.content)
@@ -597,7 +618,7 @@ async def cv_file(user: SignedIn, person_id: int) -> CvFile:
         .first()
     )
     if row is None:
-        raise NotFound(f"no CV for volunteer {person_id}", field="person_id")
+        raise NotFound(_("no CV for volunteer %(person_id)s", person_id=person_id), field="person_id")
     if user.person_id != person_id:
         await audit(user.person_id, "volunteer.cv_downloaded", "volunteer_profile", profile_id)
     return CvFile(filename=row["filename"], content=bytes(row["content"]))
@@ -649,7 +670,7 @@ async def delete_volunteer_data(person_id: int) -> None:
 
 async def list_volunteers_for_matching() -> list[MatchingVolunteer]:
     """Every current volunteer with a profile, as the matcher needs them (person id order)."""
-    rows, _, _ = await _profiles()
+    rows = (await _profiles())[0]
     profile_ids = [int(row["id"]) for row in rows]
     expertise: dict[int, dict[str, int]] = {profile_id: {} for profile_id in profile_ids}
     windows: dict[int, list[tuple[date, date, bool]]] = {profile_id: [] for profile_id in profile_ids}

@@ -8,7 +8,7 @@ from typing import Any, cast
 
 from litestar import Request
 from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
@@ -16,10 +16,17 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from giveback.accounts.sessions import SignedIn, load_session
 from giveback.errors import NotAuthenticated, PermissionDenied
+from giveback.i18n import _
 from giveback.settings import Settings
 
 SESSION_COOKIE = "giveback_session"
 ANONYMOUS_CSRF_COOKIE = "giveback_csrf"
+DEVICE_COOKIE = "giveback_device"
+"""A browser that logged in to an account before: its failed log-ins are counted apart (accounts.throttle)."""
+LOGIN_COOKIE = "giveback_login"
+"""A log-in waiting for its second factor."""
+DEVICE_COOKIE_SECONDS = 400 * 24 * 3600  # browsers keep a cookie at most 400 days
+LOGIN_COOKIE_SECONDS = 5 * 60
 CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -27,17 +34,50 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 WITHOUT_SESSION = "without_session"
 
 
+def _https(settings: Settings) -> bool:
+    return settings.base_url.startswith("https://")
+
+
+def cookie_name(settings: Settings, name: str) -> str:
+    """Over https a cookie's name carries the ``__Host-`` prefix: browsers then accept it only when it is Secure,
+    for the whole site (Path=/) and for this host alone (no Domain), so no sibling subdomain can plant or shadow it."""
+    return f"__Host-{name}" if _https(settings) else name
+
+
 def cookie_flags(settings: Settings) -> str:
-    secure = "; Secure" if settings.base_url.startswith("https://") else ""
+    secure = "; Secure" if _https(settings) else ""
     return f"Path=/; HttpOnly; SameSite=Lax{secure}"
 
 
 def session_cookie(settings: Settings, raw_session: str) -> str:
-    return f"{SESSION_COOKIE}={raw_session}; {cookie_flags(settings)}"
+    return f"{cookie_name(settings, SESSION_COOKIE)}={raw_session}; {cookie_flags(settings)}"
 
 
 def expired_session_cookie(settings: Settings) -> str:
-    return f"{SESSION_COOKIE}=; Max-Age=0; {cookie_flags(settings)}"
+    return expired_cookie(settings, SESSION_COOKIE)
+
+
+def expired_cookie(settings: Settings, name: str) -> str:
+    return f"{cookie_name(settings, name)}=; Max-Age=0; {cookie_flags(settings)}"
+
+
+def cookie(settings: Settings, name: str, value: str, *, max_age: int | None = None) -> Cookie:
+    """A cookie of the app (HttpOnly, SameSite=Lax, for the whole site; Secure and ``__Host-`` over https), for
+    answers that set several."""
+    return Cookie(
+        key=cookie_name(settings, name),
+        value=value,
+        max_age=max_age,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_https(settings),
+    )
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The caller's address as the server sees it (behind a proxy: the address the proxy forwards, when trusted)."""
+    return connection.client.host if connection.client else "unknown"
 
 
 class SessionMiddleware(ASGIMiddleware):
@@ -54,14 +94,16 @@ class SessionMiddleware(ASGIMiddleware):
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.session_cookie = cookie_name(settings, SESSION_COOKIE)
+        self.csrf_cookie = cookie_name(settings, ANONYMOUS_CSRF_COOKIE)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
-        raw = connection.cookies.get(SESSION_COOKIE)
+        raw = connection.cookies.get(self.session_cookie)
         user = await load_session(raw) if raw else None
         state = scope.setdefault("state", {})
         state["user"] = user
-        anonymous_token = connection.cookies.get(ANONYMOUS_CSRF_COOKIE)
+        anonymous_token = connection.cookies.get(self.csrf_cookie)
         state["anonymous_csrf_cookie"] = anonymous_token
         new_token = None if anonymous_token else secrets.token_urlsafe(24)
         state["csrf_token"] = user.csrf_token if user else (anonymous_token or new_token)
@@ -70,16 +112,16 @@ class SessionMiddleware(ASGIMiddleware):
             if message["type"] == "http.response.start":
                 headers = MutableScopeHeaders.from_message(message)
                 if new_token:
-                    headers.add("set-cookie", f"{ANONYMOUS_CSRF_COOKIE}={new_token}; {cookie_flags(self.settings)}")
-                if raw and user is None and not _sets_session_cookie(message):
+                    headers.add("set-cookie", f"{self.csrf_cookie}={new_token}; {cookie_flags(self.settings)}")
+                if raw and user is None and not _sets_cookie(message, self.session_cookie):
                     headers.add("set-cookie", expired_session_cookie(self.settings))
             await send(message)
 
         await next_app(scope, receive, send_with_cookies)
 
 
-def _sets_session_cookie(message: Message) -> bool:
-    prefix = f"{SESSION_COOKIE}=".encode()
+def _sets_cookie(message: Message, name: str) -> bool:
+    prefix = f"{name}=".encode()
     headers = cast("list[tuple[bytes, bytes]]", message.get("headers", []))
     return any(name.lower() == b"set-cookie" and value.startswith(prefix) for name, value in headers)
 
@@ -90,7 +132,7 @@ def signed_in_user(request: Request[Any, Any, Any]) -> SignedIn:
     return user
 
 
-async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Refuse a state-changing call whose CSRF token does not match (app-wide guard).
 
     Signed-in callers echo their session's token (header ``X-CSRF-Token`` or form field ``csrf_token``).
@@ -111,25 +153,25 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRout
         presented = value if isinstance(value, str) else None
     if not expected or not presented or not hmac.compare_digest(expected, presented):
         raise PermissionDenied(
-            "the CSRF token is missing or wrong: reload the page, or send the X-CSRF-Token header",
+            _("the CSRF token is missing or wrong: reload the page, or send the X-CSRF-Token header"),
             field=CSRF_FIELD,
         )
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Guard: the caller must be signed in."""
     if connection.state.get("user") is None:
-        raise NotAuthenticated("log in first", field="session")
+        raise NotAuthenticated(_("log in first"), field="session")
 
 
 def requires(*roles: str):  # type: ignore[no-untyped-def]
     """Guard: the caller must hold one of the roles."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: SignedIn | None = connection.state.get("user")
         if user is None:
-            raise NotAuthenticated("log in first", field="session")
+            raise NotAuthenticated(_("log in first"), field="session")
         if not user.has(*roles):
-            raise PermissionDenied(f"this needs the role {' or '.join(roles)}", field="role")
+            raise PermissionDenied(_("this needs the role %(roles)s", roles=" or ".join(roles)), field="role")
 
     return guard

@@ -11,6 +11,7 @@ from litestar.response import Redirect, Template
 
 from giveback.errors import DomainError
 from giveback.i18n import Text, _
+from giveback.text import NAME_PATTERN
 from giveback.web.errors import status_of
 
 T = TypeVar("T", bound=msgspec.Struct)
@@ -19,6 +20,10 @@ _UNKNOWN_FIELD = re.compile(r"Object contains unknown field `([^`]+)`")
 _PLAIN_WORDS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Text]]] = [
     (re.compile(r"Expected `str` of length >= (\d+)"), lambda m: _("must be at least %(num)s characters", num=m[1])),
     (re.compile(r"Expected `str` of length <= (\d+)"), lambda m: _("must be at most %(num)s characters", num=m[1])),
+    (
+        re.compile(re.escape(f"Expected `str` matching regex {NAME_PATTERN!r}")),
+        lambda m: _("must be one line without control characters or text-direction overrides"),
+    ),
     (re.compile(r"Expected `str` matching regex .*"), lambda m: _("is not in the expected form")),
     (re.compile(r"Expected `int` >= (\d+)"), lambda m: _("must be at least %(num)s", num=m[1])),
     (re.compile(r"Expected `int` <= (\d+)"), lambda m: _("must be at most %(num)s", num=m[1])),

@@ -57,7 +57,7 @@ class LocaleMiddleware(ASGIMiddleware):
         locale = choose_locale(ASGIConnection(scope), pseudo=self.pseudo)
         scope.setdefault("state", {})["locale"] = locale
         tag = language_of(locale).tag.encode()
-        names = await names_in(locale) if locale != DEFAULT_LOCALE else {}
+        names = await names_in(locale)
 
         async def send_with_language(message: Message) -> None:
             if message["type"] == "http.response.start":

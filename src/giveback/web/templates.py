@@ -33,6 +33,7 @@ from giveback.i18n.formatting import (
 )
 from giveback.i18n.labels import label, label_map
 from giveback.i18n.locales import PSEUDO_LOCALE
+from giveback.rounds.explanations import explained
 from giveback.web.tables import ONE_OFF_NOTICES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -52,11 +53,8 @@ def use_topic_names(names: Mapping[str, str]) -> Iterator[None]:
 
 def topic_name(slug: str, english: str = "") -> str:
     """A topic's name in the page's language; its English name where the topic has none in that language."""
-    name = _topic_names.get().get(slug)
-    if name:
-        return name
-    fallback = english or slug
-    return pseudo(fallback) if current_locale() == PSEUDO_LOCALE else fallback
+    name = _topic_names.get().get(slug) or english or slug
+    return pseudo(name) if current_locale() == PSEUDO_LOCALE else name
 
 
 def _gettext(message: str) -> str:
@@ -125,6 +123,7 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         topic_name=topic_name,
         label=label,
         label_map=label_map,
+        explained=explained,
     )
     env.filters.update(
         date=format_date,

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 from solver_builders import example
 
 import solver.engine
 from solver import Forbidden, Pin, Progress, load_problem, solve, validate
+from solver.candidates import build_candidates
 from solver.generate import generate
+from solver.greedy import greedy_plan
+from solver.neighbourhoods import TeamSearch
+from solver.relaxation import Structure, solve_relaxation
+from solver.validate import rule_violations
 
 
 def test_progress_reports_objective_and_bound() -> None:
@@ -17,8 +23,10 @@ def test_progress_reports_objective_and_bound() -> None:
     reports: list[Progress] = []
     result = solve(problem, time_limit=20, on_progress=reports.append)
     assert reports
-    assert all(report.objective is not None and report.bound is not None for report in reports)
-    assert all(report.objective <= report.bound for report in reports if report.objective and report.bound)
+    # Only the greedy first plan comes before the LP bound; every bound after it is proved.
+    assert all(report.objective is not None for report in reports)
+    assert all(report.bound is not None for report in reports[1:])
+    assert all(result.objective <= report.bound for report in reports if report.bound is not None)
     assert reports[-1].objective == result.objective and reports[-1].bound == result.bound
 
 
@@ -37,13 +45,12 @@ def test_reproducible_with_one_worker_and_a_seed() -> None:
     assert first.visits == second.visits
 
 
-def test_lp_focus_keeps_pins(monkeypatch: pytest.MonkeyPatch) -> None:
-    problem = load_problem(generate(60, 40, seed=8))
+def test_a_cut_model_keeps_pins(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = load_problem(generate(60, 40, seed=8, regime="teams"))
     first = solve(problem, time_limit=20)
-    visit = first.visits[len(first.visits) // 2]
+    visit = next(v for v in first.visits if len(v.volunteers) > 1)
     pinned = dataclasses.replace(problem, pinned=(Pin(visit.request, visit.start, visit.volunteers),))
-    monkeypatch.setattr(solver.engine, "FOCUS_ABOVE_TRIPLES", 0)
-    monkeypatch.setattr(solver.engine, "FULL_MODEL_TRIPLES", 0)
+    monkeypatch.setattr(solver.engine, "MODEL_VISITS", 5)
     result = solve(pinned, time_limit=20)
     assert validate(pinned, result) == []
 
@@ -73,17 +80,44 @@ def test_rules_tour_reasons_name_the_rule_and_the_rival() -> None:
     assert "ana" in reasons["ar-onco"] and "br-hepato" in reasons["ar-onco"]
 
 
-def test_large_round_path_keeps_rules_and_a_true_bound(monkeypatch: pytest.MonkeyPatch) -> None:
-    problem = load_problem(generate(150, 90, seed=2))
+@pytest.mark.parametrize("regime", ["default", "teams"])
+def test_a_cut_model_grows_until_it_proves_the_optimum(monkeypatch: pytest.MonkeyPatch, regime: str) -> None:
+    problem = load_problem(generate(150, 90, seed=2, regime=regime))
     whole = solve(problem, time_limit=30)
-    monkeypatch.setattr(solver.engine, "FOCUS_ABOVE_TRIPLES", 0)
-    focused = solve(problem, time_limit=30)
-    assert validate(problem, focused) == []
-    assert focused.status == "optimal" and focused.objective == whole.objective
-    monkeypatch.setattr(solver.engine, "FULL_MODEL_TRIPLES", 0)
-    monkeypatch.setattr(solver.engine, "CANDIDATES_PER_REQUEST", 3)
-    pruned = solve(problem, time_limit=30)
-    assert validate(problem, pruned) == []
-    assert pruned.status == "feasible"
-    assert pruned.bound is not None and whole.objective <= pruned.bound
-    assert pruned.objective <= whole.objective
+    assert whole.status == "optimal"
+    monkeypatch.setattr(solver.engine, "MODEL_VISITS", 40)
+    grown = solve(problem, time_limit=30)
+    assert validate(problem, grown) == []
+    assert grown.status == "optimal" and grown.objective == whole.objective
+    models = [value for key, value in grown.stats.items() if key.startswith("model_")]
+    assert not models[0]["exact"] and models[-1]["exact"]
+
+
+def test_without_time_for_the_lp_the_plan_is_still_valid_and_the_bound_true() -> None:
+    problem = load_problem(generate(300, 150, seed=6, regime="multi-trip"))
+    result = solve(problem, time_limit=0.3)
+    assert validate(problem, result) == []
+    assert result.status in {"feasible", "optimal"}
+    assert result.bound is None or result.bound >= result.objective
+
+
+@pytest.mark.parametrize(("regime", "seed"), [("teams", 4), ("multi-trip", 3)])
+def test_team_moves_keep_every_rule_and_never_lose_score(regime: str, seed: int) -> None:
+    """Neighbourhood moves from the greedy plan: each plan keeps every rule and scores at least as much."""
+    problem = load_problem(generate(60, 60, seed=seed, regime=regime))
+    candidates = build_candidates(problem)
+    structure = Structure(problem, candidates)
+    plan = greedy_plan(problem, candidates, np.arange(len(candidates)), [])
+    relaxation = solve_relaxation(problem, candidates, plan, 10, structure=structure)
+    assert relaxation is not None and relaxation.converged
+    score = solver.engine._objective
+    gap = relaxation.bound - score(problem, candidates, plan)
+    moves = TeamSearch(problem, candidates, structure, relaxation.pricing, gap, 1)
+    scores = [score(problem, candidates, plan)]
+    for _ in range(6):
+        plan = moves.move(plan, 2.0, 1)
+        scores.append(score(problem, candidates, plan))
+        visits = solver.engine._result(problem, candidates, plan, "feasible", None, {}).visits
+        assert rule_violations(problem, list(visits)) == []
+    assert scores == sorted(scores)
+    assert moves.moves == 6

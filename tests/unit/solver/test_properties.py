@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ortools.sat.python import cp_model
+from solver_builders import optimum_by_triples
 
 from solver import load_problem, solve, validate
-from solver.candidates import build_candidates
 from solver.generate import generate
-from solver.model import build_model
 from solver.validate import pins_as_visits, rule_violations
 
 TOPICS = ("venous", "aortic", "neuro-ir")
@@ -94,14 +91,8 @@ def problems(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def optimum_over_all_triples(data: dict[str, Any]) -> int:
-    """The optimum of the model over every triple, without the engine's reduction of dominated starts."""
-    problem = load_problem(data)
-    candidates = build_candidates(problem, keep_dominated=True)
-    match = build_model(problem, candidates, np.arange(len(candidates)))
-    solver = cp_model.CpSolver()
-    solver.parameters.num_workers = 1
-    assert solver.solve(match.model) == cp_model.OPTIMAL
-    return int(solver.objective_value)
+    """The optimum of an independent model over every triple (dominated starts kept)."""
+    return optimum_by_triples(load_problem(data))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
