@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import pytest
 
-LAST_RELEASE = "2026-12-01T21:14:16:000000"  # the newest migration before the outbox moved
+LAST_RELEASE = "2026-12-01T21:40:56:000000"  # main's newest migration before the outbox moved
 
 
 def migrate(database_url: str, *target: str) -> None:

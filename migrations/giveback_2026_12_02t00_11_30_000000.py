@@ -23,7 +23,7 @@ from piccolo.columns.indexes import IndexMethod
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
-ID = "2026-12-01T21:22:30:000000"
+ID = "2026-12-02T00:11:30:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Mail outbox in the mail domain; trip gap and undated; freeze notes; replacement runs"
 

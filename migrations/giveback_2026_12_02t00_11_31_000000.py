@@ -9,7 +9,7 @@ from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns import JSON, Integer, Serial
 from piccolo.table import Table
 
-ID = "2026-12-01T21:22:31:000000"
+ID = "2026-12-02T00:11:31:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Trips keep their round's gap between trips"
 
