@@ -92,21 +92,3 @@ async def refuse_if_booked(
             _("%(name)s is booked for %(days)s: %(reason)s", name=name, days=booked.Days(start, end), reason=reason),
             field=field,
         )
-
-
-async def refuse_if_travelling(person_ids: Collection[int], start: date, end: date) -> None:
-    """Conflict when one of these people is on another trip (of any kind) on some of days ``start``–``end``."""
-    places = await bookings_of(person_ids, lock=True)
-    for person in sorted(places):
-        other = booked.overlapping(places[person], start, end)
-        if other is not None:
-            row = await Person.select(Person.name).where(Person.id == person).first()
-            name = row["name"] if row else _("a volunteer")
-            raise Conflict(
-                _(
-                    "%(name)s is on another trip %(days)s on some of these days",
-                    name=name,
-                    days=booked.Days(other.start, other.end),
-                ),
-                field="volunteers",
-            )

@@ -16,25 +16,29 @@ them (``report``), and imports record trips of the past (``record_past_trip``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from giveback.accounts.services import audit
-from giveback.accounts.tables import Person, RoleGrant
+from giveback.accounts.tables import AuditEvent, Person, RoleGrant
 from giveback.calendars import invites
 from giveback.calendars.ics import Method
+from giveback.db.bulk import changes as column_values
+from giveback.db.bulk import insert_many
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.mail.outbox import queue_plain
 from giveback.settings import Settings
 from giveback.text import checked_reason
+from giveback.trips import booked
 from giveback.trips.booked import DEFAULT_GAP_DAYS, days_text
-from giveback.trips.bookings import refuse_if_booked, refuse_if_travelling
+from giveback.trips.bookings import bookings_of, refuse_if_booked, yearly_limits
 from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.schemas import InviteAnswerOut
@@ -42,8 +46,12 @@ from giveback.trips.tables import Trip, TripMember
 
 PROPOSED = "proposed"
 BEFORE_TRAVEL = ("approved", "invited", "confirmed")
+PAST = ("completed", "reported", "cancelled")  # the states a trip of the past is recorded in
+RECORDED = "recorded"
+RECORD_CHANGED = "record_changed"
 MAX_TRIP_DAYS = 60
 HISTORY = "recorded from the program's history"
+HISTORY_CHANGED = "changed from the program's history"
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,13 @@ TRANSITIONS: dict[str, Transition] = {
     "started": Transition(("confirmed",), ("in_progress",)),
     "completed": Transition(("confirmed", "in_progress"), ("completed",)),
     "reported": Transition(("completed",), ("reported",)),
-    "recorded": Transition((PROPOSED,), ("completed", "reported")),
+    RECORDED: Transition((PROPOSED,), PAST),
+    RECORD_CHANGED: Transition(PAST, PAST, bumps=True),
 }
 """Every transition by the action its ``TripEvent`` records. ``accepted`` and ``member_declined`` are one
 volunteer's answer (the trip keeps its state unless everyone left); ``member_added`` puts a replacement on
-the trip; ``recorded`` is a trip of the past taken over from a program's history."""
+the trip; ``recorded`` is a trip of the past taken over from a program's history, ``record_changed`` the same
+history telling it again with other facts (a second import)."""
 
 
 def allowed(action: str, status: str) -> bool:
@@ -527,6 +537,216 @@ async def report(trip_id: int, actor_id: int | None) -> None:
         await hosts.mark_fulfilled(int(row["request"]), actor_id)
 
 
+# --- trips of the past ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastTrip:
+    """A trip of the past as a program's history tells it (the caller has made its request)."""
+
+    request_id: int
+    start: date
+    end: date
+    people: tuple[int, ...]  # everyone who travelled (or was to, for a cancelled trip)
+    status: str = "completed"  # completed, reported or cancelled
+    reason: str = ""  # why a cancelled trip was called off
+    at: datetime | None = None  # when it happened, for the log (default: its last day)
+    round_id: int | None = None
+    uid: str | None = None
+    sequence: int = 0
+    score: int = 0
+    gap_days: int = DEFAULT_GAP_DAYS
+
+
+def _check_past(trip: PastTrip) -> None:
+    if trip.status not in PAST:
+        raise InvalidInput("a past trip is recorded as completed, reported or cancelled", field="status")
+    if trip.end < trip.start:
+        raise InvalidInput("the last day cannot be before the first day", field="end")
+    if trip.status != "cancelled" and trip.end >= today():
+        raise InvalidInput("a trip of the past ended before today", field="end")
+
+
+async def _refuse_past_clashes(
+    trips: Sequence[tuple[int | None, PastTrip]], *, within_yearly_limits: bool, lock: bool = True
+) -> None:
+    """The booked rule for trips of the past, taken together: nobody is on two visits at once (in the past
+    too), nor on one too close to a live trip, nor (``within_yearly_limits``) beyond their yearly limit.
+    Each pair is (the trip's id when it is recorded already and changes, else None); Conflict names the
+    volunteer and the other trip's days. One query for everyone, however many trips."""
+    people = sorted({person for _, trip in trips for person in trip.people})
+    places = await bookings_of(people, lock=lock)
+    changing = {trip_id for trip_id, _ in trips if trip_id is not None}
+    for person in places:
+        places[person] = [b for b in places[person] if b.trip_id not in changing]
+    limits = await yearly_limits(people) if within_yearly_limits else {}
+    for index, (trip_id, trip) in enumerate(trips):
+        if trip.status == "cancelled":
+            continue  # a cancelled trip holds no days
+        for person in trip.people:
+            reason = booked.booked_reason(places[person], limits.get(person), trip.start, trip.end, trip.gap_days)
+            other = booked.overlapping(places[person], trip.start, trip.end)
+            if reason is not None or other is not None:
+                row = await Person.select(Person.name).where(Person.id == person).first()
+                name = row["name"] if row else _("a volunteer")
+                if other is not None:
+                    raise Conflict(
+                        _(
+                            "%(name)s is on another trip %(days)s on some of these days",
+                            name=name,
+                            days=booked.Days(other.start, other.end),
+                        ),
+                        field="volunteers",
+                    )
+                raise Conflict(
+                    _(
+                        "%(name)s is booked for %(days)s: %(reason)s",
+                        name=name,
+                        days=booked.Days(trip.start, trip.end),
+                        reason=reason,
+                    ),
+                    field="volunteers",
+                )
+            places[person].append(
+                booked.Booking(trip_id=trip_id or -1 - index, status=trip.status, start=trip.start, end=trip.end)
+            )
+
+
+def _moment(trip: PastTrip) -> datetime:
+    return trip.at or datetime(trip.end.year, trip.end.month, trip.end.day, 12, tzinfo=UTC)
+
+
+def _past_values(trip: PastTrip) -> dict[str, Any]:
+    return {
+        "start": trip.start,
+        "end": trip.end,
+        "status": trip.status,
+        "status_reason": trip.reason if trip.status == "cancelled" else HISTORY,
+        "gap_days": trip.gap_days,
+    }
+
+
+def _past_members(trip_id: int, trip: PastTrip) -> list[dict[str, Any]]:
+    return [dict(trip=trip_id, person=person, response="accepted", score={}) for person in trip.people]
+
+
+def _log_rows(
+    trip_ids: Sequence[int], actor_id: int | None, action: str, reason: str, moments: Sequence[datetime], moves: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The transition log's and the audit log's rows for many steps at once (what ``_record`` writes for one)."""
+    events, audits = [], []
+    for trip_id, at, (from_status, to_status) in zip(trip_ids, moments, moves, strict=True):
+        events.append(
+            dict(
+                trip=trip_id,
+                actor=actor_id,
+                at=at,
+                action=action,
+                from_status=from_status,
+                to_status=to_status,
+                reason=reason,
+                details={},
+            )
+        )
+        audits.append(
+            dict(
+                actor=actor_id,
+                action=f"trip.{action}",
+                subject_type="trip",
+                subject_id=trip_id,
+                details={"from_status": from_status, "to_status": to_status, "reason": reason},
+            )
+        )
+    return events, audits
+
+
+async def record_past_trips(
+    trips: Sequence[PastTrip],
+    *,
+    changes: Mapping[int, PastTrip] | None = None,
+    actor_id: int | None = None,
+    base_url: str = "",
+    within_yearly_limits: bool = True,
+) -> list[int]:
+    """Take over trips of the past from a program's history (an import, the demo), in one go: visits that
+    happened (``completed``, reports still to come, or ``reported``) or were called off (``cancelled``), with
+    their volunteers (who accepted) and no invites; ``changes`` gives trips recorded before (by id) their new
+    facts (SEQUENCE rises for the feeds). Returns the new trips' ids in the order given.
+
+    All of it is refused (Conflict naming the volunteer and the other trip, nothing written) when it would put
+    a volunteer on two visits at once, onto a live trip's days, or (``within_yearly_limits``) beyond their
+    yearly limit; an import records history as it happened and leaves the limit to the trips still to come.
+    Rows are written in bulk (``giveback.db.bulk``): tens of thousands of trips take seconds.
+    """
+    changes = dict(changes or {})
+    for trip in [*trips, *changes.values()]:
+        _check_past(trip)
+    async with write_transaction(Trip._meta.db):
+        old = {}
+        if changes:
+            rows = await locked(
+                Trip.select(Trip.id, Trip.status, Trip.sequence).where(Trip.id.is_in(sorted(changes)))
+            ).run()
+            old = {int(row["id"]): row for row in rows}
+            if set(old) != set(changes):
+                raise NotFound(f"no trip {min(set(changes) - set(old))}", field="trip_id")
+            recorded = await recorded_trip_ids(sorted(changes))
+            for trip_id in sorted(changes):
+                if trip_id not in recorded:
+                    raise Conflict(
+                        f"trip {trip_id} was made on the platform; history cannot change it", field="trip_id"
+                    )
+                check(RECORD_CHANGED, old[trip_id], "changed from history")
+        await _refuse_past_clashes(
+            [*[(None, trip) for trip in trips], *changes.items()], within_yearly_limits=within_yearly_limits
+        )
+        moments = [_moment(trip) for trip in trips]
+        trip_ids = await insert_many(
+            Trip,
+            [
+                dict(
+                    uid=trip.uid or new_uid(base_url),
+                    sequence=trip.sequence,
+                    request=trip.request_id,
+                    round=trip.round_id,
+                    score=trip.score,
+                    created_at=at,
+                    updated_at=at,
+                    **_past_values(trip),
+                )
+                for trip, at in zip(trips, moments, strict=True)
+            ],
+        )
+        now = _now()
+        for trip_id, trip in changes.items():
+            values = {**_past_values(trip), "sequence": int(old[trip_id]["sequence"]) + 1, "updated_at": now}
+            await Trip.update(column_values(values)).where(Trip.id == trip_id)
+        if changes:
+            await TripMember.delete().where(TripMember.trip.is_in(sorted(changes)))
+        await insert_many(
+            TripMember,
+            [
+                member
+                for trip_id, trip in [*zip(trip_ids, trips, strict=True), *changes.items()]
+                for member in _past_members(trip_id, trip)
+            ],
+        )
+        events, audits = _log_rows(
+            trip_ids, actor_id, RECORDED, HISTORY, moments, [(PROPOSED, trip.status) for trip in trips]
+        )
+        changed_events, changed_audits = _log_rows(
+            list(changes),
+            actor_id,
+            RECORD_CHANGED,
+            HISTORY_CHANGED,
+            [now] * len(changes),
+            [(old[trip_id]["status"], trip.status) for trip_id, trip in changes.items()],
+        )
+        await insert_many(TripEvent, [*events, *changed_events])
+        await insert_many(AuditEvent, [*audits, *changed_audits])
+    return trip_ids
+
+
 async def record_past_trip(
     *,
     request_id: int,
@@ -534,6 +754,7 @@ async def record_past_trip(
     end: date,
     people: Sequence[int],
     status: str = "completed",
+    reason: str = "",
     at: datetime | None = None,
     round_id: int | None = None,
     actor_id: int | None = None,
@@ -541,47 +762,34 @@ async def record_past_trip(
     sequence: int = 0,
     score: int = 0,
     gap_days: int = DEFAULT_GAP_DAYS,
-    settings: Settings | None = None,
+    base_url: str = "",
 ) -> int:
-    """Take over a trip from a program's history (an import, the demo): a visit that already happened, recorded
-    as ``completed`` (reports still to come) or ``reported``, with its volunteers (who accepted) and no invites.
-
-    Refused like any other trip when it would book a volunteer twice or beyond their yearly limit (Conflict
-    naming the other trip), and when its last day is not in the past (InvalidInput). ``at`` is when it
-    happened for the log (default: the day after its last day).
-    """
-    if status not in TRANSITIONS["recorded"].targets:
-        raise InvalidInput("a past trip is recorded as completed or reported", field="status")
-    if end < start:
-        raise InvalidInput("the last day cannot be before the first day", field="end")
-    if end >= today():
-        raise InvalidInput("a trip of the past ended before today", field="end")
-    moment = at or datetime(end.year, end.month, end.day, 12, tzinfo=UTC)
-    async with write_transaction(Trip._meta.db):
-        await refuse_if_booked(people, start, end, gap_days=gap_days, field="volunteers")
-        await refuse_if_travelling(people, start, end)
-        inserted = await Trip.insert(
-            Trip(
-                uid=uid or new_uid(settings.base_url if settings else ""),
-                sequence=sequence,
-                request=request_id,
-                round=round_id,
-                start=start,
-                end=end,
-                status=status,
-                status_reason=HISTORY,
-                score=score,
-                gap_days=gap_days,
-                created_at=moment,
-                updated_at=moment,
-            )
-        )
-        trip_id = int(inserted[0]["id"])
-        if people:
-            await TripMember.insert(
-                *[TripMember(trip=trip_id, person=p, response="accepted", score={}) for p in people]
-            )
-        await _record(
-            trip_id, actor_id, "recorded", PROPOSED, status, "recorded from the program's history", {}, moment
-        )
+    """One trip of the past (``record_past_trips`` for one, within the volunteers' yearly limits); returns its id.
+    ``at`` is when it happened for the log (default: its last day)."""
+    trip = PastTrip(
+        request_id=request_id,
+        start=start,
+        end=end,
+        people=tuple(people),
+        status=status,
+        reason=reason,
+        at=at,
+        round_id=round_id,
+        uid=uid,
+        sequence=sequence,
+        score=score,
+        gap_days=gap_days,
+    )
+    (trip_id,) = await record_past_trips([trip], actor_id=actor_id, base_url=base_url)
     return trip_id
+
+
+async def recorded_trip_ids(trip_ids: Sequence[int]) -> set[int]:
+    """Those of the trips that were recorded from history (and may be changed the same way)."""
+    found: set[int] = set()
+    for start in range(0, len(trip_ids), 5000):
+        rows = await TripEvent.select(TripEvent.trip).where(
+            (TripEvent.action == RECORDED) & TripEvent.trip.is_in(list(trip_ids[start : start + 5000]))
+        )
+        found |= {int(row["trip"]) for row in rows}
+    return found

@@ -29,7 +29,6 @@ from giveback.settings import Settings
 from giveback.topics.tables import Topic
 from giveback.trips import lifecycle
 from giveback.trips.facts import host_contacts, trip_facts
-from giveback.trips.history import RECORDED
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.schemas import (
     STATUSES,
@@ -447,8 +446,8 @@ async def list_reports(user: SignedIn, trip_id: int) -> list[ReportOut]:
 
 async def owed_reports(trip_ids: list[int] | None = None) -> list[tuple[dict[str, Any], list[str]]]:
     """Completed trips with the reports still missing, oldest first; trips recorded from a program's history
-    (``trips.history``) owe none."""
-    recorded = TripEvent.select(TripEvent.trip).where(TripEvent.action == RECORDED)
+    (``lifecycle.record_past_trips``) owe none."""
+    recorded = TripEvent.select(TripEvent.trip).where(TripEvent.action == lifecycle.RECORDED)
     query = (
         Trip.select()
         .where((Trip.status == "completed") & Trip.id.not_in(recorded))
