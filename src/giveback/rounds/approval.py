@@ -19,6 +19,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.rounds import mapping, replacements
 from giveback.rounds.freezing import snapshot
 from giveback.rounds.schemas import Approval, ApprovalOut, RoundSettings
@@ -42,7 +43,7 @@ async def approve(
     async with write_transaction(SolverRun._meta.db):
         run = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if run is None or (round_id is not None and run["round"] != round_id):
-            raise NotFound(f"no run {run_id} in this round", field="run_id")
+            raise NotFound(_("no run %(run_id)s in this round", run_id=run_id), field="run_id")
         if run["kind"] == "replacement":
             return await replacements.approve_replacement(actor, run_id, data, settings=settings)
         round_row = await locked(
@@ -51,24 +52,30 @@ async def approve(
         assert round_row is not None
         if run["status"] != "succeeded" or run["solver_status"] not in ("optimal", "feasible"):
             raise Conflict(
-                f"the run is {run['status']} ({run['solver_status'] or 'no result'}); nothing to approve",
+                _(
+                    "the run is %(status)s (%(value)s); nothing to approve",
+                    status=run["status"],
+                    value=run["solver_status"] or "no result",
+                ),
                 field="run_id",
             )
         latest = await latest_run(run["round"])
         if latest is None or latest["id"] != run_id:
-            raise Conflict("a newer run of this round exists; approve that one", field="run_id")
+            raise Conflict(_("a newer run of this round exists; approve that one"), field="run_id")
         claimed = (
             await SolverRun.update({SolverRun.approved_at: _now(), SolverRun.approved_by: actor.person_id})
             .where((SolverRun.id == run_id) & SolverRun.approved_at.is_null())
             .returning(SolverRun.id)
         )
         if not claimed:
-            raise Conflict("this run is approved already", field="run_id")
+            raise Conflict(_("this run is approved already"), field="run_id")
         visits = run["result"]["visits"]
         if data.requests is not None:
             unknown = set(data.requests) - {v["request"] for v in visits}
             if unknown:
-                raise InvalidInput(f"the run proposes no visit to {', '.join(sorted(unknown))}", field="requests")
+                raise InvalidInput(
+                    _("the run proposes no visit to %(unknown)s", unknown=", ".join(sorted(unknown))), field="requests"
+                )
             visits = [v for v in visits if v["request"] in set(data.requests)]
         today = await _today(round_row, run["problem"])
         planned = solver.load_problem(run["problem"])

@@ -22,6 +22,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, NotFound
 from giveback.hosts.services import list_requests_for_matching
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.rounds import mapping
 from giveback.rounds.schemas import ChangedSinceFreeze, RoundOut, RoundSettings
 from giveback.rounds.services import adjustments_of, round_out, round_row, visit_problems
@@ -72,7 +73,7 @@ async def current_problem(row: dict[str, Any]) -> dict[str, Any]:
 async def changes_since_freeze(round_id: int) -> ChangedSinceFreeze:
     row = await round_row(round_id)
     if row["problem"] is None:
-        raise Conflict("the round is not frozen yet", field="status")
+        raise Conflict(_("the round is not frozen yet"), field="status")
     changes = mapping.changed_since_freeze(row["problem"], await current_problem(row))
     return ChangedSinceFreeze(**changes)
 
@@ -85,9 +86,12 @@ async def freeze_round(actor: SignedIn, round_id: int) -> RoundOut:
     async with write_transaction(MatchRound._meta.db):
         row = await locked(MatchRound.select().output(load_json=True).where(MatchRound.id == round_id)).first()
         if row is None:
-            raise NotFound(f"no round {round_id}", field="round_id")
+            raise NotFound(_("no round %(round_id)s", round_id=round_id), field="round_id")
         if row["status"] not in ("open", "frozen"):
-            raise Conflict(f"the round is {row['status']}; only an open or frozen round can be frozen", field="status")
+            raise Conflict(
+                _("the round is %(status)s; only an open or frozen round can be frozen", status=row["status"]),
+                field="status",
+            )
         taken = await snapshot(row)
         problem = taken.problem
         dropped = await _drop_stale_adjustments(actor, round_id, problem, taken.booked)

@@ -23,6 +23,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _, _n
 from giveback.rounds import mapping
 from giveback.rounds.freezing import snapshot
 from giveback.rounds.schemas import (
@@ -195,16 +196,16 @@ async def find_replacement(actor: SignedIn, round_id: int, trip_id: int) -> RunO
     async with write_transaction(SolverRun._meta.db):
         row = await round_row(round_id)
         if row["problem"] is None:
-            raise Conflict("the round is not frozen yet", field="status")
+            raise Conflict(_("the round is not frozen yet"), field="status")
         place = next(((t, m, n) for t, m, n in await _free_places(round_id) if int(t["id"]) == trip_id), None)
         if place is None:
-            raise InvalidInput("this round has no free place on that trip", field="trip_id")
+            raise InvalidInput(_("this round has no free place on that trip"), field="trip_id")
         if await SolverRun.exists().where(
             (SolverRun.trip == trip_id)
             & (SolverRun.kind == "replacement")
             & SolverRun.status.is_in(["queued", "running"])
         ):
-            raise Conflict("a replacement for this trip is being searched already", field="trip_id")
+            raise Conflict(_("a replacement for this trip is being searched already"), field="trip_id")
         problem = await _problem(row, *place)
         warm = await latest_run(round_id, status="succeeded")
         inserted = await SolverRun.insert(
@@ -267,7 +268,7 @@ async def _entry_from_approval(trip: dict[str, Any], key: str) -> dict[str, Any]
     run = await SolverRun.select(SolverRun.problem).output(load_json=True).where(SolverRun.id == trip["run"]).first()
     entry = mapping.entries_by_id(run["problem"] if run else {}, "requests").get(key)
     if entry is None:
-        raise Conflict("the request of this trip is no longer waiting for a visit", field="trip_id")
+        raise Conflict(_("the request of this trip is no longer waiting for a visit"), field="trip_id")
     return dict(entry)
 
 
@@ -277,25 +278,25 @@ async def approve_replacement(actor: SignedIn, run_id: int, data: Approval, *, s
     async with write_transaction(SolverRun._meta.db):
         run = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
         if run is None or run["kind"] != "replacement":
-            raise NotFound(f"no replacement run {run_id}", field="run_id")
+            raise NotFound(_("no replacement run %(run_id)s", run_id=run_id), field="run_id")
         if run["status"] != "succeeded" or not (run["result"] or {}).get("visits"):
-            raise Conflict("this replacement run proposes nobody; find a replacement again", field="run_id")
+            raise Conflict(_("this replacement run proposes nobody; find a replacement again"), field="run_id")
         newest = (await _replacement_runs(int(run["round"]))).get(int(run["trip"]))
         if newest is None or int(newest["id"]) != run_id:
-            raise Conflict("a newer search for this trip exists; approve that one", field="run_id")
+            raise Conflict(_("a newer search for this trip exists; approve that one"), field="run_id")
         claimed = (
             await SolverRun.update({SolverRun.approved_at: _now(), SolverRun.approved_by: actor.person_id})
             .where((SolverRun.id == run_id) & SolverRun.approved_at.is_null())
             .returning(SolverRun.id)
         )
         if not claimed:
-            raise Conflict("this replacement is approved already", field="run_id")
+            raise Conflict(_("this replacement is approved already"), field="run_id")
         place = next(
             ((t, m, n) for t, m, n in await _free_places(int(run["round"])) if int(t["id"]) == int(run["trip"])), None
         )
         if place is None:
-            raise Conflict("the trip has no free place any more", field="run_id")
-        trip, _, missing = place
+            raise Conflict(_("the trip has no free place any more"), field="run_id")
+        trip, _on_trip, missing = place
         visit = run["result"]["visits"][0]
         chosen = data.volunteers or list(visit["volunteers"])
         problem = solver.load_problem(run["problem"])
@@ -304,10 +305,18 @@ async def approve_replacement(actor: SignedIn, run_id: int, data: Approval, *, s
         known = {v.id for v in problem.volunteers}
         unknown = [v for v in chosen if v not in known]
         if unknown:
-            raise InvalidInput(f"{', '.join(unknown)} is not among this search's free volunteers", field="volunteers")
+            raise InvalidInput(
+                _("%(volunteers)s is not among this search's free volunteers", volunteers=", ".join(unknown)),
+                field="volunteers",
+            )
         if len(set(chosen)) != missing:
             raise InvalidInput(
-                f"the trip has {missing} free place(s); choose {missing} volunteer(s)", field="volunteers"
+                _n(
+                    "the trip has %(num)s free place; choose %(num)s volunteer",
+                    "the trip has %(num)s free places; choose %(num)s volunteers",
+                    missing,
+                ),
+                field="volunteers",
             )
         broken = visit_problems(problem, request.id, start, chosen)
         if broken:
@@ -345,4 +354,4 @@ async def approve_replacement(actor: SignedIn, run_id: int, data: Approval, *, s
 async def _check_request_waits(request_id: int) -> None:
     row = await locked(HostRequest.select(HostRequest.status).where(HostRequest.id == request_id)).first()
     if row is None or row["status"] != "accepted":
-        raise Conflict("the request is no longer waiting for a visit", field="run_id")
+        raise Conflict(_("the request is no longer waiting for a visit"), field="run_id")
