@@ -1,8 +1,9 @@
 """Trips for tests, made the way the platform makes them: through the lifecycle's functions.
 
 ``make_trip(status=…)`` opens a trip from an approved proposal (``lifecycle.open_trip``) and walks it to the
-state asked for with the same steps a round, a volunteer, a coordinator or the scheduler would take; a trip
-whose days are past is taken over from history (``lifecycle.record_past_trip``). So every trip a test sees
+state asked for with the same steps a round, a volunteer, a coordinator or the scheduler would take; with
+``history=True`` a trip whose days are past is taken over from a program's history instead
+(``lifecycle.record_past_trip``: it owes no reports). So every trip a test sees
 obeys the booked rule and has the timeline, SEQUENCE and outbox rows a real one has. People and requests are
 written straight into the tables (fast); their own flows are tested in their domains.
 """
@@ -165,13 +166,15 @@ async def make_trip(
     gap_days: int = lifecycle.DEFAULT_GAP_DAYS,
     round_id: int | None = None,
     settings: Settings | None = None,
+    history: bool = False,
 ) -> tuple[int, int]:
     """A trip in ``status`` with these volunteers (one made up when none are given); returns (trip id, request id).
 
     Live and future trips are opened from a proposal and walked there (``answers``: ``accepted`` makes every
-    volunteer accept — the default for confirmed and later —, ``pending`` leaves them to answer). Completed and
-    reported trips whose days are past are recorded from history. Postponed, cancelled and declined trips are
-    invited first, then moved by the coordinator's step.
+    volunteer accept — the default for confirmed and later —, ``pending`` leaves them to answer); completed and
+    reported ones are started and finished by the scheduler's steps (give a past start), or, with ``history``
+    and days in the past, recorded from history. Postponed, cancelled and declined trips are invited first,
+    then moved by the coordinator's step.
     """
     settings = settings or settings_for_tests()
     if not members:  # every real trip has a volunteer
@@ -179,7 +182,8 @@ async def make_trip(
     first = start or days(30)
     last = first + timedelta(days=length - 1)
     request_id = await host_request(org=org, title=title, length=length, topics=topics, team_size=max(len(members), 1))
-    if status in ("completed", "reported") and last < today():
+    if history:
+        assert status in ("completed", "reported") and last < today(), "history holds trips that are over"
         await HostRequest.update({HostRequest.status: "matched" if status == "completed" else "fulfilled"}).where(
             HostRequest.id == request_id
         )

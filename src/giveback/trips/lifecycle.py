@@ -374,7 +374,11 @@ async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswe
 async def _coordinators() -> list[tuple[str, str]]:
     rows = await RoleGrant.select(
         RoleGrant.person.name.as_alias("name"), RoleGrant.person.email.as_alias("email")
-    ).where((RoleGrant.role == "coordinator") & RoleGrant.person.deleted_at.is_null())
+    ).where(
+        (RoleGrant.role == "coordinator")
+        & RoleGrant.person.deleted_at.is_null()
+        & RoleGrant.person.disabled_at.is_null()
+    )
     return sorted({(r["name"], r["email"]) for r in rows}, key=lambda p: p[1])
 
 
