@@ -3,6 +3,10 @@
 Set ``GIVEBACK_TEST_DATABASE_URL=postgresql://user@host:port/postgres`` to run on PostgreSQL: a fresh
 database is created on that server for the run and dropped at the end. Without it the suite runs on
 a SQLite file in a temporary folder.
+
+Every test outside ``tests/unit`` gets that database, cleaned after it (``platform``). The pure rules in
+``tests/unit`` (the solver, the mapping, the lifecycle's table, the booked rule) get no database, no SMTP
+server and no cleaning: a run of only those opens neither.
 """
 
 from __future__ import annotations
@@ -123,7 +127,7 @@ def settings(smtp_server: tuple[Inbox, int]) -> Settings:
     )
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 async def migrated_database(settings: Settings) -> AsyncIterator[dict[str, int]]:
     """Create (on PostgreSQL) and migrate the run's database; yield each table's last seeded id."""
     if _SERVER_URL:
@@ -143,7 +147,17 @@ async def migrated_database(settings: Settings) -> AsyncIterator[dict[str, int]]
         await _admin(f'DROP DATABASE IF EXISTS "{_TEST_DB_NAME}" WITH (FORCE)')
 
 
+UNIT_TESTS = Path(__file__).parent / "unit"
+
+
 @pytest.fixture(autouse=True)
+def platform(request: pytest.FixtureRequest) -> None:
+    """The migrated database for every test of the platform (not for the pure rules in ``tests/unit``)."""
+    if UNIT_TESTS not in request.node.path.parents:
+        request.getfixturevalue("clean_tables")
+
+
+@pytest.fixture
 async def clean_tables(migrated_database: dict[str, int]) -> AsyncIterator[None]:
     """After each test, delete every row the test added, so tests never see each other's data."""
     yield

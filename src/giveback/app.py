@@ -27,6 +27,7 @@ from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
@@ -48,6 +49,7 @@ from giveback.search.controllers import SearchApi, SearchPages
 from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
+from giveback.trips.facts import feed_trips
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *HOST_ROUTES,
             *ROUND_ROUTES,
             *TRIP_ROUTES,
+            *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             *IMPORT_ROUTES,
             PrivacyApi,
@@ -166,6 +169,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "settings": settings,
                 "engine": engine,
                 "mailer": mailer_for(settings),
+                "feed_trips": feed_trips,
                 "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
             }
         ),

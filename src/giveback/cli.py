@@ -11,45 +11,17 @@ import shutil
 import sys
 import tempfile
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from giveback.commands import SETTINGS_EXIT_CODE, ensure_database_ready, load_settings, run_with_database
 from giveback.db.connection import connected
-from giveback.settings import Settings, SettingsError
+from giveback.settings import Settings
 
 T = TypeVar("T")
-
-SETTINGS_EXIT_CODE = 2
-
-
-def load_settings() -> Settings:
-    """The settings from the environment, or one line naming the bad variable and exit status 2."""
-    try:
-        return Settings.from_env()
-    except SettingsError as problem:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(SETTINGS_EXIT_CODE)
-
-
-def ensure_database_ready(settings: Settings) -> None:
-    """Stop with one line when the database cannot be reached or lacks migrations."""
-    from giveback.db.migrations import DatabaseNotReady, check_ready
-
-    async def check() -> None:
-        async with connected(settings.database_url) as engine:
-            await check_ready(engine)
-
-    try:
-        asyncio.run(check())
-    except DatabaseNotReady as problem:
-        click.echo(f"error: {problem}", err=True)
-        sys.exit(1)
-    except Exception as problem:
-        click.echo(f"error: GIVEBACK_DATABASE_URL: cannot reach the database ({problem})", err=True)
-        sys.exit(1)
 
 
 class GivebackCommands(click.Group):
@@ -223,16 +195,6 @@ async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
 @cli.group("round")
 def round_group() -> None:
     """Run the match-round cycle (open, freeze, run, show), export a problem or import a result."""
-
-
-def run_with_database(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
-    """Run ``work()`` with the tables bound to the settings' database."""
-
-    async def run() -> T:
-        async with connected(settings.database_url):
-            return await work()
-
-    return asyncio.run(run())
 
 
 @round_group.command("export")

@@ -15,11 +15,11 @@ from giveback.accounts.passwords import hash_password
 from giveback.accounts.tables import Person, RoleGrant
 from giveback.db.connection import connected
 from giveback.db.engine import write_transaction
+from giveback.demo_history import load_demo_history
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips.demo import load_demo_history
 from giveback.trips.tables import Trip
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerProfile
 

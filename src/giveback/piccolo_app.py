@@ -16,9 +16,10 @@ from giveback.accounts.tables import (
     TwoFactor,
     WebSession,
 )
-from giveback.calendars.tables import CalendarImport, FeedToken, OutboxMessage
+from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
+from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName

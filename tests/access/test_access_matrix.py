@@ -206,6 +206,8 @@ ACCESS: dict[str, Rule] = {
     "POST /api/rounds/{round_id:int}/runs": COORDINATOR,
     "POST /api/rounds/{round_id:int}/results": COORDINATOR,
     "POST /api/rounds/{round_id:int}/vetoes": HOST,
+    "GET /api/rounds/{round_id:int}/places": COORDINATOR,
+    "POST /api/rounds/{round_id:int}/replacements": COORDINATOR,
     "GET /host/proposals": HOST,
     "POST /host/proposals/{round_id:int}/vetoes": HOST,
     "GET /api/runs/{run_id:int}": COORDINATOR,
@@ -223,6 +225,8 @@ ACCESS: dict[str, Rule] = {
     "POST /coordinator/rounds/{round_id:int}/date-changes": COORDINATOR,
     "POST /coordinator/rounds/{round_id:int}/exclusions": COORDINATOR,
     "POST /coordinator/rounds/{round_id:int}/adjustments/{adjustment_id:int}/remove": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/replacements": COORDINATOR,
+    "POST /coordinator/rounds/{round_id:int}/replacements/{run_id:int}/approve": COORDINATOR,
     # trips, reports and the dashboard
     "GET /dashboard": PUBLIC,
     "GET /api/dashboard": PUBLIC,

@@ -1,4 +1,5 @@
-"""Shared steps of the calendars tests: a trip with volunteers, a host contact and a coordinator; real parsers."""
+"""Shared steps of the calendars tests: a trip (opened through the lifecycle, ``trip_factory``) with volunteers,
+a host contact and a coordinator; real parsers."""
 
 from __future__ import annotations
 
@@ -19,14 +20,13 @@ from icalendar import Calendar
 
 __all__ = ["Calendar"]
 
+import trip_factory
+
 from giveback.accounts.sessions import hash_token, start_session
-from giveback.accounts.tables import Person, RoleGrant, WebSession
-from giveback.calendars.services import queue_invites
-from giveback.db.engine import write_transaction
-from giveback.hosts.tables import HostRequest, OrganizationClaim
-from giveback.organizations.tables import Organization
+from giveback.accounts.tables import Person, WebSession
+from giveback.hosts.tables import OrganizationClaim
 from giveback.settings import Settings
-from giveback.trips.tables import Trip, TripMember
+from giveback.trips import lifecycle
 from giveback.volunteers.tables import AvailabilityWindow, VolunteerProfile
 
 HERE = Path(__file__).parent
@@ -52,62 +52,38 @@ class World:
 
 
 async def sobrice() -> int:
-    row = await Organization.select(Organization.id).where(Organization.short_name == "SoBRICE").first()
-    assert row is not None
-    return int(row["id"])
+    return await trip_factory.organization_id("SoBRICE")
 
 
 async def add_trip(
-    organization_id: int,
     volunteers: list[int],
+    settings: Settings,
     *,
     title: str = "Embolization course",
     first_day: date = FIRST_DAY,
     last_day: date = LAST_DAY,
-    status: str = "approved",
+    invite: bool = True,
 ) -> tuple[int, int]:
-    """A matched request and its approved trip, as rounds.approve writes them."""
-    request = await HostRequest.insert(
-        HostRequest(
-            organization=organization_id,
-            title=title,
-            country="BR",
-            primary_need="embolization",
-            languages=["pt"],
-            formats=["lectures"],
-            provides=["lodging"],
-            duration_days=7,
-            status="matched",
-        )
+    """A trip at SoBRICE opened from an approved proposal (``lifecycle.open_trip``): invited, or still approved
+    with ``invite=False``. Returns (trip id, request id)."""
+    request_id = await trip_factory.host_request(
+        title=title, length=(last_day - first_day).days + 1, team_size=max(len(volunteers), 1)
     )
-    request_id = int(request[0]["id"])
-    trip = await Trip.insert(
-        Trip(
-            uid=f"{uuid.uuid4()}@testserver.local",
-            request=request_id,
-            start=first_day,
-            end=last_day,
-            status=status,
-        )
+    trip_id = await lifecycle.open_trip(
+        request_id=request_id,
+        start=first_day,
+        end=last_day,
+        members=[lifecycle.NewMember(person, {}) for person in volunteers],
+        settings=settings,
+        actor_id=None,
+        invite=invite,
     )
-    trip_id = int(trip[0]["id"])
-    for person in volunteers:
-        await TripMember.insert(TripMember(trip=trip_id, person=person))
     return trip_id, request_id
-
-
-async def approve_and_invite(trip_id: int, settings: Settings) -> None:
-    """What the lead's rounds.approve does after creating a trip: queue its invites in the same transaction."""
-    async with write_transaction(Trip._meta.db):
-        await queue_invites(trip_id, method="REQUEST", base_url=settings.base_url)
 
 
 async def person(email: str, roles: list[str]) -> int:
     """A person who never logs in (written straight into the tables: fast)."""
-    row = await Person.insert(Person(email=email, name=email.split("@")[0].title(), password_hash="unusable"))
-    person_id = int(row[0]["id"])
-    await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
-    return person_id
+    return await trip_factory.person(email, roles)
 
 
 async def signed_in_client(client: httpx.AsyncClient, person_id: int) -> httpx.AsyncClient:
@@ -158,9 +134,7 @@ async def make_world(
     if coordinator:
         world.coordinator_email = f"coord-{tag}@example.org"
         world.coordinator, world.coordinator_client = await someone(world.coordinator_email, ["coordinator"])
-    world.trip_id, world.request_id = await add_trip(organization_id, people, title=title)
-    if invite:
-        await approve_and_invite(world.trip_id, settings)
+    world.trip_id, world.request_id = await add_trip(people, settings, title=title, invite=invite)
     inbox.messages.clear()
     return world
 

@@ -14,7 +14,7 @@ import pytest
 from calkit import add_profile, make_world
 
 from giveback.calendars.fetch import FetchError, check_url, forbidden_address
-from giveback.calendars.services import refresh_due_imports
+from giveback.calendars.imports import refresh_due_imports
 from giveback.calendars.tables import CalendarImport
 from giveback.volunteers.tables import VolunteerProfile
 

@@ -13,7 +13,7 @@ from calkit import add_profile, make_world
 
 from giveback.calendars import fetch
 from giveback.calendars.fetch import FetchError, fetch_calendar, forbidden_address
-from giveback.calendars.services import (
+from giveback.calendars.imports import (
     busy_days,
     refresh_due_imports,
     refresh_import,

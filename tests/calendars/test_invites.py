@@ -11,12 +11,13 @@ from typing import Any
 import calkit
 from calkit import FIRST_DAY, LAST_DAY, RealClients, assert_calendar_text, calendar_part, make_world, the_event
 
-from giveback.calendars.sender import drain_outbox
-from giveback.calendars.services import answer_token
-from giveback.calendars.tables import OutboxMessage
+from giveback.calendars.invites import about_trip, answer_token
 from giveback.db.engine import write_transaction
 from giveback.hosts.tables import HostRequest
+from giveback.mail.sender import drain_outbox
+from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
+from giveback.trips import lifecycle
 from giveback.trips.tables import Trip, TripMember
 
 
@@ -69,18 +70,19 @@ async def test_approval_queues_one_request_per_recipient_in_the_transaction(
     new_client, inbox, settings, real_clients
 ) -> None:
     world = await make_world(new_client, inbox, settings, invite=False)
-    async with write_transaction(Trip._meta.db):
-        await calkit.queue_invites(world.trip_id, method="REQUEST", base_url=settings.base_url)
-        rows = await OutboxMessage.select().where(OutboxMessage.trip == world.trip_id)
-        assert len(rows) == 3
     # a rolled-back change leaves no message behind
     try:
         async with write_transaction(Trip._meta.db):
-            await calkit.queue_invites(world.trip_id, method="REQUEST", base_url=settings.base_url)
+            await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
+            assert await OutboxMessage.count().where(OutboxMessage.about == about_trip(world.trip_id)) == 3
             raise RuntimeError("the trip change failed")
     except RuntimeError:
         pass
-    assert await OutboxMessage.count().where(OutboxMessage.trip == world.trip_id) == 3
+    assert await OutboxMessage.count().where(OutboxMessage.about == about_trip(world.trip_id)) == 0
+    assert (await Trip.select(Trip.status).where(Trip.id == world.trip_id).first())["status"] == "approved"
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
+    rows = await OutboxMessage.select().where(OutboxMessage.about == about_trip(world.trip_id))
+    assert len(rows) == 3
     trip = await Trip.select().where(Trip.id == world.trip_id).first()
     assert trip["status"] == "invited"
 
@@ -106,7 +108,7 @@ async def test_approval_queues_one_request_per_recipient_in_the_transaction(
 async def test_user_text_is_escaped_and_cannot_add_a_property(new_client, inbox, settings, real_clients) -> None:
     title = 'Course\r\nATTENDEE;RSVP=TRUE:mailto:evil@example.com\nMETHOD:CANCEL, "quoted"; semi ' + "é" * 40
     world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, title=title, invite=False)
-    await calkit.approve_and_invite(world.trip_id, settings)
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
     await drain_outbox(settings)
     message = inbox.last_to(world.volunteer_emails[0])
     event = assert_invite(message, "REQUEST", real_clients, settings)
@@ -122,7 +124,7 @@ async def test_user_text_is_escaped_and_cannot_add_a_property(new_client, inbox,
 
 async def test_accept_links_confirm_the_trip_and_bump_the_sequence(new_client, inbox, settings, real_clients) -> None:
     world = await make_world(new_client, inbox, settings, invite=False)
-    await calkit.approve_and_invite(world.trip_id, settings)
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
     await drain_outbox(settings)
     first = the_event(calendar_part(inbox.last_to(world.volunteer_emails[0]))[1])
     anonymous = new_client()
@@ -163,7 +165,7 @@ async def test_declines_free_places_cancel_for_the_decliner_and_reopen_the_reque
     new_client, inbox, settings, real_clients
 ) -> None:
     world = await make_world(new_client, inbox, settings, invite=False)
-    await calkit.approve_and_invite(world.trip_id, settings)
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
     assert await drain_outbox(settings) == 3
     inbox.messages.clear()
     before = await Trip.select().where(Trip.id == world.trip_id).first()
@@ -234,7 +236,7 @@ async def test_forged_or_foreign_links_answer_404_and_change_nothing(new_client,
 
 async def test_links_in_invites_are_built_from_the_base_url(new_client, inbox, settings) -> None:
     world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False, invite=False)
-    await calkit.approve_and_invite(world.trip_id, settings)
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
     await drain_outbox(settings)
     text = inbox.last_to(world.volunteer_emails[0]).get_body(("plain",)).get_content()
     links = re.findall(r"https?://[^\s/]+", text)

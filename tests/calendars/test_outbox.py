@@ -11,10 +11,12 @@ import msgspec
 import pytest
 from calkit import make_world, now
 
-from giveback.calendars import sender
-from giveback.calendars.sender import drain_outbox
-from giveback.calendars.tables import OutboxMessage
+from giveback.calendars.invites import about_trip
+from giveback.mail import sender
+from giveback.mail.sender import drain_outbox
 from giveback.mail.service import SmtpBackend
+from giveback.mail.tables import OutboxMessage
+from giveback.rounds.worker import background_jobs_once
 
 
 def closed_port() -> int:
@@ -24,7 +26,9 @@ def closed_port() -> int:
 
 
 async def rows(trip_id: int) -> list[dict]:
-    return list(await OutboxMessage.select().where(OutboxMessage.trip == trip_id).order_by(OutboxMessage.id))
+    return list(
+        await OutboxMessage.select().where(OutboxMessage.about == about_trip(trip_id)).order_by(OutboxMessage.id)
+    )
 
 
 async def test_a_down_server_delays_messages_and_nothing_is_lost_or_sent_twice(new_client, inbox, settings) -> None:
@@ -112,6 +116,6 @@ async def test_the_file_backend_writes_eml_files(new_client, inbox, settings, te
 
 async def test_the_worker_pass_sends_the_outbox(new_client, inbox, settings) -> None:
     await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False)
-    assert await sender.calendar_jobs_once(settings) == 1
-    assert await sender.calendar_jobs_once(settings) == 0
+    assert await background_jobs_once(settings) == 1
+    assert await background_jobs_once(settings) == 0
     assert len(inbox.messages) == 1

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 GIVEBACK = [sys.executable, "-m", "giveback"]
@@ -33,6 +35,14 @@ def test_db_upgrade_creates_a_sqlite_database_with_the_seed(temp_dir: Path) -> N
     assert "coordinator@giveback.demo" in demo.stdout
     again = run(["demo", "--no-serve"], temp_dir)
     assert "40 volunteers, 59 host requests, 35 trips since 2022" in again.stdout
+    # the demo keeps the yearly limits it declares
+    with closing(sqlite3.connect(temp_dir / "giveback.sqlite3")) as database:
+        over = database.execute(
+            "SELECT m.person, strftime('%Y', t.start) AS year, COUNT(*) AS trips, p.trips_per_year "
+            "FROM trip_member m JOIN trip t ON t.id = m.trip JOIN volunteer_profile p ON p.person = m.person "
+            "WHERE m.response != 'declined' GROUP BY m.person, year HAVING COUNT(*) > p.trips_per_year"
+        ).fetchall()
+    assert over == []
 
 
 def test_user_create_makes_a_confirmed_account_and_refuses_bad_input(temp_dir: Path) -> None:

@@ -13,9 +13,9 @@ from importkit import giveback, write
 from workbooks import Generated, expected_dashboard
 
 from giveback.accounts.tables import AuditEvent, Person
+from giveback.dashboard.services import dashboard
 from giveback.imports.export import workbook_bytes
 from giveback.piccolo_app import APP_CONFIG
-from giveback.trips.dashboard import dashboard
 from giveback.trips.report_tables import ReminderSent
 from giveback.trips.scheduler import run_scheduled_steps
 from giveback.trips.tables import Trip
@@ -97,6 +97,9 @@ async def test_a_broken_copy_is_refused_naming_every_problem(program: Generated,
     sheets["requests"][0]["organization"] = "Society That Does Not Exist"
     sheets["trips"][0]["end"] = "2014-01-01"
     sheets["trips"][1]["status"] = "confirmed"
+    twice = sheets["trips"][2]  # its volunteers on another trip on the same days
+    sheets["trips"][5].update(start=twice["start"], end=twice["end"], volunteers=twice["volunteers"], status="")
+    twice["status"] = "completed"
     sheets["reports"][0]["rating_overall"] = 9
     sheets["reports"].append({"trip": "T99999", "kind": "host"})
     path = write(temp_dir, "broken.xlsx", workbook_bytes(sheets))
@@ -121,10 +124,14 @@ async def test_a_broken_copy_is_refused_naming_every_problem(program: Generated,
         f'requests row {at("requests", 0)}, organization: "Society That Does Not Exist" is not an organization',
         f"trips row {at('trips', 0)}, end: the trip ends (2014-01-01) before it starts",
         f'trips row {at("trips", 1)}, status: "confirmed" is not one of completed, reported, cancelled',
+        f"trips row {at('trips', 5)}, volunteers: ",
         f"reports row {at('reports', 0)}, rating_overall: 9 is outside 1 to 5",
         f'reports row {len(sheets["reports"]) + 1}, trip: "T99999" is not a trip',
     ]
     for text in wanted:
         assert any(problem.startswith(text) for problem in problems), (text, problems)
+    (on_two_trips,) = [problem for problem in problems if problem.startswith(f"trips row {at('trips', 5)}, ")]
+    assert f"travels on T00002 on row {at('trips', 2)} from " in on_two_trips, on_two_trips
+    assert on_two_trips.endswith("nobody is on two visits at once"), on_two_trips
     assert "nothing was imported" in result.stderr
     assert await Person.count() == 0 and await Trip.count() == 0

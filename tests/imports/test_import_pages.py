@@ -12,10 +12,10 @@ from helpers import PASSWORD, member
 from workbooks import Generated, expected_dashboard, generate
 
 from giveback.accounts.tables import Person
-from giveback.calendars.sender import calendar_jobs_once
-from giveback.calendars.tables import OutboxMessage
 from giveback.imports.export import workbook_bytes
 from giveback.imports.services import wait_for_jobs
+from giveback.mail.sender import drain_outbox
+from giveback.mail.tables import OutboxMessage
 from giveback.trips.tables import Trip
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -172,7 +172,7 @@ async def test_an_imported_volunteer_is_invited_and_claims_the_account(
     assert await OutboxMessage.count() == waiting["waiting"]
     await coordinator.post("/api/imports/invitations")
     assert await OutboxMessage.count() == waiting["waiting"]  # pressed twice: nobody invited twice
-    await calendar_jobs_once(settings)
+    await drain_outbox(settings)
     claim_page = inbox.link_to(email, "/forgot-password")
     assert (await stranger.get(claim_page, headers={"accept": "text/html"})).status_code == 200
 

@@ -12,7 +12,8 @@ import pytest
 from helpers import member
 from live_server import serving
 
-from giveback.calendars.tables import CalendarImport, OutboxMessage
+from giveback.calendars.tables import CalendarImport
+from giveback.mail.tables import OutboxMessage
 from giveback.rounds.tables import MatchRound, SolverRun
 from giveback.settings import Settings
 

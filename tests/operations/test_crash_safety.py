@@ -31,14 +31,14 @@ from aiosmtpd.controller import Controller as SMTPController
 from aiosmtpd.smtp import Envelope
 from programs import PERIOD_START
 from round_steps import open_and_freeze, run_round
+from trip_factory import make_trip
 
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.calendars import sender
-from giveback.calendars.services import queue_invites
-from giveback.calendars.tables import OutboxMessage
 from giveback.db.engine import locked, write_transaction
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
+from giveback.mail import sender
+from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
@@ -160,10 +160,14 @@ async def approval_state(run_id: int) -> tuple[bool, int, Counter[int]]:
     async with write_transaction(SolverRun._meta.db):
         run = await locked(SolverRun.select(SolverRun.approved_at).where(SolverRun.id == run_id)).first()
         trips = [int(row["id"]) for row in await Trip.select(Trip.id).where(Trip.run == run_id)]
-        invites = await OutboxMessage.select(OutboxMessage.trip).where(
+        invites = await OutboxMessage.select(OutboxMessage.about).where(
             (OutboxMessage.kind == "invite") & (OutboxMessage.method == "REQUEST")
         )
-    return run["approved_at"] is not None, len(trips), Counter(int(row["trip"]) for row in invites)
+    return (
+        run["approved_at"] is not None,
+        len(trips),
+        Counter(int(row["about"].removeprefix("trip:")) for row in invites),
+    )
 
 
 async def writer_in_transaction(database_url: str) -> bool:
@@ -291,31 +295,7 @@ async def queued_invites(count: int) -> None:
     await Person.insert(*[Person(email=e, name=e.split("@")[0].title(), password_hash="-") for e in emails])
     people = await ids(Person, Person.email, emails)
     await OrganizationClaim.insert(OrganizationClaim(person=people[0], organization=organization, status="approved"))
-    request = await HostRequest.insert(
-        HostRequest(
-            organization=organization,
-            title="Mail visit",
-            country="BR",
-            primary_need="venous",
-            languages=["en"],
-            formats=["lectures"],
-            provides=["lodging"],
-            duration_days=7,
-            status="matched",
-        )
-    )
-    trip = await Trip.insert(
-        Trip(
-            uid="crash-mail@testserver.local",
-            request=request[0]["id"],
-            start=date(2031, 3, 3),
-            end=date(2031, 3, 9),
-            status="approved",
-        )
-    )
-    await TripMember.insert(*[TripMember(trip=trip[0]["id"], person=person) for person in people[1:]])
-    async with write_transaction(Trip._meta.db):
-        await queue_invites(int(trip[0]["id"]), method="REQUEST", base_url="http://testserver.local")
+    await make_trip(status="invited", start=date(2031, 3, 3), members=people[1:], title="Mail visit")
 
 
 @pytest.mark.parametrize("stall_on", ["DATA", "QUIT"])

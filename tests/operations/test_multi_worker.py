@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -20,13 +19,11 @@ from pathlib import Path
 import httpx
 import pytest
 from live_server import serving
+from trip_factory import make_trip
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.hosts.tables import HostRequest
-from giveback.organizations.tables import Organization
-from giveback.trips.tables import Trip, TripMember
 
 pytestmark = pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads connections from Linux's /proc")
 
@@ -137,36 +134,8 @@ def in_days(number: int) -> date:
 
 
 async def confirmed_trip(volunteer: int, first: date) -> int:
-    organization = (
-        await Organization.select(Organization.id, Organization.country)
-        .where(Organization.short_name == "SoBRICE")
-        .first()
-    )
-    assert organization is not None
-    request = await HostRequest.insert(
-        HostRequest(
-            organization=organization["id"],
-            title="Teaching visit",
-            country=organization["country"],
-            primary_need="embolization",
-            languages=["en"],
-            formats=["lectures"],
-            provides=["lodging"],
-            duration_days=7,
-            status="matched",
-        )
-    )
-    trip = await Trip.insert(
-        Trip(
-            uid=f"{uuid.uuid4()}@testserver.local",
-            request=int(request[0]["id"]),
-            start=first,
-            end=first + timedelta(days=6),
-            status="confirmed",
-        )
-    )
-    trip_id = int(trip[0]["id"])
-    await TripMember.insert(TripMember(trip=trip_id, person=volunteer, response="accepted"))
+    """A week's trip the volunteer accepted (``trip_factory``: through the lifecycle)."""
+    trip_id, _ = await make_trip(status="confirmed", start=first, members=[volunteer], title="Teaching visit")
     return trip_id
 
 

@@ -10,8 +10,9 @@ from helpers import member
 from programs import PERIOD_START, Program, make_contact
 from round_steps import ROUND, open_and_freeze, run_round
 
-from giveback.calendars.tables import OutboxMessage
+from giveback.calendars.invites import about_trip
 from giveback.hosts.tables import HostRequest
+from giveback.mail.tables import OutboxMessage
 from giveback.rounds.tables import SolverRun
 from giveback.trips.tables import Trip, TripMember
 
@@ -67,8 +68,8 @@ async def test_open_freeze_run_review_adjust_rerun_and_approve(
     assert [t["request"] for t in trips] == program.requests[:2]
     assert all(t["uid"].endswith("@testserver.local") for t in trips)
     assert await HostRequest.count().where(HostRequest.status == "matched") == 2
-    invites = await OutboxMessage.select(OutboxMessage.trip, OutboxMessage.method, OutboxMessage.recipient)
-    assert sorted((i["trip"], i["method"]) for i in invites) == sorted((t["id"], "REQUEST") for t in trips)
+    invites = await OutboxMessage.select(OutboxMessage.about, OutboxMessage.method, OutboxMessage.recipient)
+    assert sorted((i["about"], i["method"]) for i in invites) == sorted((about_trip(t["id"]), "REQUEST") for t in trips)
     assert {t["status"] for t in await Trip.select(Trip.status)} == {"invited"}
     twice = await client.post(f"/api/runs/{second['id']}/approve", json={})
     assert twice.status_code == 409

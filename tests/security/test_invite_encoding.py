@@ -14,8 +14,9 @@ from helpers import member
 from programs import PERIOD_START, _request, _volunteer, make_contact
 from round_steps import open_and_freeze, run_round
 
-from giveback.calendars.messages import invite_message, notice_message
-from giveback.calendars.tables import OutboxMessage
+from giveback.calendars.messages import invite_message
+from giveback.mail.messages import plain_message
+from giveback.mail.tables import OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.trips.tables import Trip
 
@@ -46,7 +47,7 @@ async def test_approving_a_round_for_hospital_italiano_queues_every_invite(clien
 
 def test_short_non_ascii_texts_compose_as_seven_bit_messages() -> None:
     text = "Hospital Italiano – TIPS course\n\nMon 03 Mar 2031 – Sun 09 Mar 2031\nJosé Müller, 王芳, محمد"
-    notice = notice_message(
+    notice = plain_message(
         mail_from="Giveback <giveback@example.org>",
         to=("José", "jose@example.org"),
         subject="Declined: José – TIPS course",

@@ -11,7 +11,7 @@ from helpers import VOLUNTEER_PROFILE, log_in, member
 
 from giveback.hosts.tables import OrganizationClaim
 from giveback.organizations.tables import Organization
-from giveback.trips.tables import Trip, TripMember
+from giveback.trips import lifecycle
 
 ROLES = ("anonymous", "volunteer", "host", "coordinator", "admin")
 NEXT_YEAR = date.today().year + 1
@@ -82,18 +82,14 @@ async def _host_with_request(
 
 
 async def _trip(request_id: int, volunteer_id: int) -> int:
-    """A trip that has happened, to the request, with the volunteer (written straight into the tables)."""
-    trip = await Trip.insert(
-        Trip(
-            uid=f"matrix-{request_id}@testserver.local",
-            request=request_id,
-            start=date(NEXT_YEAR - 2, 3, 1),
-            end=date(NEXT_YEAR - 2, 3, 7),
-            status="completed",
-        )
+    """A trip that has happened, to the request, with the volunteer (taken over from history by the lifecycle)."""
+    return await lifecycle.record_past_trip(
+        request_id=request_id,
+        start=date(NEXT_YEAR - 2, 3, 1),
+        end=date(NEXT_YEAR - 2, 3, 7),
+        people=[volunteer_id],
+        uid=f"matrix-{request_id}@testserver.local",
     )
-    await TripMember.insert(TripMember(trip=trip[0]["id"], person=volunteer_id, response="accepted"))
-    return int(trip[0]["id"])
 
 
 async def build_world(new_client, inbox) -> World:

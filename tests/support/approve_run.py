@@ -14,8 +14,9 @@ import sys
 
 from giveback.accounts.sessions import load_session
 from giveback.db.connection import connected
+from giveback.rounds.approval import approve
 from giveback.rounds.schemas import Approval
-from giveback.rounds.services import approve
+from giveback.settings import Settings
 
 
 async def main(session: str, run_id: int) -> None:
@@ -23,7 +24,7 @@ async def main(session: str, run_id: int) -> None:
         user = await load_session(session)
         assert user is not None, "the session is unknown"
         print("approving", flush=True)
-        outcome = await approve(user, run_id, Approval(), base_url=os.environ["GIVEBACK_BASE_URL"])
+        outcome = await approve(user, run_id, Approval(), settings=Settings.from_env())
         print(f"approved {len(outcome.trips)}", flush=True)
 
 

@@ -195,18 +195,26 @@ def generate(
     trip_rows: Rows = []
     report_rows: Rows = []
     span = (last_day - date(first_year, 1, 1)).days
+    busy: dict[str, list[tuple[date, date]]] = {email: [] for email in emails}
     for index in range(trips):
         written, country = places[rng.randrange(len(places))]
         start = date(first_year, 1, 1) + timedelta(days=rng.randrange(span))
         end = start + timedelta(days=rng.randint(4, 13))
         if end >= last_day:
             start, end = last_day - timedelta(days=10), last_day - timedelta(days=3)
-        members = rng.sample(emails, rng.choice([1, 1, 2, 3]))
-        if index % 9 == 4:
+        cancelled = index % 10 == 7
+        # nobody is on two visits at once (the import refuses that): volunteers are drawn from those free then
+        wanted = rng.choice([1, 1, 2, 3])
+        candidates = rng.sample(emails, min(len(emails), 4 * wanted))
+        free = [email for email in candidates if all(end < first or last < start for first, last in busy[email])]
+        members = free[:wanted]
+        if index % 9 == 4 or not members:
             outsider = f"guest{index}@example.net"
             members.append(outsider)
             generated.trip_only_emails.add(outsider)
-        cancelled = index % 10 == 7
+        if not cancelled:
+            for member in members:
+                busy.setdefault(member, []).append((start, end))
         status = "cancelled" if cancelled else rng.choice(["completed", "reported", "Completed", ""])
         external_id = f"T{index:05d}"
         topics, slugs = _topic_cell(rng, rng.randint(0, 2), [""])

@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import asyncio
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
+from trip_factory import host_request
 from tripkit import actor, days, make_trip
 
 from giveback.accounts.tables import AuditEvent
-from giveback.calendars.sender import drain_outbox
-from giveback.calendars.services import queue_invites
-from giveback.calendars.tables import OutboxMessage
-from giveback.db.engine import write_transaction
+from giveback.calendars.invites import about_trip
 from giveback.hosts.tables import HostRequest
+from giveback.mail.sender import drain_outbox
+from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
+from giveback.trips import lifecycle
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.tables import Trip, TripMember
 
@@ -28,12 +30,21 @@ Click = Callable[[], Awaitable[httpx.Response]]
 
 
 async def invited_trip(volunteers: list[int], *, start_in: int = 30) -> tuple[int, int]:
-    """An approved trip of these volunteers whose invites are queued, as approval leaves it (status invited)."""
-    trip_id, request_id = await make_trip(status="approved", start=days(start_in))
+    """A trip of these volunteers as approval leaves it: invites queued, status invited, answers pending."""
+    return await make_trip(status="invited", start=days(start_in), members=volunteers)
+
+
+async def legacy_trip(volunteers: list[int], *, start_in: int, settings: Settings) -> int:
+    """A trip written before the booked rule existed (straight into the tables, so it may book a volunteer twice),
+    then invited through the lifecycle."""
+    request_id = await host_request()
+    trip = await Trip.insert(
+        Trip(uid=f"{uuid.uuid4()}@testserver.local", request=request_id, start=days(start_in), end=days(start_in + 6))
+    )
+    trip_id = int(trip[0]["id"])
     await TripMember.insert(*[TripMember(trip=trip_id, person=person) for person in volunteers])
-    async with write_transaction(Trip._meta.db):
-        await queue_invites(trip_id, method="REQUEST", base_url="http://testserver.local")
-    return trip_id, request_id
+    await lifecycle.invite(trip_id, actor_id=None, settings=settings)
+    return trip_id
 
 
 async def links(inbox: Any, settings: Settings, email: str) -> tuple[str, str]:
@@ -108,7 +119,7 @@ async def answers_recorded(trip_id: int) -> int:
         .where(
             (AuditEvent.subject_type == "trip")
             & (AuditEvent.subject_id == trip_id)
-            & AuditEvent.action.is_in(["trip.accepted", "trip.declined"])
+            & AuditEvent.action.is_in(["trip.accepted", "trip.member_declined", "trip.declined"])
         )
     )
     return sum("member" in row["details"] for row in rows)
@@ -116,7 +127,9 @@ async def answers_recorded(trip_id: int) -> int:
 
 async def queued(trip_id: int, method: str) -> list[str]:
     rows = await OutboxMessage.select(OutboxMessage.recipient).where(
-        (OutboxMessage.trip == trip_id) & (OutboxMessage.method == method) & (OutboxMessage.status == "pending")
+        (OutboxMessage.about == about_trip(trip_id))
+        & (OutboxMessage.method == method)
+        & (OutboxMessage.status == "pending")
     )
     return sorted(row["recipient"] for row in rows)
 
@@ -150,7 +163,7 @@ async def test_fifty_mixed_clicks_on_one_invite_record_one_answer(
     trip = await Trip.select().where(Trip.id == trip_id).first()
     outcome = "confirmed" if given == "accepted" else "declined"
     assert trip["status"] == outcome
-    out_of_invited = [m for m in await moves(trip_id) if m[1] == "invited"]
+    out_of_invited = [m for m in await moves(trip_id) if m[1] == "invited" and m[2] != "invited"]
     assert [m[2] for m in out_of_invited] == [outcome]
     request = await HostRequest.select(HostRequest.status).where(HostRequest.id == request_id).first()
     assert request["status"] == ("matched" if given == "accepted" else "accepted")
@@ -216,17 +229,14 @@ async def test_two_volunteers_clicking_at_once_leave_a_consistent_trip(
     check_refusal(refused, "declined")
 
 
-async def test_a_volunteer_invited_to_two_overlapping_trips_accepts_only_one(
+async def test_a_volunteer_invited_to_two_overlapping_trips_accepts_neither_until_one_is_declined(
     client: httpx.AsyncClient, new_client: Callable[[], httpx.AsyncClient], inbox: Any, settings: Settings
 ) -> None:
     await actor(client, "coord@example.org", ["coordinator"])
     volunteer = await actor(None, "vol@example.org", ["volunteer"])
     first, _ = await invited_trip([volunteer], start_in=30)
-    first_accept, _ = await links(inbox, settings, "vol@example.org")
-    # Neither approval nor a reschedule books a volunteer twice; trips written before those checks could be.
-    second, _ = await invited_trip([volunteer], start_in=33)
-    dates = await Trip.select(Trip.start, Trip.end).where(Trip.id.is_in([first, second])).order_by(Trip.start)
-    assert dates[1]["start"] <= dates[0]["end"]  # the two trips overlap
+    first_accept, first_decline = await links(inbox, settings, "vol@example.org")
+    second = await legacy_trip([volunteer], start_in=33, settings=settings)
     second_accept, _ = await links(inbox, settings, "vol@example.org")
     assert second_accept != first_accept
     browser = new_client()
@@ -234,17 +244,17 @@ async def test_a_volunteer_invited_to_two_overlapping_trips_accepts_only_one(
 
     answers = await fire(interleave(clicks(browser, first_accept, 25), clicks(browser, second_accept, 25)))
 
-    accepted = [t for t in (first, second) if (await responses_of(t))[volunteer] == "accepted"]
-    assert len(accepted) == 1
-    (kept,) = accepted
-    other = second if kept == first else first
-    assert (await responses_of(other))[volunteer] == "pending"
-    assert (await Trip.select(Trip.status).where(Trip.id == other).first())["status"] == "invited"
-    other_link = second_accept if kept == first else first_accept
+    # Each trip books the volunteer for the other's days: the booked rule refuses both accepts, naming the other.
+    assert await responses_of(first) == {volunteer: "pending"} and await responses_of(second) == {volunteer: "pending"}
     for response in answers:
-        if response.request.url.path.endswith(other_link):
-            assert response.status_code == 409, response.text
-            text = response.json()["detail"] if response.request.url.path.startswith("/api/") else response.text
-            assert "already travelling" in text
-        else:
-            assert response.status_code == 200, response.text
+        assert response.status_code == 409, response.text
+        text = response.json()["detail"] if response.request.url.path.startswith("/api/") else response.text
+        other = days(33) if response.request.url.path.endswith(first_accept) else days(30)
+        assert "you are booked: on a trip" in text and str(other.day) in text, text
+    assert await answers_recorded(first) == await answers_recorded(second) == 0
+
+    declined = await browser.post(f"/api{first_decline}", json={})
+    assert declined.status_code == 200, declined.text
+    accepted = await browser.post(f"/api{second_accept}", json={})
+    assert accepted.status_code == 200, accepted.text
+    assert await responses_of(second) == {volunteer: "accepted"}

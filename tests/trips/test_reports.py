@@ -107,8 +107,9 @@ async def test_who_may_report(team: Team, new_client: Callable[[], Client]) -> N
 
 async def test_no_report_before_the_trip_ended(client: Client) -> None:
     volunteer_id = await actor(client, "vol@example.org", ["volunteer"])
-    for status in ("approved", "invited", "confirmed", "in_progress", "cancelled", "postponed"):
-        trip_id, _ = await make_trip(status=status, start=days(-1), members=[volunteer_id])
+    for number, status in enumerate(("approved", "invited", "confirmed", "in_progress", "cancelled", "postponed")):
+        # a month apart: the booked rule keeps one volunteer's trips 14 days apart
+        trip_id, _ = await make_trip(status=status, start=days(30 * number - 1), members=[volunteer_id])
         response = await client.post(f"/api/trips/{trip_id}/reports/volunteer", json=GOOD_REPORT)
         assert response.status_code == 409, (status, response.text)
         assert response.json()["field"] == "status"

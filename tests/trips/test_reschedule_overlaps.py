@@ -1,5 +1,6 @@
-"""A reschedule never puts a volunteer on two live trips at once: new dates that overlap another live trip of one
-of the trip's volunteers are refused with a 409 naming the dates of the other trip, and nothing changes."""
+"""A reschedule keeps the booked rule: new dates that overlap another live trip of one of the trip's volunteers,
+or come within its gap (14 free days between two trips), are refused with a 409 naming the volunteer and the
+other trip's dates, and nothing changes."""
 
 from __future__ import annotations
 
@@ -9,7 +10,10 @@ import httpx
 import pytest
 from tripkit import actor, days, make_trip, trip
 
-from giveback.calendars.tables import OutboxMessage
+from giveback.calendars.invites import about_trip
+from giveback.i18n.formatting import format_date_range
+from giveback.mail.tables import OutboxMessage
+from giveback.trips.booked import days_text
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.tables import TripMember
 
@@ -42,7 +46,7 @@ async def state(trip_id: int) -> tuple[object, ...]:
         row["sequence"],
         sorted((r["person"], r["response"]) for r in responses),
         await TripEvent.count().where(TripEvent.trip == trip_id),
-        await OutboxMessage.count().where(OutboxMessage.trip == trip_id),
+        await OutboxMessage.count().where(OutboxMessage.about == about_trip(trip_id)),
     )
 
 
@@ -53,15 +57,17 @@ async def test_dates_overlapping_another_live_trip_of_a_volunteer_are_refused(co
     other, _ = await make_trip(status=status, start=days(30), length=7, members=[ann])  # days 30 – 36
     moving, _ = await make_trip(status="confirmed", start=days(60), length=7, members=[bob, ann])
     before = await state(moving)
+    other_sequence = (await trip(other))["sequence"]
 
-    for first, last in ((33, 39), (25, 30), (36, 40), (20, 50)):
+    other_days = days_text(days(30), days(36))
+    for first, last in ((33, 39), (25, 30), (36, 40), (20, 50), (40, 46), (12, 16)):  # the last two: too close
         refused = await reschedule(coordinator, moving, first, last)
         assert refused.status_code == 409, (first, last, refused.text)
         assert refused.json()["field"] == "start"
         detail = refused.json()["detail"]
-        assert "Ann" in detail and f"{days(30)} – {days(36)}" in detail, detail
+        assert "Ann" in detail and other_days in detail, detail
     assert await state(moving) == before
-    assert (await trip(other))["sequence"] == 0
+    assert (await trip(other))["sequence"] == other_sequence
 
     page = await coordinator.post(
         f"/trips/{moving}/actions",
@@ -74,12 +80,12 @@ async def test_dates_overlapping_another_live_trip_of_a_volunteer_are_refused(co
         },
     )
     assert page.status_code == 409, page.text
-    assert f"{days(30)} – {days(36)}" in page.text
+    assert format_date_range(days(30), days(36)) in page.text  # the page writes the days in its language
     assert await state(moving) == before
 
-    moved = await reschedule(coordinator, moving, 37, 43)  # the day after the other trip ends
+    moved = await reschedule(coordinator, moving, 51, 57)  # 14 free days after the other trip
     assert moved.status_code == 200, moved.text
-    assert (await trip(moving))["start"] == days(37)
+    assert (await trip(moving))["start"] == days(51)
 
 
 @pytest.mark.parametrize("status", NOT_LIVE)

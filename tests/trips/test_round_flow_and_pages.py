@@ -129,7 +129,7 @@ async def test_host_evaluation_form_and_outstanding_page(client: Client, new_cli
         f"/coordinator/reports/{trip_id}/remind", data={"csrf_token": coordinator.headers["X-CSRF-Token"]}, headers=HTML
     )
     assert sent.status_code == 303
-    assert sent.headers["location"] == "/coordinator/reports?sent=1"
+    assert sent.headers["location"] == "/coordinator/reports?sent=2"  # the volunteer and the host contact
     evaluation = {
         "csrf_token": client.headers["X-CSRF-Token"],
         **{k: str(v) for k, v in GOOD_REPORT.items() if k != "cases"},

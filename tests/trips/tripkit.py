@@ -1,18 +1,17 @@
-"""Trips written straight into the tables (the round flow that creates them is tested in rounds)."""
+"""The trips tests' helpers: signed-in actors, and trips made through the lifecycle (``trip_factory``)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import trip_factory
 
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.hosts.tables import HostRequest, OrganizationClaim, RequestNeed
-from giveback.organizations.tables import Organization
-from giveback.trips.tables import Trip, TripMember
+from giveback.hosts.tables import HostRequest
+from giveback.trips.tables import Trip
 
 GOOD_REPORT: dict[str, Any] = {
     "lectures": 6,
@@ -33,14 +32,6 @@ GOOD_REPORT: dict[str, Any] = {
 }
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
-def days(n: int) -> date:
-    return today() + timedelta(days=n)
-
-
 async def actor(client: httpx.AsyncClient | None, email: str, roles: list[str]) -> int:
     """A confirmed person with these roles; signed in on the client when one is given (a real session)."""
     person = await Person.insert(
@@ -57,61 +48,11 @@ async def actor(client: httpx.AsyncClient | None, email: str, roles: list[str]) 
     return person_id
 
 
-async def organization_id(short_name: str) -> int:
-    row = await Organization.select(Organization.id).where(Organization.short_name == short_name).first()
-    assert row is not None
-    return int(row["id"])
-
-
-async def make_contact(person_id: int, org_id: int) -> None:
-    await OrganizationClaim.insert(
-        OrganizationClaim(person=person_id, organization=org_id, status="approved", decided_at=datetime.now(UTC))
-    )
-
-
-async def make_trip(
-    *,
-    status: str = "confirmed",
-    start: date | None = None,
-    length: int = 7,
-    members: list[int] | None = None,
-    org: str = "SoBRICE",
-    request_status: str = "matched",
-    topics: tuple[str, ...] = ("embolization",),
-) -> tuple[int, int]:
-    """A trip (and its matched request) in the given state; returns (trip id, request id)."""
-    org_id = await organization_id(org)
-    country = (await Organization.select(Organization.country).where(Organization.id == org_id).first())["country"]
-    first = start or days(30)
-    request = await HostRequest.insert(
-        HostRequest(
-            organization=org_id,
-            title=f"{org} teaching visit",
-            country=country,
-            primary_need=topics[0],
-            languages=["en"],
-            formats=["lectures"],
-            provides=["lodging"],
-            duration_days=length,
-            status=request_status,
-        )
-    )
-    request_id = int(request[0]["id"])
-    for topic in topics:
-        await RequestNeed.insert(RequestNeed(request=request_id, topic=topic, weight=3))
-    trip = await Trip.insert(
-        Trip(
-            uid=f"{uuid.uuid4()}@testserver.local",
-            request=request_id,
-            start=first,
-            end=first + timedelta(days=length - 1),
-            status=status,
-        )
-    )
-    trip_id = int(trip[0]["id"])
-    for person_id in members or []:
-        await TripMember.insert(TripMember(trip=trip_id, person=person_id, response="accepted"))
-    return trip_id, request_id
+days = trip_factory.days
+today = trip_factory.today
+organization_id = trip_factory.organization_id
+make_contact = trip_factory.make_contact
+make_trip = trip_factory.make_trip
 
 
 async def trip(trip_id: int) -> dict[str, Any]:

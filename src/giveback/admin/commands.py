@@ -6,25 +6,13 @@ is wrong and exit status 2, and changes nothing. Actions are recorded in the aud
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 import click
 
+from giveback.commands import run_checked, table
+
 ROLE_CHOICE = click.Choice(["volunteer", "host", "coordinator", "admin"])
-
-
-def _run(work: Any) -> Any:
-    """Run ``work()`` against the configured database; a domain error becomes exit status 2 naming its field."""
-    from giveback.cli import ensure_database_ready, load_settings, run_with_database
-    from giveback.errors import DomainError
-
-    settings = load_settings()
-    ensure_database_ready(settings)
-    try:
-        return run_with_database(settings, work)
-    except DomainError as problem:
-        raise click.UsageError(f"{problem.field}: {problem.message}" if problem.field else problem.message) from None
 
 
 @click.group()
@@ -54,7 +42,7 @@ def list_people(search: str, role: str | None, state: str | None) -> None:
                 return found
             cursor = page.next_cursor
 
-    found = _run(everyone)
+    found = run_checked(everyone)
     if not found:
         click.echo("nobody matches")
         return
@@ -76,7 +64,7 @@ def grant(person: str, roles: tuple[str, ...]) -> None:
     async def work() -> Any:
         return await grant_roles(None, await find_person(person), list(roles))  # type: ignore[arg-type]
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"{out.name} <{out.email}> now holds: {_roles(out.roles)}")
 
 
@@ -90,7 +78,7 @@ def revoke(person: str, roles: tuple[str, ...]) -> None:
     async def work() -> Any:
         return await revoke_roles(None, await find_person(person), list(roles))  # type: ignore[arg-type]
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"{out.name} <{out.email}> now holds: {_roles(out.roles) or 'no role'}")
 
 
@@ -104,7 +92,7 @@ def disable(person: str, reason: str) -> None:
     async def work() -> Any:
         return await disable_account(None, await find_person(person), reason)
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"disabled {out.name} <{out.email}>")
 
 
@@ -117,7 +105,7 @@ def enable(person: str) -> None:
     async def work() -> Any:
         return await enable_account(None, await find_person(person))
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"enabled {out.name} <{out.email}>")
 
 
@@ -125,11 +113,3 @@ def _roles(roles: list[str]) -> str:
     from giveback.accounts.schemas import ROLES
 
     return ", ".join(sorted(roles, key=ROLES.index))
-
-
-def table(rows: Sequence[Sequence[str]]) -> str:
-    """Rows as aligned columns, the first row the header."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in rows
-    )

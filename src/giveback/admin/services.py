@@ -12,14 +12,14 @@ from typing import Any
 
 from giveback.accounts import services as accounts
 from giveback.accounts.schemas import ROLES, PersonOut, Role
-from giveback.accounts.sessions import SignedIn, end_all_sessions
+from giveback.accounts.sessions import end_all_sessions
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
 from giveback.admin.schemas import AuditEventOut, AuditQuery, PeopleQuery, PersonAdminOut
 from giveback.calendars.tables import FeedToken
 from giveback.db.engine import locked, write_transaction
 from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.db.search import contains_text
-from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
 from giveback.mail.service import Mailer
@@ -64,21 +64,6 @@ async def find_person(who: str) -> int:
     if row is None:
         raise NotFound(_("no account has the e-mail address %(email)s", email=text), field="person")
     return int(row["id"])
-
-
-async def acting_as(who: str) -> SignedIn:
-    """The coordinator or admin a command-line action is recorded for (``--as``)."""
-    person = await accounts.person_out(await find_person(who))
-    if not {"coordinator", "admin"} & set(person.roles):
-        raise PermissionDenied(_("%(name)s is neither a coordinator nor an admin", name=person.name), field="as")
-    return SignedIn(
-        session_id=0,
-        person_id=person.id,
-        email=person.email,
-        name=person.name,
-        roles=frozenset(person.roles),
-        csrf_token="",
-    )
 
 
 async def _outs(rows: list[dict[str, Any]]) -> list[PersonAdminOut]:

@@ -1,4 +1,7 @@
-"""Calendar endpoints: feed management (API and the /calendar page), the secret feeds, invite answers."""
+"""Calendar endpoints: feed management (API and the /calendar page), the secret feeds, imported calendars.
+
+The links in invites are answered by the trips domain (``giveback.trips.controllers``).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from typing import Any, cast
 from litestar import Controller, Request, asgi, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 from litestar.types import (
@@ -24,16 +27,9 @@ from litestar.types import (
 )
 
 from giveback.accounts.sessions import SignedIn
-from giveback.calendars import services
-from giveback.calendars.schemas import (
-    FeedCreate,
-    FeedCreated,
-    FeedOut,
-    ImportIn,
-    ImportOut,
-    InviteAnswerOut,
-    InviteView,
-)
+from giveback.calendars import feeds, imports
+from giveback.calendars.feeds import FeedBody, FeedTrips
+from giveback.calendars.schemas import FeedCreate, FeedCreated, FeedOut, ImportIn, ImportOut
 from giveback.errors import DomainError, NotFound
 from giveback.hosts.services import contact_organization_ids
 from giveback.organizations.tables import Organization
@@ -53,35 +49,35 @@ class CalendarApi(Controller):
 
     @get("/feeds", summary="Your calendar feeds (their secret addresses are shown only when made)")
     async def feeds(self, request: Request[Any, Any, Any]) -> list[FeedOut]:
-        return await services.list_feeds(signed_in_user(request))
+        return await feeds.list_feeds(signed_in_user(request))
 
     @post("/feeds", summary="Make a feed: personal, organization (contacts) or program (coordinators)")
     async def create_feed(
         self, request: Request[Any, Any, Any], data: JSONBody[FeedCreate], settings: NamedDependency[Settings]
     ) -> FeedCreated:
-        return await services.create_feed(signed_in_user(request), data, settings)
+        return await feeds.create_feed(signed_in_user(request), data, settings)
 
     @post("/feeds/{feed_id:int}/rotate", status_code=200, summary="New secret address; the old one stops at once")
     async def rotate_feed(
         self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> FeedCreated:
-        return await services.rotate_feed(signed_in_user(request), feed_id, settings)
+        return await feeds.rotate_feed(signed_in_user(request), feed_id, settings)
 
     @delete("/feeds/{feed_id:int}", status_code=HTTP_204_NO_CONTENT, summary="Revoke a feed")
     async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> None:
-        await services.revoke_feed(signed_in_user(request), feed_id)
+        await feeds.revoke_feed(signed_in_user(request), feed_id)
 
     @get("/import", summary="Your imported calendar: address host, last fetch, error, busy days (volunteers)")
     async def import_status(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await services.import_status(signed_in_user(request))
+        return await imports.import_status(signed_in_user(request))
 
     @put("/import", summary="Link your calendar's secret iCal address (volunteers)")
     async def link(self, request: Request[Any, Any, Any], data: JSONBody[ImportIn]) -> ImportOut:
-        return await services.link_calendar(signed_in_user(request), data)
+        return await imports.link_calendar(signed_in_user(request), data)
 
     @delete("/import", status_code=HTTP_204_NO_CONTENT, summary="Unlink your calendar and forget its busy days")
     async def unlink(self, request: Request[Any, Any, Any]) -> None:
-        await services.unlink_calendar(signed_in_user(request))
+        await imports.unlink_calendar(signed_in_user(request))
 
     @post(
         "/import/refresh",
@@ -89,23 +85,10 @@ class CalendarApi(Controller):
         summary="Fetch your linked calendar soon: the worker fetches it within seconds (never in the request)",
     )
     async def refresh(self, request: Request[Any, Any, Any]) -> ImportOut:
-        return await services.queue_import_fetch(signed_in_user(request))
+        return await imports.queue_import_fetch(signed_in_user(request))
 
 
-class InviteApi(Controller):
-    path = "/api/invites"
-    tags = ["calendars"]
-
-    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
-    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
-        return await services.invite_view(token, settings)
-
-    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
-    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
-        return await services.answer_invite(token, settings)
-
-
-def _not_modified(if_none_match: str | None, if_modified_since: str | None, feed: services.FeedBody) -> bool:
+def _not_modified(if_none_match: str | None, if_modified_since: str | None, feed: FeedBody) -> bool:
     """304 only when the client's copy is current: If-None-Match wins; else If-Modified-Since."""
     if if_none_match is not None:
         tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
@@ -142,7 +125,8 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     """A secret iCal feed (``/feeds/<token>.ics``), for GET and HEAD; an unknown or rotated token answers 404.
 
     Every subscriber's calendar app polls its feed all day long, so this is a plain ASGI handler: no session,
-    no guards, no parameter parsing, no response pipeline; the settings come from the app's state. It still
+    no guards, no parameter parsing, no response pipeline; the settings and the source of the feeds' trips
+    (``feed_trips``, the trips domain's) come from the app's state. It still
     runs behind the allowed-hosts check, and its refusals go through the app's error handlers.
     """
     method = cast("HTTPScope", scope)["method"]
@@ -151,8 +135,10 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     name = scope["path"].strip("/")  # the path under the mount point: "/<token>.ics/" (Litestar adds the "/")
     if not name.endswith(".ics") or "/" in name:
         raise NotFound("no such feed", field="token")
-    settings: Settings = scope["litestar_app"].state.settings
-    result = await services.feed_body(name.removesuffix(".ics"), settings)
+    state = scope["litestar_app"].state
+    settings: Settings = state.settings
+    trips: FeedTrips = state.feed_trips
+    result = await feeds.feed_body(name.removesuffix(".ics"), settings, trips)
     headers = _feed_headers(result.etag, result.last_modified)
     if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), result):
         await send(HTTPResponseStartEvent(type="http.response.start", status=304, headers=headers))
@@ -181,20 +167,20 @@ class CalendarPages(Controller):
     guards = [signed_in]
 
     async def _context(self, user: SignedIn) -> dict[str, Any]:
-        feeds = await services.list_feeds(user)
+        own = await feeds.list_feeds(user)
         context: dict[str, Any] = {
-            "feeds": feeds,
+            "feeds": own,
             "organizations": await _organizations(user),
             "is_coordinator": user.has("coordinator"),
             "is_volunteer": user.has("volunteer"),
-            "imported": await services.import_status(user) if user.has("volunteer") else None,
+            "imported": await imports.import_status(user) if user.has("volunteer") else None,
             "new_feed": None,
             "errors": {},
             "values": {},
         }
-        context["has_personal"] = any(f.kind == "personal" for f in feeds)
-        context["has_program"] = any(f.kind == "program" for f in feeds)
-        have = {f.organization_id for f in feeds if f.kind == "organization"}
+        context["has_personal"] = any(f.kind == "personal" for f in own)
+        context["has_program"] = any(f.kind == "program" for f in own)
+        have = {f.organization_id for f in own if f.kind == "organization"}
         context["organizations_without_feed"] = [o for o in context["organizations"] if o["id"] not in have]
         return context
 
@@ -209,7 +195,7 @@ class CalendarPages(Controller):
         if not fields.get("organization_id"):
             fields.pop("organization_id", None)
         try:
-            created = await services.create_feed(user, parse(FeedCreate, fields), settings)
+            created = await feeds.create_feed(user, parse(FeedCreate, fields), settings)
         except (FormInvalid, DomainError) as problem:
             return form_error_page("calendars/calendar.html", problem, **{**await self._context(user), "errors": {}})
         return page("calendars/calendar.html", 201, **{**await self._context(user), "new_feed": created})
@@ -219,12 +205,12 @@ class CalendarPages(Controller):
         self, request: Request[Any, Any, Any], feed_id: PathId, settings: NamedDependency[Settings]
     ) -> Template:
         user = signed_in_user(request)
-        created = await services.rotate_feed(user, feed_id, settings)
+        created = await feeds.rotate_feed(user, feed_id, settings)
         return page("calendars/calendar.html", **{**await self._context(user), "new_feed": created})
 
     @post("/feeds/{feed_id:int}/revoke")
     async def revoke_feed(self, request: Request[Any, Any, Any], feed_id: PathId) -> Redirect:
-        await services.revoke_feed(signed_in_user(request), feed_id)
+        await feeds.revoke_feed(signed_in_user(request), feed_id)
         return redirect("/calendar?revoked=1")
 
     @post("/import")
@@ -232,7 +218,7 @@ class CalendarPages(Controller):
         user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
-            await services.link_calendar(user, parse(ImportIn, fields))
+            await imports.link_calendar(user, parse(ImportIn, fields))
         except (FormInvalid, DomainError) as problem:
             context = {**await self._context(user), "values": fields}
             context.pop("errors")
@@ -241,34 +227,14 @@ class CalendarPages(Controller):
 
     @post("/import/refresh")
     async def refresh(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.queue_import_fetch(signed_in_user(request))
+        await imports.queue_import_fetch(signed_in_user(request))
         return redirect("/calendar?refreshed=1#import")
 
     @post("/import/unlink")
     async def unlink(self, request: Request[Any, Any, Any]) -> Redirect:
-        await services.unlink_calendar(signed_in_user(request))
+        await imports.unlink_calendar(signed_in_user(request))
         return redirect("/calendar?unlinked=1#import")
 
 
-class InvitePages(Controller):
-    """The pages behind the links in invites: GET shows a confirmation, only POST changes anything."""
-
-    path = "/invites"
-    include_in_schema = False
-
-    @get("/{token:str}")
-    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
-        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=None)
-
-    @post("/{token:str}")
-    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
-        try:
-            done = await services.answer_invite(token, settings)
-        except DomainError as problem:
-            view = await services.invite_view(token, settings)
-            return form_error_page("calendars/invite.html", problem, view=view, token=token, done=None)
-        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=done)
-
-
-ROUTES: list[ControllerRouterHandler] = [CalendarApi, InviteApi, CalendarPages, InvitePages]
+ROUTES: list[ControllerRouterHandler] = [CalendarApi, CalendarPages]
 FEED_ROUTES: list[ControllerRouterHandler] = [feed]

@@ -49,22 +49,3 @@ class ImportOut(msgspec.Struct, kw_only=True):
     """A fetch is waiting for the worker (after linking or "fetch now"); it runs within seconds, never in a request."""
     error: str
     busy: list[BusyRange]
-
-
-class InviteView(msgspec.Struct, kw_only=True):
-    trip_id: int
-    summary: str
-    location: str
-    first_day: date
-    last_day: date
-    trip_status: str
-    answer: Literal["accept", "decline"]
-    response: str
-    answerable: bool
-
-
-class InviteAnswerOut(msgspec.Struct, kw_only=True):
-    trip_id: int
-    response: str
-    trip_status: str
-    changed: bool

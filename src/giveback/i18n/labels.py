@@ -165,6 +165,21 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "cancel": _p("trip step", "cancelled"),
         "decline": _p("trip step", "recorded as declined"),
         "complete": _p("trip step", "marked completed"),
+        # the actions the lifecycle records (giveback.trips.lifecycle.TRANSITIONS)
+        "opened": _p("trip step", "approved in a round"),
+        "accepted": _p("trip step", "a volunteer accepted"),
+        "member_added": _p("trip step", "a replacement joined"),
+        "postponed": _p("trip step", "postponed"),
+        "rescheduled": _p("trip step", "dates changed"),
+        "cancelled": _p("trip step", "cancelled"),
+        "declined": _p("trip step", "recorded as declined"),
+        "recorded": _p("trip step", "taken over from the program's history"),
+    },
+    "trip_reason": {  # the reasons the platform itself writes on a trip's steps
+        "scheduled": _p("trip reason", "on its day"),
+        "both reports are in": _p("trip reason", "both reports are in"),
+        "every volunteer declined the invitation": _p("trip reason", "every volunteer declined the invitation"),
+        "recorded from the program's history": _p("trip reason", "recorded from the program's history"),
     },
     "feed": {
         "personal": _p("feed kind", "personal"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from giveback import geo
 from giveback.accounts.tables import Person, RoleGrant
@@ -26,7 +25,9 @@ from giveback.imports.records import (
 from giveback.imports.tables import ExternalId, ImportedAccount
 from giveback.imports.values import folded
 from giveback.organizations.tables import Organization
-from giveback.trips import history
+from giveback.trips import lifecycle
+from giveback.trips.report_tables import TripReport
+from giveback.trips.tables import Trip
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerProfile
 
 Progress = Callable[[int], None]
@@ -269,21 +270,41 @@ async def _replace_external_ids(kind: str, pairs: list[tuple[str, int]]) -> None
 
 # --- trips and reports ------------------------------------------------------------------------------------------
 
+TOPIC_WEIGHT = 2  # a past trip's topics, as needs of its request
 
-def _past_trip(
-    record: TripRecord, organizations: dict[str, tuple[int, str]], people: dict[str, int]
-) -> history.PastTrip:
-    organization_id, country = organizations[folded(record.organization)]
-    return history.PastTrip(
-        organization_id=organization_id,
-        country=country,
-        title=f"Visit to {record.organization}"[:200],
+
+def _past_request_values(record: TripRecord, organization: tuple[int, str], team_size: int) -> dict[str, Any]:
+    """A past trip's own request: its organization, country and topics, already fulfilled (declined for a
+    cancelled trip), so that no round ever matches it again."""
+    cancelled = record.status == "cancelled"
+    return {
+        "organization": organization[0],
+        "title": f"Visit to {record.organization}"[:200],
+        "country": organization[1],
+        "primary_need": record.topics[0] if record.topics else "",
+        "languages": [],
+        "formats": [],
+        "provides": [],
+        "duration_days": (record.end - record.start).days + 1,
+        "team_size": max(1, team_size),
+        "notes": record.notes,
+        "status": "declined" if cancelled else "fulfilled",
+        "decision_reason": record.notes if cancelled else "",
+    }
+
+
+def _past_needs(request_id: int, record: TripRecord) -> list[dict[str, Any]]:
+    return [dict(request=request_id, topic=slug, weight=TOPIC_WEIGHT) for slug in record.topics]
+
+
+def _past_trip(request_id: int, record: TripRecord, people: dict[str, int]) -> lifecycle.PastTrip:
+    return lifecycle.PastTrip(
+        request_id=request_id,
         start=record.start,
         end=record.end,
+        people=tuple(sorted(people[email] for email in record.volunteers)),
         status=record.status,
-        notes=record.notes,
-        topics=record.topics,
-        members=tuple(sorted(people[email] for email in record.volunteers)),
+        reason=record.notes if record.status == "cancelled" else "",
     )
 
 
@@ -294,54 +315,103 @@ async def _trips(
     actor_id: int | None,
     base_url: str,
 ) -> dict[str, int]:
-    """Write the trips; returns the trip id of every trip the sheet named, by its external id."""
+    """Write the trips' requests, then the trips through the lifecycle (``lifecycle.record_past_trips``: new ones
+    recorded, recorded ones changed, all in one go); returns the trip id of every trip the sheet named, by its
+    external id."""
     created = [change.record for change in _created(changes) if isinstance(change.record, TripRecord)]
-    ids = await history.record_past_trips(
-        [_past_trip(record, organizations, people) for record in created],
-        uid_host=urlsplit(base_url).hostname or "giveback.local",
+    updated = [(change.id, change.record) for change in _updated(changes) if isinstance(change.record, TripRecord)]
+    moment = _now()
+    request_ids = await insert_many(
+        HostRequest,
+        [
+            dict(
+                created_by=actor_id,
+                created_at=moment,
+                updated_at=moment,
+                **_past_request_values(record, organizations[folded(record.organization)], len(record.volunteers)),
+            )
+            for record in created
+        ],
+    )
+    requests_of_updated = {
+        int(row["id"]): int(row["request"])
+        for part in chunks([trip_id for trip_id, _ in updated])
+        for row in await Trip.select(Trip.id, Trip.request).where(Trip.id.is_in(list(part)))
+    }
+    for trip_id, record in updated:
+        values = _past_request_values(record, organizations[folded(record.organization)], len(record.volunteers))
+        await HostRequest.update(column_values({**values, "updated_at": moment})).where(
+            HostRequest.id == requests_of_updated[trip_id]
+        )
+    await _delete_in(RequestNeed, RequestNeed.request, list(requests_of_updated.values()))
+    await insert_many(
+        RequestNeed,
+        [
+            need
+            for request_id, record in [
+                *zip(request_ids, created, strict=True),
+                *[(requests_of_updated[trip_id], record) for trip_id, record in updated],
+            ]
+            for need in _past_needs(request_id, record)
+        ],
+    )
+    ids = await lifecycle.record_past_trips(
+        [_past_trip(request_id, record, people) for request_id, record in zip(request_ids, created, strict=True)],
+        changes={trip_id: _past_trip(requests_of_updated[trip_id], record, people) for trip_id, record in updated},
         actor_id=actor_id,
+        base_url=base_url,
+        within_yearly_limits=False,
     )
     await _replace_external_ids(
         "trip", [(record.external_id, trip_id) for record, trip_id in zip(created, ids, strict=True)]
     )
     named = {record.external_id: trip_id for record, trip_id in zip(created, ids, strict=True)}
-    for change in _updated(changes):
-        record = change.record
-        assert isinstance(record, TripRecord)
-        await history.change_past_trip(change.id, _past_trip(record, organizations, people), actor_id=actor_id)
-        named[record.external_id] = change.id
+    named.update({record.external_id: trip_id for trip_id, record in updated})
     return named
 
 
-def _past_report(trip_id: int, record: ReportRecord) -> history.PastReport:
-    return history.PastReport(
-        trip_id=trip_id,
-        kind=record.kind,
-        lectures=record.lectures,
-        lecture_hours=record.lecture_hours,
-        physicians=record.physicians,
-        trainees=record.trainees,
-        nurses=record.nurses,
-        technologists=record.technologists,
-        rating_overall=record.rating_overall,
-        rating_teaching=record.rating_teaching,
-        rating_logistics=record.rating_logistics,
-        comments=record.comments,
-    )
+def _report_values(record: ReportRecord) -> dict[str, Any]:
+    return {
+        "lectures": record.lectures,
+        "lecture_hours": record.lecture_hours,
+        "physicians": record.physicians,
+        "trainees": record.trainees,
+        "nurses": record.nurses,
+        "technologists": record.technologists,
+        "rating_overall": record.rating_overall,
+        "rating_teaching": record.rating_teaching,
+        "rating_logistics": record.rating_logistics,
+        "comments": record.comments,
+    }
 
 
 async def _reports(changes: list[Change], trip_ids: dict[str, int]) -> None:
+    """File the reports on recorded trips as they were written then (no author: they came with the history)."""
+
     def trip_of(change: Change) -> int:
         assert isinstance(change.record, ReportRecord)
         return change.id if change.id != NEW else trip_ids[change.record.trip]
 
-    await history.record_past_reports(
+    moment = _now()
+    await insert_many(
+        TripReport,
         [
-            _past_report(trip_of(change), change.record)
+            dict(
+                key=f"{trip_of(change)}:{change.record.kind}",
+                trip=trip_of(change),
+                kind=change.record.kind,
+                author=None,
+                cases=[],
+                equipment_notes="",
+                submitted_at=moment,
+                **_report_values(change.record),
+            )
             for change in _created(changes)
             if isinstance(change.record, ReportRecord)
-        ]
+        ],
     )
     for change in _updated(changes):
         assert isinstance(change.record, ReportRecord)
-        await history.change_past_report(_past_report(trip_of(change), change.record))
+        await TripReport.update(column_values(_report_values(change.record))).where(
+            TripReport.key == f"{trip_of(change)}:{change.record.kind}"
+        )

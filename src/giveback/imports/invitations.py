@@ -19,6 +19,7 @@ from giveback.errors import PermissionDenied
 from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
 from giveback.imports.schemas import InvitationsOut
 from giveback.imports.tables import ImportedAccount
+from giveback.mail.outbox import queue_plain
 from giveback.settings import Settings
 
 
@@ -74,8 +75,6 @@ async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
     """Queue one invitation for every imported account not claimed and not invited yet, in one transaction."""
     if not user.has("coordinator"):
         raise PermissionDenied(_("only a coordinator invites imported volunteers"), field="role")
-    from giveback.calendars.services import queue_notice
-
     async with write_transaction(ImportedAccount._meta.db):
         waiting = [
             row
@@ -98,7 +97,14 @@ async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
                 continue  # deleted since, or claimed already: nothing to send
             with use_locale(person["locale"] or DEFAULT_LOCALE):
                 subject, body = invitation_text(person["name"], person["email"], settings.base_url)
-            await queue_notice(settings=settings, to=[(person["name"], person["email"])], subject=subject, text=body)
+            await queue_plain(
+                settings=settings,
+                to=[(person["name"], person["email"])],
+                subject=subject,
+                text=body,
+                kind="invitation",
+                about=f"person:{person['id']}",
+            )
             invited.append(int(row["id"]))
         if invited:
             await ImportedAccount.update({ImportedAccount.invited_at: _now()}).where(ImportedAccount.id.is_in(invited))

@@ -36,6 +36,8 @@ from giveback.imports.records import (
     VolunteerRecord,
 )
 from giveback.imports.values import folded
+from giveback.trips import booked
+from giveback.trips.bookings import bookings_of
 
 NEW = 0  # the id of a record the import creates
 T = TypeVar("T")
@@ -399,6 +401,46 @@ async def _matched_trips(external: list[str]) -> dict[str, int]:
     return named
 
 
+class _TravelDays:
+    """Who travels when, as the import will leave it: the program's trips (but those the sheet tells again) and
+    the sheet's trips so far. Nobody is on two visits at once (``trips.booked.overlapping``; a cancelled trip
+    holds no days), so a row that would put someone there is a problem of the row, found before anything is
+    written (``lifecycle.record_past_trips`` refuses the same)."""
+
+    def __init__(self, people: dict[str, int], places: dict[int, list[booked.Booking]]) -> None:
+        by_person = {person_id: email for email, person_id in people.items()}
+        self.places: dict[str, list[booked.Booking]] = {email: [] for email in people}
+        for person_id, bookings in places.items():
+            self.places[by_person[person_id]] = list(bookings)
+
+    def clash(self, record: TripRecord) -> tuple[str, booked.Booking] | None:
+        if record.status == "cancelled":
+            return None
+        for email in sorted(record.volunteers):
+            other = booked.overlapping(self.places.get(email, []), record.start, record.end)
+            if other is not None:
+                return email, other
+        return None
+
+    def add(self, record: TripRecord, row: int, external_id: str) -> None:
+        if record.status == "cancelled":
+            return
+        for email in record.volunteers:
+            self.places.setdefault(email, []).append(
+                booked.Booking(
+                    trip_id=-row, status=record.status, start=record.start, end=record.end, title=external_id
+                )
+            )
+
+
+async def _travel_days(plan: Plan, replaced: set[int]) -> _TravelDays:
+    people = {email: person_id for email, (person_id, _, _) in plan.people.items() if person_id != NEW}
+    places = await bookings_of(list(people.values()))
+    return _TravelDays(
+        people, {person: [b for b in bookings if b.trip_id not in replaced] for person, bookings in places.items()}
+    )
+
+
 async def _plan_trips(
     plan: Plan, found: Findings, entries: Entries, organizations: _Organizations
 ) -> dict[str, tuple[int, str, bool]]:
@@ -406,6 +448,7 @@ async def _plan_trips(
     sheet = TRIPS.name
     matched = await _matched_trips([entry.external_id for entry in entries.trips])
     current, recorded = await records.trips(sorted(set(matched.values())))
+    travel = await _travel_days(plan, {trip_id for trip_id in matched.values() if trip_id in recorded})
     named: dict[str, tuple[int, str, bool]] = {}
     for entry in entries.trips:
         organization = organizations.find(entry.organization)
@@ -473,6 +516,27 @@ async def _plan_trips(
                 entry.row,
                 "organization",
             )
+        clash = travel.clash(record)
+        if clash is not None:
+            email, other = clash
+            found.problem(
+                _(
+                    "%(email)s travels on %(other)s from %(start)s to %(end)s, on some of this trip's days: nobody is "
+                    "on two visits at once",
+                    email=email,
+                    other=_("%(id)s on row %(row)d", id=other.title, row=-other.trip_id)
+                    if other.trip_id < 0
+                    else other.title,
+                    start=other.start,
+                    end=other.end,
+                ),
+                sheet,
+                entry.row,
+                "volunteers",
+            )
+            entries.broken_trips.add(entry.external_id)
+            continue
+        travel.add(record, entry.row, entry.external_id)
         named[entry.external_id] = (trip_id, status, trip_id == NEW or trip_id in recorded)
         _settle(plan, sheet, plan.trips, entry.row, trip_id, record, old)
     return named

@@ -18,7 +18,7 @@ from giveback.accounts.tables import Person, RoleGrant
 from giveback.hosts.tables import HostingWindow, HostRequest, RequestNeed
 from giveback.imports.tables import ExternalId
 from giveback.organizations.tables import Organization
-from giveback.trips.history import RECORDED
+from giveback.trips.lifecycle import RECORDED
 from giveback.trips.report_tables import TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerProfile

@@ -31,7 +31,8 @@ from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import REGISTRY, Collector
 
 from giveback import __version__
-from giveback.calendars.tables import CalendarImport, OutboxMessage
+from giveback.calendars.tables import CalendarImport
+from giveback.mail.tables import OutboxMessage
 from giveback.rounds.tables import SolverRun
 
 REQUEST_ID_HEADER = "x-request-id"

@@ -12,16 +12,10 @@ from typing import Any
 
 import click
 
-from giveback.admin.commands import table
+from giveback.commands import acting_as, run_checked, table
 
 ACTING = click.option("--as", "acting", required=True, metavar="EMAIL", help="The coordinator or admin acting.")
 WAIT_POLL_SECONDS = 1.0
-
-
-def _run(work: Any) -> Any:
-    from giveback.admin.commands import _run as run_checked
-
-    return run_checked(work)
 
 
 @click.command("open")
@@ -37,7 +31,6 @@ def round_open(
     """Open a round NAME for a travel period."""
     import msgspec
 
-    from giveback.admin.services import acting_as
     from giveback.rounds.schemas import RoundCreate, RoundSettings
     from giveback.rounds.services import create_round
 
@@ -60,7 +53,7 @@ def round_open(
     async def work() -> Any:
         return await create_round(await acting_as(acting), data)
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"opened round {out.id} “{out.name}” for {_days(out.period_start, out.period_end)}")
 
 
@@ -69,13 +62,12 @@ def round_open(
 @ACTING
 def round_freeze(round_id: int, acting: str) -> None:
     """Snapshot the volunteers and requests ROUND_ID's runs will solve (again, to pull in changes)."""
-    from giveback.admin.services import acting_as
-    from giveback.rounds.services import freeze_round
+    from giveback.rounds.freezing import freeze_round
 
     async def work() -> Any:
         return await freeze_round(await acting_as(acting), round_id)
 
-    out = _run(work)
+    out = run_checked(work)
     click.echo(f"froze round {out.id} “{out.name}”: {out.volunteers} volunteers, {out.requests} requests")
 
 
@@ -89,7 +81,6 @@ def round_run(round_id: int, seed: int, workers: int, wait: bool, acting: str) -
     """Queue a solve of ROUND_ID for the workers (``--wait`` follows it to the end)."""
     import msgspec
 
-    from giveback.admin.services import acting_as
     from giveback.rounds.schemas import RunCreate
     from giveback.rounds.services import get_run, start_run
 
@@ -111,7 +102,7 @@ def round_run(round_id: int, seed: int, workers: int, wait: bool, acting: str) -
                 shown = line
         return run
 
-    run = _run(work)
+    run = run_checked(work)
     if wait:
         click.echo(_finished(run))
         if run.status != "succeeded":
@@ -138,7 +129,7 @@ def round_show(round_id: int) -> None:
             review = await proposals(everything, succeeded.id)
         return out, runs, review
 
-    out, runs, review = _run(work)
+    out, runs, review = run_checked(work)
     click.echo(f"round {out.id} “{out.name}”: {_days(out.period_start, out.period_end)}, {out.status}")
     if out.frozen_at:
         click.echo(f"frozen {out.frozen_at:%Y-%m-%d %H:%M} UTC: {out.volunteers} volunteers, {out.requests} requests")

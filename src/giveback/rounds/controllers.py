@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
@@ -13,7 +14,7 @@ from litestar.response import Redirect, Template
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError
 from giveback.i18n import _
-from giveback.rounds import services
+from giveback.rounds import approval, freezing, replacements, services
 from giveback.rounds.schemas import (
     AdjustmentOut,
     Approval,
@@ -22,8 +23,10 @@ from giveback.rounds.schemas import (
     DateChange,
     PairCreate,
     PinCreate,
+    PlaceOut,
     ProposalOut,
     ProposalsOut,
+    ReplacementCreate,
     RoundCreate,
     RoundOut,
     RoundSettings,
@@ -83,11 +86,11 @@ class RoundApi(Controller):
 
     @post("/{round_id:int}/freeze", summary="Snapshot the round's inputs (again)")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> RoundOut:
-        return await services.freeze_round(signed_in_user(request), round_id)
+        return await freezing.freeze_round(signed_in_user(request), round_id)
 
     @get("/{round_id:int}/changes", summary="Volunteers and requests changed since the freeze")
     async def changes(self, round_id: PathId) -> ChangedSinceFreeze:
-        return await services.changes_since_freeze(round_id)
+        return await freezing.changes_since_freeze(round_id)
 
     @get("/{round_id:int}/problem", summary="The problem the next run solves (giveback-match/1)")
     async def problem(self, round_id: PathId) -> dict[str, Any]:
@@ -120,6 +123,16 @@ class RoundApi(Controller):
     @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
     async def run(self, round_id: PathId, data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:
         return await services.start_run(signed_in_user(request), round_id, data)
+
+    @get("/{round_id:int}/places", summary="Free places after declines, with the search for a replacement")
+    async def places(self, round_id: PathId) -> list[PlaceOut]:
+        return await replacements.open_places(round_id)
+
+    @post("/{round_id:int}/replacements", summary="Search the best free volunteers for one trip's free place")
+    async def replace(
+        self, round_id: PathId, data: JSONBody[ReplacementCreate], request: Request[Any, Any, Any]
+    ) -> RunOut:
+        return await replacements.find_replacement(signed_in_user(request), round_id, data.trip_id)
 
     @post("/{round_id:int}/results", summary="Import a result solved elsewhere (checked against every rule)")
     async def import_result(
@@ -164,7 +177,7 @@ class RunApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ApprovalOut:
-        return await services.approve(signed_in_user(request), run_id, data, base_url=settings.base_url)
+        return await approval.approve(signed_in_user(request), run_id, data, settings=settings)
 
 
 class RoundPages(Controller):
@@ -221,7 +234,7 @@ class RoundPages(Controller):
 
     @post("/{round_id:int}/freeze")
     async def freeze(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
-        return await _act(request, round_id, services.freeze_round(signed_in_user(request), round_id))
+        return await _act(request, round_id, freezing.freeze_round(signed_in_user(request), round_id))
 
     @post("/{round_id:int}/runs")
     async def run(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
@@ -268,6 +281,38 @@ class RoundPages(Controller):
             request, round_id, services.remove_adjustment(signed_in_user(request), round_id, adjustment_id)
         )
 
+    @post("/{round_id:int}/replacements")
+    async def replace(self, round_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = form_fields(await request.form())
+        try:
+            data = parse(ReplacementCreate, fields)
+        except FormInvalid as problem:
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _act(
+            request, round_id, replacements.find_replacement(signed_in_user(request), round_id, data.trip_id)
+        )
+
+    @post("/{round_id:int}/replacements/{run_id:int}/approve")
+    async def approve_replacement(
+        self,
+        round_id: PathId,
+        run_id: PathId,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> Template | Redirect:
+        fields = form_fields(await request.form(), lists=("volunteers",))
+        try:
+            outcome = await approval.approve(
+                signed_in_user(request),
+                run_id,
+                Approval(volunteers=fields.get("volunteers") or None),
+                settings=settings,
+                round_id=round_id,
+            )
+        except DomainError as problem:
+            return await _round_page(signed_in_user(request), round_id, problem=problem)
+        return await _round_page(signed_in_user(request), round_id, approval=outcome)
+
     @post("/{round_id:int}/runs/{run_id:int}/approve")
     async def approve(
         self,
@@ -279,12 +324,8 @@ class RoundPages(Controller):
         fields = form_fields(await request.form(), lists=("requests",))
         selection = fields.get("requests") or None
         try:
-            outcome = await services.approve(
-                signed_in_user(request),
-                run_id,
-                Approval(requests=selection),
-                base_url=settings.base_url,
-                round_id=round_id,
+            outcome = await approval.approve(
+                signed_in_user(request), run_id, Approval(requests=selection), settings=settings, round_id=round_id
             )
         except DomainError as problem:
             return await _round_page(signed_in_user(request), round_id, problem=problem)
@@ -374,7 +415,7 @@ async def _round_page(
     runs = await services.list_runs(round_id)
     latest = runs[0] if runs else None
     shown = await services.proposals(user, latest.id) if latest and latest.status == "succeeded" else None
-    changes = await services.changes_since_freeze(round_id) if current.frozen_at else None
+    changes = await freezing.changes_since_freeze(round_id) if current.frozen_at else None
     proposals = shown.proposals if shown else []
     if region:
         proposals = [p for p in proposals if p.region == region]
@@ -384,6 +425,14 @@ async def _round_page(
     if status:
         proposals = [p for p in proposals if proposal_status(p) == status]
     query = query or {}
+    if approval is not None:
+        refused = list(approval.refused)
+        approval = msgspec.structs.replace(
+            approval, refused={key: await services.in_words(reasons) for key, reasons in approval.refused.items()}
+        )
+    else:
+        refused = []
+    keys = sorted({a.request for a in current.adjustments} | {v for a in current.adjustments for v in a.volunteers})
     context: dict[str, Any] = {
         "round": current,
         "runs": runs,
@@ -398,6 +447,10 @@ async def _round_page(
         "status": status,
         "statuses": PROPOSAL_STATUSES,
         "approval": approval,
+        "refused_names": dict(zip(refused, await services.in_words(refused), strict=True)),
+        "adjustment_names": (names := dict(zip(keys, await services.in_words(keys), strict=True))),
+        "adjustment_people": {a.id: [names[v] for v in a.volunteers] for a in current.adjustments},
+        "places": await replacements.open_places(round_id) if current.frozen_at else [],
         "today": date.today(),
     }
     if problem is not None:

@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
+import msgspec
+
+from giveback.calendars.imports import subtract_busy
 from giveback.hosts.schemas import MatchingRequest
+from giveback.i18n import Text, _
+from giveback.i18n.formatting import ListOf
 from giveback.rounds.schemas import RoundSettings
+from giveback.trips import booked
 from giveback.volunteers.schemas import MatchingVolunteer
 
 PROBLEM_FORMAT = "giveback-match/1"
@@ -134,3 +140,103 @@ def changed_since_freeze(frozen: dict[str, Any], current: dict[str, Any]) -> dic
         changes["added"] += sorted(now.keys() - before.keys())
         changes["removed"] += sorted(before.keys() - now.keys())
     return changes
+
+
+class Booked(msgspec.Struct, kw_only=True):
+    """What the booked rule took from one volunteer at freezing: the reasons (as data, ``booked.Reason``), and
+    whether anything is left (``left_out``: no free day or no trip left in the period)."""
+
+    volunteer: str
+    reasons: list[dict[str, Any]]
+    left_out: bool
+    max_trips: int
+
+    def words(self) -> list[str]:
+        """The reasons in words (translated where they are shown)."""
+        return [booked.reason_text(reason) for reason in self.reasons]
+
+
+def apply_bookings(
+    volunteers: Iterable[MatchingVolunteer],
+    bookings: dict[int, list[booked.Booking]],
+    *,
+    period_start: date,
+    period_end: date,
+    gap_days: int,
+) -> tuple[list[MatchingVolunteer], list[Booked]]:
+    """The volunteers as a round over the period may use them (the booked rule of ``giveback.trips.booked``):
+    every live trip's days and the gap around them cut out of the windows, ``trips_per_year`` lowered to what
+    is left of the yearly limit (a round over two calendar years gets the smaller remainder; a year whose limit
+    is used up is cut out whole), and those with nothing left given no windows. Returns them with what was
+    taken from whom."""
+    years = range(period_start.year, period_end.year + 1)
+    kept: list[MatchingVolunteer] = []
+    notes: list[Booked] = []
+    for volunteer in volunteers:
+        places = bookings.get(volunteer.person_id, [])
+        in_period = _clip(volunteer.windows, period_start, period_end)
+        if not places or not in_period:
+            kept.append(volunteer)
+            continue
+        left = {year: volunteer.trips_per_year - booked.trips_in_year(places, year) for year in years}
+        full = [year for year in years if left[year] <= 0]
+        windows = subtract_busy(
+            booked.free_windows(volunteer.windows, places, gap_days),
+            [(date(year, 1, 1), date(year, 12, 31)) for year in full],
+        )
+        max_trips = min((left[year] for year in years if left[year] > 0), default=0)
+        reasons: list[booked.Reason] = [
+            booked.trip_reason(b)
+            for b in sorted(places, key=lambda b: b.start)
+            if b.live and _touches(booked.blocked_days(b, gap_days), in_period)
+        ]
+        for year in years:
+            used, cap = booked.trips_in_year(places, year), volunteer.trips_per_year
+            if left[year] <= 0:
+                reasons.append({"kind": "limit", "used": used, "cap": cap, "year": year})
+            elif used:
+                reasons.append({"kind": "taken", "used": used, "cap": cap, "year": year})
+        left_out = max_trips == 0 or not _clip(windows, period_start, period_end)
+        if reasons:
+            notes.append(
+                Booked(
+                    volunteer=volunteer_key(volunteer.person_id),
+                    reasons=reasons,
+                    left_out=left_out,
+                    max_trips=max_trips,
+                )
+            )
+        kept.append(
+            msgspec.structs.replace(volunteer, windows=[] if left_out else windows, trips_per_year=max(max_trips, 1))
+        )
+    return kept, notes
+
+
+def _touches(days: tuple[date, date], windows: list[dict[str, Any]]) -> bool:
+    return any(days[0].isoformat() <= w["end"] and w["start"] <= days[1].isoformat() for w in windows)
+
+
+DROPPED = {
+    "deleted": _("the request was deleted"),
+    "withdrawn": _("its host withdrew the request"),
+    "resubmitted": _("the request waits for a coordinator's decision again"),
+    "declined": _("the request was declined"),
+    "matched": _("the request has a trip now"),
+    "fulfilled": _("the request's visit took place"),
+    "no_window": _("the request has no hosting window in the round's period any more"),
+    "account_deleted": _("the volunteer deleted their account"),
+    "not_volunteer": _("the person is no longer a volunteer"),
+    "no_availability": _("the volunteer has no availability in the round's period any more"),
+}
+
+
+def dropped_reason(reason: dict[str, Any], in_words: Callable[[str], str]) -> Text:
+    """Why an adjustment was dropped, in words (``in_words`` puts names in place of problem ids)."""
+    if reason["code"] == "booked":
+        return _(
+            "the volunteer is booked: %(reasons)s",
+            reasons=ListOf(booked.reason_text(r) for r in reason["reasons"]),
+        )
+    if reason["code"] == "rules":
+        return _("it no longer fits the rules: %(rules)s", rules="; ".join(in_words(r) for r in reason["rules"]))
+    return DROPPED[reason["code"]]

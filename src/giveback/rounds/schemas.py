@@ -74,9 +74,17 @@ class RunCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class Approval(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """Approve every proposal of the run, or only the requests named."""
+    """Approve every proposal of the run, or only the requests named; for a replacement run, its proposed
+    volunteers or the ones chosen among its candidates (``volunteers``, problem ids such as ``v-7``)."""
 
     requests: list[str] | None = None
+    volunteers: Annotated[list[str], msgspec.Meta(min_length=1, max_length=20)] | None = None
+
+
+class ReplacementCreate(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Look for volunteers to fill a trip's free place after a decline."""
+
+    trip_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
 
 
 class AdjustmentOut(msgspec.Struct, kw_only=True):
@@ -84,6 +92,29 @@ class AdjustmentOut(msgspec.Struct, kw_only=True):
     kind: str
     request: str
     volunteers: list[str]
+    start: date | None
+    reason: str
+
+
+class BookedOut(msgspec.Struct, kw_only=True):
+    """A volunteer whose trips took days or trips from this round at its freeze (``left_out``: nothing left)."""
+
+    volunteer: str
+    person_id: int
+    name: str
+    reasons: list[str]
+    left_out: bool
+    max_trips: int
+
+
+class DroppedOut(msgspec.Struct, kw_only=True):
+    """A pin, exclusion or veto the last freeze dropped because it no longer applies, and why."""
+
+    kind: str
+    request: str
+    title: str
+    volunteers: list[str]
+    names: list[str]
     start: date | None
     reason: str
 
@@ -100,6 +131,8 @@ class RoundOut(msgspec.Struct, kw_only=True):
     volunteers: int
     requests: int
     adjustments: list[AdjustmentOut]
+    booked: list[BookedOut] = msgspec.field(default_factory=list)
+    dropped: list[DroppedOut] = msgspec.field(default_factory=list)
 
 
 class RunOut(msgspec.Struct, kw_only=True):
@@ -121,6 +154,8 @@ class RunOut(msgspec.Struct, kw_only=True):
     solver_status: str
     error: str
     approved_at: datetime | None
+    kind: str = "round"
+    trip_id: int | None = None
 
 
 class MemberOut(msgspec.Struct, kw_only=True):
@@ -172,17 +207,56 @@ class ChangeOut(msgspec.Struct, kw_only=True):
     restaffed: list[str]
 
 
+class WithdrawnOut(msgspec.Struct, kw_only=True):
+    """A proposal no longer shown: its request stopped waiting for a visit after the run."""
+
+    request: str
+    request_id: int
+    title: str
+    host: str
+    reason: str
+
+
 class ProposalsOut(msgspec.Struct, kw_only=True):
     run: RunOut
     proposals: list[ProposalOut]
     unmatched: list[UnmatchedOut]
     capacity: list[CapacityOut]
     changes: ChangeOut | None
+    withdrawn: list[WithdrawnOut] = msgspec.field(default_factory=list)
 
 
 class ApprovalOut(msgspec.Struct, kw_only=True):
     trips: list[int]
     refused: dict[str, list[str]]
+
+
+class CandidateOut(msgspec.Struct, kw_only=True):
+    """A free volunteer who fits a free place, with their score for it."""
+
+    volunteer: str
+    person_id: int
+    name: str
+    score: int
+    proposed: bool
+
+
+class PlaceOut(msgspec.Struct, kw_only=True):
+    """A trip of the round with a free place after a decline, and the search for a replacement."""
+
+    trip_id: int
+    request: str
+    title: str
+    host: str
+    start: date
+    end: date
+    trip_status: str
+    missing: int
+    declined: list[str]
+    travelling: list[str]
+    run: RunOut | None
+    candidates: list[CandidateOut]
+    unmatched: list[str]
 
 
 class ChangedSinceFreeze(msgspec.Struct, kw_only=True):

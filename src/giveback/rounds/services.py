@@ -7,10 +7,9 @@ each run solves. Approval turns proposals into trips in one transaction.
 
 from __future__ import annotations
 
-import uuid
+import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 import msgspec
 
@@ -18,21 +17,18 @@ import solver
 from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
-from giveback.calendars.services import queue_invites, without_busy_days
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from giveback.hosts.services import list_requests_for_matching
 from giveback.hosts.tables import HostRequest, OrganizationClaim
 from giveback.i18n import _
 from giveback.rounds import mapping
 from giveback.rounds.schemas import (
     AdjustmentOut,
-    Approval,
-    ApprovalOut,
+    BookedOut,
     CapacityOut,
-    ChangedSinceFreeze,
     ChangeOut,
     DateChange,
+    DroppedOut,
     MemberOut,
     PairCreate,
     PinCreate,
@@ -44,14 +40,13 @@ from giveback.rounds.schemas import (
     RunCreate,
     RunOut,
     UnmatchedOut,
+    WithdrawnOut,
 )
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
-from giveback.trips.tables import Trip, TripMember
-from giveback.volunteers.services import list_volunteers_for_matching
+from giveback.trips import booked
 from solver.validate import rule_violations
 
 MAX_PERIOD = timedelta(days=2 * 366)
-ACTIVE_TRIP_STATUSES = ("approved", "invited", "confirmed", "in_progress", "completed", "reported")
 FINISHED_RUN_STATUSES = ("succeeded", "failed", "cancelled")
 
 
@@ -63,14 +58,14 @@ def _settings(row: dict[str, Any]) -> RoundSettings:
     return msgspec.convert(row["settings"], RoundSettings)
 
 
-async def _round_row(round_id: int) -> dict[str, Any]:
+async def round_row(round_id: int) -> dict[str, Any]:
     row = await MatchRound.select().output(load_json=True).where(MatchRound.id == round_id).first()
     if row is None:
         raise NotFound(_("no round %(round_id)s", round_id=round_id), field="round_id")
     return row
 
 
-async def _adjustments(round_id: int) -> list[dict[str, Any]]:
+async def adjustments_of(round_id: int) -> list[dict[str, Any]]:
     return list(
         await RoundAdjustment.select()
         .output(load_json=True)
@@ -90,9 +85,69 @@ def _adjustment_out(row: dict[str, Any]) -> AdjustmentOut:
     )
 
 
+PROBLEM_KEY = re.compile(r"\b([vr])-(\d+)\b")
+
+
+def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]) -> str:
+    """A solver's or rule's message with problem ids (``v-7``, ``r-12``) replaced by names and titles."""
+
+    def name(match: re.Match[str]) -> str:
+        record = int(match.group(2))
+        if match.group(1) == "v":
+            return people.get(record, _("a former volunteer"))
+        label = requests.get(record)
+        return f"“{label['title']}” ({label['host']})" if label else _("a deleted request")
+
+    return PROBLEM_KEY.sub(name, text)
+
+
+async def in_words(texts: list[str]) -> list[str]:
+    """Messages with every problem id replaced by the volunteer's name or the request's title and host."""
+    keys = [match for text in texts for match in PROBLEM_KEY.findall(text)]
+    people = await names_of({int(number) for kind, number in keys if kind == "v"})
+    requests = await _request_labels({int(number) for kind, number in keys if kind == "r"})
+    return [named(text, people, requests) for text in texts]
+
+
+async def _freeze_notes(notes: dict[str, Any]) -> tuple[list[BookedOut], list[DroppedOut]]:
+    booked_notes = notes.get("booked") or []
+    dropped = notes.get("dropped") or []
+    people = await names_of(
+        {mapping.id_of(b["volunteer"]) for b in booked_notes}
+        | {mapping.id_of(v) for d in dropped for v in d["volunteers"]}
+    )
+    requests = await _request_labels({mapping.id_of(d["request"]) for d in dropped})
+    return (
+        [
+            BookedOut(
+                volunteer=b["volunteer"],
+                person_id=mapping.id_of(b["volunteer"]),
+                name=people.get(mapping.id_of(b["volunteer"]), _("a former volunteer")),
+                reasons=[booked.reason_text(r) for r in b["reasons"]],
+                left_out=bool(b["left_out"]),
+                max_trips=int(b["max_trips"]),
+            )
+            for b in booked_notes
+        ],
+        [
+            DroppedOut(
+                kind=d["kind"],
+                request=d["request"],
+                title=named(d["request"], people, requests),
+                volunteers=list(d["volunteers"]),
+                names=[people.get(mapping.id_of(v), _("a former volunteer")) for v in d["volunteers"]],
+                start=date.fromisoformat(d["start"]) if d["start"] else None,
+                reason=mapping.dropped_reason(d["reason"], lambda text: named(text, people, requests)),
+            )
+            for d in dropped
+        ],
+    )
+
+
 async def round_out(round_id: int) -> RoundOut:
-    row = await _round_row(round_id)
+    row = await round_row(round_id)
     problem = row["problem"] or {}
+    booked, dropped = await _freeze_notes(row["freeze_notes"] or {})
     return RoundOut(
         id=row["id"],
         name=row["name"],
@@ -104,7 +159,9 @@ async def round_out(round_id: int) -> RoundOut:
         frozen_at=row["frozen_at"],
         volunteers=len(problem.get("volunteers", [])),
         requests=len(problem.get("requests", [])),
-        adjustments=[_adjustment_out(a) for a in await _adjustments(round_id)],
+        adjustments=[_adjustment_out(a) for a in await adjustments_of(round_id)],
+        booked=booked,
+        dropped=dropped,
     )
 
 
@@ -134,65 +191,22 @@ async def create_round(actor: SignedIn, data: RoundCreate) -> RoundOut:
     return await round_out(round_id)
 
 
-async def current_problem(round_row: dict[str, Any]) -> dict[str, Any]:
-    """Today's records as the round's base problem (what freezing would store now)."""
-    return mapping.base_problem(
-        period_start=round_row["period_start"],
-        period_end=round_row["period_end"],
-        settings=_settings(round_row),
-        volunteers=await without_busy_days(await list_volunteers_for_matching()),
-        requests=await list_requests_for_matching(),
-    )
-
-
-async def freeze_round(actor: SignedIn, round_id: int) -> RoundOut:
-    """Snapshot the round's inputs (again, to pull in changes); runs then solve this snapshot."""
-    async with write_transaction(MatchRound._meta.db):
-        row = await locked(MatchRound.select().output(load_json=True).where(MatchRound.id == round_id)).first()
-        if row is None:
-            raise NotFound(_("no round %(round_id)s", round_id=round_id), field="round_id")
-        if row["status"] not in ("open", "frozen"):
-            raise Conflict(
-                _("the round is %(status)s; only an open or frozen round can be frozen", status=row["status"]),
-                field="status",
-            )
-        problem = await current_problem(row)
-        await MatchRound.update(
-            {
-                MatchRound.problem: problem,
-                MatchRound.problem_hash: mapping.problem_hash(problem),
-                MatchRound.frozen_at: _now(),
-                MatchRound.status: "frozen",
-            }
-        ).where(MatchRound.id == round_id)
-        await audit(
-            actor.person_id,
-            "round.frozen",
-            "round",
-            round_id,
-            volunteers=len(problem["volunteers"]),
-            requests=len(problem["requests"]),
-        )
-    return await round_out(round_id)
-
-
-async def changes_since_freeze(round_id: int) -> ChangedSinceFreeze:
-    row = await _round_row(round_id)
-    if row["problem"] is None:
-        raise Conflict(_("the round is not frozen yet"), field="status")
-    changes = mapping.changed_since_freeze(row["problem"], await current_problem(row))
-    return ChangedSinceFreeze(**changes)
-
-
 async def _frozen_round(round_id: int) -> dict[str, Any]:
-    row = await _round_row(round_id)
+    row = await round_row(round_id)
     if row["status"] != "frozen" or row["problem"] is None:
         raise Conflict(_("the round is %(status)s; freeze it first", status=row["status"]), field="status")
     return row
 
 
 def _loaded(problem: dict[str, Any]) -> solver.Problem:
-    return solver.load_problem(problem)
+    """A stored problem as the solver reads it; one that cannot be read is a Conflict saying so (never a 500)."""
+    try:
+        return solver.load_problem(problem)
+    except solver.ProblemError as error:
+        raise Conflict(
+            _("the round's problem cannot be read as stored (%(error)s); freeze the round again", error=str(error)),
+            field="round_id",
+        ) from None
 
 
 def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) -> None:
@@ -206,7 +220,7 @@ def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) ->
             )
 
 
-def _visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
+def visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
     """Rules 1–6 broken by one visit in this problem, as messages."""
     request_entry = next(r for r in loaded.requests if r.id == request)
     visit = solver.Visit(request, start, request_entry.last_day(start), tuple(volunteers))
@@ -222,12 +236,12 @@ async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> Adjustment
     async with write_transaction(MatchRound._meta.db):
         row = await _frozen_round(round_id)
         _check_keys(row["problem"], data.request, data.volunteers)
-        problem = mapping.with_adjustments(row["problem"], await _adjustments(round_id))
+        problem = mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
         if any(pin["request"] == data.request for pin in problem["pinned"]):
             raise Conflict(
                 _("%(request)s is pinned already; remove that pin first", request=data.request), field="request"
             )
-        broken = _visit_problems(_loaded(problem), data.request, data.start, data.volunteers)
+        broken = visit_problems(_loaded(problem), data.request, data.start, data.volunteers)
         if broken:
             raise InvalidInput("; ".join(broken), field="start")
         return await _add_adjustment(actor, round_id, "pin", data.request, data.volunteers, data.start, "")
@@ -310,7 +324,7 @@ async def remove_adjustment(actor: SignedIn, round_id: int, adjustment_id: int) 
 
 async def change_date(actor: SignedIn, round_id: int, data: DateChange) -> AdjustmentOut:
     """Move a proposed visit to another start day within the windows; it is checked at once and pinned."""
-    run = await _latest_run(round_id, status="succeeded")
+    run = await latest_run(round_id, status="succeeded")
     if run is None:
         raise Conflict(_("no finished run to take the visit from"), field="request")
     visit = next((v for v in (run["result"] or {}).get("visits", []) if v["request"] == data.request), None)
@@ -319,11 +333,11 @@ async def change_date(actor: SignedIn, round_id: int, data: DateChange) -> Adjus
     return await add_pin(actor, round_id, PinCreate(data.request, data.start, list(visit["volunteers"])))
 
 
-async def _latest_run(round_id: int, *, status: str | None = None) -> dict[str, Any] | None:
+async def latest_run(round_id: int, *, status: str | None = None) -> dict[str, Any] | None:
     query = (
         SolverRun.select()
         .output(load_json=True)
-        .where(SolverRun.round == round_id)
+        .where((SolverRun.round == round_id) & (SolverRun.kind == "round"))
         .order_by(SolverRun.id, ascending=False)
     )
     if status:
@@ -355,6 +369,8 @@ def run_out(row: dict[str, Any]) -> RunOut:
         solver_status=row["solver_status"],
         error=row["error"],
         approved_at=row["approved_at"],
+        kind=row["kind"],
+        trip_id=row["trip"],
     )
 
 
@@ -370,11 +386,11 @@ async def get_run(run_id: int) -> RunOut:
 
 
 async def list_runs(round_id: int) -> list[RunOut]:
-    await _round_row(round_id)
+    await round_row(round_id)
     rows = (
         await SolverRun.select()
         .output(load_json=True)
-        .where(SolverRun.round == round_id)
+        .where((SolverRun.round == round_id) & (SolverRun.kind == "round"))
         .order_by(SolverRun.id, ascending=False)
     )
     return [run_out(row) for row in rows]
@@ -383,7 +399,7 @@ async def list_runs(round_id: int) -> list[RunOut]:
 async def run_problem(round_id: int) -> dict[str, Any]:
     """The problem the next run of the round solves: the frozen snapshot plus pins, exclusions and vetoes."""
     row = await _frozen_round(round_id)
-    return mapping.with_adjustments(row["problem"], await _adjustments(round_id))
+    return mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
 
 
 async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
@@ -392,11 +408,21 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
         row = await _frozen_round(round_id)
         await locked(MatchRound.select(MatchRound.id).where(MatchRound.id == round_id)).first()
         if await SolverRun.exists().where(
-            (SolverRun.round == round_id) & SolverRun.status.is_in(["queued", "running"])
+            (SolverRun.round == round_id) & (SolverRun.kind == "round") & SolverRun.status.is_in(["queued", "running"])
         ):
             raise Conflict(_("a run of this round is queued or running; wait for it or cancel it"), field="round_id")
-        problem = mapping.with_adjustments(row["problem"], await _adjustments(round_id))
-        previous = await _latest_run(round_id, status="succeeded") if data.warm_start else None
+        problem = mapping.with_adjustments(row["problem"], await adjustments_of(round_id))
+        try:
+            solver.load_problem(problem)
+        except solver.ProblemError as error:
+            raise Conflict(
+                _(
+                    "the round's problem cannot be solved as stored (%(error)s); freeze the round again",
+                    error=str(error),
+                ),
+                field="round_id",
+            ) from None
+        previous = await latest_run(round_id, status="succeeded") if data.warm_start else None
         inserted = await SolverRun.insert(
             SolverRun(
                 round=round_id,
@@ -437,7 +463,7 @@ async def cancel_run(actor: SignedIn, run_id: int) -> RunOut:
     return await get_run(run_id)
 
 
-async def _names(person_ids: set[int]) -> dict[int, str]:
+async def names_of(person_ids: set[int]) -> dict[int, str]:
     if not person_ids:
         return {}
     rows = await Person.select(Person.id, Person.name).where(Person.id.is_in(sorted(person_ids)))
@@ -493,18 +519,22 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
     row = await _run_row(run_id)
     visible = await _viewable_request_ids(viewer)
     result = row["result"] or {"visits": [], "unmatched": []}
+    if row["status"] != "succeeded":
+        return ProposalsOut(run=run_out(row), proposals=[], unmatched=[], capacity=[], changes=None)
     problem = _loaded(row["problem"])
+    gone = [] if row["approved_at"] else await _no_longer_waiting([v["request"] for v in result["visits"]])
+    result = {**result, "visits": [v for v in result["visits"] if v["request"] not in {g.request for g in gone}]}
     requests = {r.id: r for r in problem.requests}
     volunteers = {v.id: v for v in problem.volunteers}
     pinned = {pin.request for pin in problem.pinned}
-    adjustments = await _adjustments(row["round"])
+    adjustments = await adjustments_of(row["round"])
     vetoes: dict[str, list[str]] = {}
     for adjustment in adjustments:
         if adjustment["kind"] == "veto":
             vetoes.setdefault(adjustment["request_key"], []).extend(adjustment["volunteer_keys"])
     keys = [v["request"] for v in result["visits"]] + [u["request"] for u in result["unmatched"]]
     labels = await _request_labels({mapping.id_of(k) for k in keys})
-    names = await _names({mapping.id_of(v.id) for v in problem.volunteers})
+    names = await names_of({mapping.id_of(v.id) for v in problem.volunteers})
     proposed_count: dict[str, int] = {}
     shown: list[ProposalOut] = []
     for visit in result["visits"]:
@@ -572,12 +602,50 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
     previous = (
         await SolverRun.select(SolverRun.result)
         .output(load_json=True)
-        .where((SolverRun.round == row["round"]) & (SolverRun.id < run_id) & (SolverRun.status == "succeeded"))
+        .where(
+            (SolverRun.round == row["round"])
+            & (SolverRun.kind == row["kind"])
+            & (SolverRun.id < run_id)
+            & (SolverRun.status == "succeeded")
+        )
         .order_by(SolverRun.id, ascending=False)
         .first()
     )
     changes = compare_runs(previous["result"] if previous else None, result) if visible is None else None
-    return ProposalsOut(run=run_out(row), proposals=shown, unmatched=unmatched, capacity=capacity, changes=changes)
+    if visible is not None:
+        gone = [g for g in gone if g.request_id in visible]
+    return ProposalsOut(
+        run=run_out(row), proposals=shown, unmatched=unmatched, capacity=capacity, changes=changes, withdrawn=gone
+    )
+
+
+async def _no_longer_waiting(request_keys: list[str]) -> list[WithdrawnOut]:
+    """The proposals' requests that stopped waiting for a visit since the run (withdrawn, declined, deleted)."""
+    ids = {mapping.id_of(key) for key in request_keys}
+    if not ids:
+        return []
+    rows = await HostRequest.select(
+        HostRequest.id, HostRequest.status, HostRequest.title, HostRequest.organization.name.as_alias("host")
+    ).where(HostRequest.id.is_in(sorted(ids)))
+    found = {int(r["id"]): r for r in rows}
+    why = {"draft": _("its host withdrew it"), "declined": _("it was declined"), "matched": _("it has a trip now")}
+    gone = []
+    for key in request_keys:
+        request = found.get(mapping.id_of(key))
+        if request is not None and request["status"] == "accepted":
+            continue
+        gone.append(
+            WithdrawnOut(
+                request=key,
+                request_id=mapping.id_of(key),
+                title=request["title"] if request else _("a deleted request"),
+                host=(request["host"] or "") if request else "",
+                reason=why.get(request["status"], _("it is no longer waiting for a visit"))
+                if request
+                else _("it was deleted"),
+            )
+        )
+    return gone
 
 
 async def proposals_for_host(viewer: SignedIn) -> list[tuple[RoundOut, ProposalsOut]]:
@@ -586,152 +654,13 @@ async def proposals_for_host(viewer: SignedIn) -> list[tuple[RoundOut, Proposals
     for round_row in (
         await MatchRound.select(MatchRound.id).where(MatchRound.status == "frozen").order_by(MatchRound.id)
     ):
-        run = await _latest_run(round_row["id"])
+        run = await latest_run(round_row["id"])
         if run is None or run["status"] != "succeeded" or run["approved_at"] is not None:
             continue
         review = await proposals(viewer, run["id"])
         if review.proposals:
             shown.append((await round_out(round_row["id"]), review))
     return shown
-
-
-def _trip_uid(base_url: str) -> str:
-    host = urlsplit(base_url).hostname or "giveback.local"
-    return f"{uuid.uuid4()}@{host}"
-
-
-async def _booked_elsewhere(person_ids: list[int]) -> dict[int, list[tuple[date, date]]]:
-    """Each volunteer's active trips, as (first day, last day)."""
-    if not person_ids:
-        return {}
-    rows = await TripMember.select(TripMember.person, TripMember.trip.start, TripMember.trip.end).where(
-        TripMember.person.is_in(person_ids)
-        & TripMember.trip.status.is_in(list(ACTIVE_TRIP_STATUSES))
-        & (TripMember.response != "declined")
-    )
-    booked: dict[int, list[tuple[date, date]]] = {}
-    for row in rows:
-        booked.setdefault(row["person"], []).append((row["trip.start"], row["trip.end"]))
-    return booked
-
-
-async def approve(
-    actor: SignedIn, run_id: int, data: Approval, *, base_url: str, round_id: int | None = None
-) -> ApprovalOut:
-    """Turn a run's proposals (all, or the requests named) into trips, in one transaction.
-
-    Only the round's latest finished run can be approved, and only once. Each proposal is checked again
-    against today's records (windows, requests still accepted, volunteers not booked on another trip);
-    those that fail are refused with the reason, the rest become trips and their requests become matched.
-    """
-    async with write_transaction(SolverRun._meta.db):
-        run = await locked(SolverRun.select().output(load_json=True).where(SolverRun.id == run_id)).first()
-        if run is None or (round_id is not None and run["round"] != round_id):
-            raise NotFound(_("no run %(run_id)s in this round", run_id=run_id), field="run_id")
-        round_row = await locked(
-            MatchRound.select().output(load_json=True).where(MatchRound.id == run["round"])
-        ).first()
-        assert round_row is not None
-        if run["status"] != "succeeded" or run["solver_status"] not in ("optimal", "feasible"):
-            raise Conflict(
-                _(
-                    "the run is %(status)s (%(value)s); nothing to approve",
-                    status=run["status"],
-                    value=run["solver_status"] or "no result",
-                ),
-                field="run_id",
-            )
-        latest = await _latest_run(run["round"])
-        if latest is None or latest["id"] != run_id:
-            raise Conflict(_("a newer run of this round exists; approve that one"), field="run_id")
-        claimed = (
-            await SolverRun.update({SolverRun.approved_at: _now(), SolverRun.approved_by: actor.person_id})
-            .where((SolverRun.id == run_id) & SolverRun.approved_at.is_null())
-            .returning(SolverRun.id)
-        )
-        if not claimed:
-            raise Conflict(_("this run is approved already"), field="run_id")
-        visits = run["result"]["visits"]
-        if data.requests is not None:
-            unknown = set(data.requests) - {v["request"] for v in visits}
-            if unknown:
-                raise InvalidInput(
-                    _("the run proposes no visit to %(unknown)s", unknown=", ".join(sorted(unknown))), field="requests"
-                )
-            visits = [v for v in visits if v["request"] in set(data.requests)]
-        today_json = mapping.with_adjustments(await current_problem(round_row), [])
-        today_json["forbidden"] = run["problem"]["forbidden"]
-        today = _loaded(today_json)
-        planned = _loaded(run["problem"])
-        planned_requests = {r.id: r for r in planned.requests}
-        planned_volunteers = {v.id: v for v in planned.volunteers}
-        refused: dict[str, list[str]] = {}
-        members = sorted({mapping.id_of(m) for v in visits for m in v["volunteers"]})
-        if members:
-            await locked(Person.select(Person.id).where(Person.id.is_in(members))).run()
-        booked = await _booked_elsewhere(members)
-        gap = timedelta(days=_settings(round_row).min_gap_days)
-        trip_ids: list[int] = []
-        for visit in visits:
-            start, end = date.fromisoformat(visit["start"]), date.fromisoformat(visit["end"])
-            reasons = _recheck(today, visit)
-            for member in visit["volunteers"]:
-                for other_start, other_end in booked.get(mapping.id_of(member), []):
-                    if start <= other_end + gap and other_start <= end + gap:
-                        reasons.append(f"{member} is already travelling {other_start} – {other_end}")
-            if not reasons:
-                moved = (
-                    await HostRequest.update({HostRequest.status: "matched", HostRequest.updated_at: _now()})
-                    .where((HostRequest.id == mapping.id_of(visit["request"])) & (HostRequest.status == "accepted"))
-                    .returning(HostRequest.id)
-                )
-                if not moved:
-                    reasons.append(f"{visit['request']} is no longer waiting for a visit")
-            if reasons:
-                refused[visit["request"]] = reasons
-                continue
-            trip = await Trip.insert(
-                Trip(
-                    uid=_trip_uid(base_url),
-                    request=mapping.id_of(visit["request"]),
-                    round=run["round"],
-                    run=run_id,
-                    start=start,
-                    end=end,
-                    status="approved",
-                    score=int(visit.get("score") or 0),
-                )
-            )
-            trip_id = int(trip[0]["id"])
-            trip_ids.append(trip_id)
-            request = planned_requests[visit["request"]]
-            for member in visit["volunteers"]:
-                person_id = mapping.id_of(member)
-                booked.setdefault(person_id, []).append((start, end))
-                await TripMember.insert(
-                    TripMember(
-                        trip=trip_id,
-                        person=person_id,
-                        score=solver.score_member(planned, planned_volunteers[member], request, start),
-                    )
-                )
-            await queue_invites(trip_id, method="REQUEST", base_url=base_url)
-        await audit(
-            actor.person_id, "run.approved", "run", run_id, trips=trip_ids, refused=sorted(refused), round=run["round"]
-        )
-    return ApprovalOut(trips=trip_ids, refused=refused)
-
-
-def _recheck(today: solver.Problem, visit: dict[str, Any]) -> list[str]:
-    """Rules 1–6 for one approved visit against today's records."""
-    request = visit["request"]
-    if all(r.id != request for r in today.requests):
-        return [f"{request} is no longer an accepted request with windows in the period"]
-    available = {v.id for v in today.volunteers}
-    missing = [v for v in visit["volunteers"] if v not in available]
-    if missing:
-        return [f"{v} no longer has availability in the period" for v in missing]
-    return _visit_problems(today, request, date.fromisoformat(visit["start"]), list(visit["volunteers"]))
 
 
 async def export_problem(round_id: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ class MatchRound(Table):
     problem = JSON(null=True, default=None)
     problem_hash = Varchar(length=64, default="")
     frozen_at = Timestamptz(null=True, default=None)
+    freeze_notes = JSON(default={})  # what the last freeze took from booked volunteers and the adjustments it dropped
     created_by = ForeignKey(references=Person, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -39,7 +40,8 @@ class RoundAdjustment(Table):
 
 
 class SolverRun(Table):
-    """One solve of a round's frozen problem, from queued to succeeded, failed or cancelled."""
+    """One solve of a round's frozen problem, from queued to succeeded, failed or cancelled; or (``kind``
+    replacement) of one trip's free place after a decline."""
 
     id = Serial(primary_key=True)
     round = ForeignKey(references=MatchRound, index=True)
@@ -50,6 +52,8 @@ class SolverRun(Table):
     input_hash = Varchar(length=64)
     problem = JSON(default={})
     warm_from = Integer(null=True, default=None)
+    kind = Varchar(length=20, default="round", index=True)  # round, or replacement (one trip's free place)
+    trip = Integer(null=True, default=None, index=True)  # the trip whose free place a replacement run fills
     started_by = ForeignKey(references=Person, null=True)
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)

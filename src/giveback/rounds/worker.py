@@ -18,8 +18,9 @@ from typing import Any
 import structlog
 
 import solver
-from giveback.calendars.sender import calendar_jobs_once
+from giveback.calendars.imports import refresh_due_imports
 from giveback.db.engine import write_transaction
+from giveback.mail.sender import drain_outbox
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
 from giveback.trips.scheduler import run_scheduled_steps
@@ -30,6 +31,11 @@ PROGRESS_INTERVAL_SECONDS = 0.5
 POLL_INTERVAL_SECONDS = 0.5
 DEAD_AFTER = timedelta(seconds=30)
 SCHEDULED_STEPS_INTERVAL = timedelta(minutes=1)
+
+
+def unloadable(error: solver.ProblemError) -> str:
+    """Why a run's problem cannot be solved, in words a coordinator can act on."""
+    return f"the round's problem cannot be solved as stored ({error}); freeze the round again and start a new run"
 
 
 def worker_name() -> str:
@@ -86,7 +92,12 @@ async def claim_next_run(worker: str) -> dict[str, Any] | None:
 async def execute_run(run: dict[str, Any]) -> None:
     """Solve a claimed run in a thread, writing progress and heartbeats, and store its result in one step."""
     run_id = run["id"]
-    problem = solver.load_problem(run["problem"])
+    try:
+        problem = solver.load_problem(run["problem"])
+    except solver.ProblemError as error:  # never solved: the run fails at once with the reason
+        log.warning("run.unloadable", run=run_id, error=str(error))
+        await _finish(run_id, {SolverRun.status: "failed", SolverRun.error: unloadable(error)})
+        return
     warm_start = None
     if run["warm_from"]:
         previous = (
@@ -96,7 +107,10 @@ async def execute_run(run: dict[str, Any]) -> None:
             .first()
         )
         if previous and previous["result"]:
-            warm_start = solver.load_result(previous["result"])
+            try:
+                warm_start = solver.load_result(previous["result"])
+            except solver.ProblemError:
+                log.warning("run.warm_start_ignored", run=run_id, warm_from=run["warm_from"])
     latest: list[solver.Progress] = []
     stop = threading.Event()
     loop = asyncio.get_running_loop()
@@ -167,6 +181,21 @@ async def work_once(worker: str) -> bool:
     return True
 
 
+async def background_jobs_once(settings: Settings) -> int:
+    """One pass of the work between runs: send the queued mail, then refresh the imported calendars that are
+    due. A failure of one is logged and never stops the other; returns how many messages were sent."""
+    sent = 0
+    try:
+        sent = await drain_outbox(settings)
+    except Exception:
+        log.exception("outbox.error")
+    try:
+        await refresh_due_imports()
+    except Exception:
+        log.exception("calendar_import.error")
+    return sent
+
+
 async def work_forever(stop: asyncio.Event | None = None) -> None:
     """Poll for queued runs until stopped; between runs, send queued mail, refresh imported calendars, and
     once a minute take the trips' time-driven steps (start, complete, report reminders)."""
@@ -180,7 +209,7 @@ async def work_forever(stop: asyncio.Event | None = None) -> None:
                 await run_scheduled_steps(_now().date(), settings=settings)
                 next_scheduled_steps = _now() + SCHEDULED_STEPS_INTERVAL
             solved = await work_once(worker)
-            await calendar_jobs_once(settings)
+            await background_jobs_once(settings)
         except Exception:
             log.exception("worker.error")
             solved = False

@@ -12,18 +12,17 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from giveback.errors import DomainError, InvalidInput, NotFound
-from giveback.i18n import _, translate
+from giveback.i18n import _
 from giveback.i18n.formatting import country_name
-from giveback.i18n.labels import label
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import dashboard as dashboards
 from giveback.trips import exports, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
-    DashboardOut,
     DatesIn,
+    InviteAnswerOut,
+    InviteView,
     OutstandingOut,
     PostponeIn,
     ReasonIn,
@@ -37,7 +36,6 @@ from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
 from giveback.web.openapi import PathId
 from giveback.web.tables import Column, SortableTable, chosen
-from giveback.web.templates import topic_name
 
 COORDINATORS = requires("coordinator")
 TRIPS = SortableTable(
@@ -85,7 +83,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.postpone(
-            signed_in_user(request), trip_id, data.reason, start=data.start, end=data.end, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.reason, start=data.start, end=data.end, settings=settings
         )
 
     @post("/{trip_id:int}/reschedule", guards=[COORDINATORS], status_code=200, summary="Change the dates")
@@ -97,7 +95,7 @@ class TripApi(Controller):
         settings: NamedDependency[Settings],
     ) -> TripDetail:
         return await services.reschedule(
-            signed_in_user(request), trip_id, data.start, data.end, data.reason, base_url=settings.base_url
+            signed_in_user(request), trip_id, data.start, data.end, data.reason, settings=settings
         )
 
     @post("/{trip_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel (reason required)")
@@ -108,7 +106,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.cancel(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.cancel(signed_in_user(request), trip_id, data.reason, settings=settings)
 
     @post("/{trip_id:int}/decline", guards=[COORDINATORS], status_code=200, summary="Record a declined visit")
     async def decline(
@@ -118,7 +116,7 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> TripDetail:
-        return await services.decline(signed_in_user(request), trip_id, data.reason, base_url=settings.base_url)
+        return await services.decline(signed_in_user(request), trip_id, data.reason, settings=settings)
 
     @post("/{trip_id:int}/complete", guards=[COORDINATORS], status_code=200, summary="Mark completed early or late")
     async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
@@ -141,7 +139,20 @@ class TripApi(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
     ) -> ReminderOut:
-        return await services.remind(signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url)
+        return await services.remind(signed_in_user(request), trip_id, settings=settings)
+
+
+class InviteApi(Controller):
+    path = "/api/invites"
+    tags = ["trips"]
+
+    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
+        return await services.invite_view(token, settings)
+
+    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
+        return await services.answer_invite(token, settings)
 
 
 class ExportApi(Controller):
@@ -161,21 +172,6 @@ class ExportApi(Controller):
             body = {"columns": list(columns), "rows": [[row[c] for c in columns] for row in rows]}
             return Response(body, media_type=MediaType.JSON, headers=disposition)
         return Response(exports.to_csv(columns, rows), media_type="text/csv; charset=utf-8", headers=disposition)
-
-
-class DashboardApi(Controller):
-    path = "/api/dashboard"
-    tags = ["dashboard"]
-
-    @get("/", summary="The program's growth, aggregates only (public)")
-    async def public(self) -> DashboardOut:
-        return await dashboards.dashboard()
-
-    @get("/program", guards=[COORDINATORS], summary="The program dashboard with filters (coordinators)")
-    async def program(
-        self, year: FromQuery[int | None] = None, region: FromQuery[str] = "", topic: FromQuery[str] = ""
-    ) -> DashboardOut:
-        return await dashboards.dashboard(year=year, region=region, topic=topic, coordinator=True)
 
 
 # --- pages ------------------------------------------------------------------------------------------------
@@ -273,15 +269,15 @@ class TripPages(Controller):
                 raise FormInvalid({"action": _("choose one of the actions")})
             start, end = _date(form.get("start"), "start"), _date(form.get("end"), "end")
             if action == "postpone":
-                await services.postpone(user, trip_id, reason, start=start, end=end, base_url=settings.base_url)
+                await services.postpone(user, trip_id, reason, start=start, end=end, settings=settings)
             elif action == "reschedule":
                 if start is None or end is None:
                     raise FormInvalid({"start" if start is None else "end": _("give the new first and last day")})
-                await services.reschedule(user, trip_id, start, end, reason, base_url=settings.base_url)
+                await services.reschedule(user, trip_id, start, end, reason, settings=settings)
             elif action == "cancel":
-                await services.cancel(user, trip_id, reason, base_url=settings.base_url)
+                await services.cancel(user, trip_id, reason, settings=settings)
             elif action == "decline":
-                await services.decline(user, trip_id, reason, base_url=settings.base_url)
+                await services.decline(user, trip_id, reason, settings=settings)
             else:
                 await services.complete(user, trip_id, reason)
         except (FormInvalid, DomainError) as problem:
@@ -306,6 +302,26 @@ class TripPages(Controller):
         return redirect(f"/trips/{trip_id}")
 
 
+class InvitePages(Controller):
+    """The pages behind the links in invites: GET shows a confirmation, only POST changes anything."""
+
+    path = "/invites"
+    include_in_schema = False
+
+    @get("/{token:str}")
+    async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=None)
+
+    @post("/{token:str}")
+    async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+        try:
+            done = await services.answer_invite(token, settings)
+        except DomainError as problem:
+            view = await services.invite_view(token, settings)
+            return form_error_page("calendars/invite.html", problem, view=view, token=token, done=None)
+        return page("calendars/invite.html", view=await services.invite_view(token, settings), token=token, done=done)
+
+
 class CoordinatorTripPages(Controller):
     path = "/coordinator"
     include_in_schema = False
@@ -324,115 +340,11 @@ class CoordinatorTripPages(Controller):
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         try:
-            sent = await services.remind(
-                signed_in_user(request), trip_id, settings=settings, base_url=settings.base_url
-            )
+            sent = await services.remind(signed_in_user(request), trip_id, settings=settings)
         except DomainError as problem:
             rows = OUTSTANDING.from_query(await services.outstanding(signed_in_user(request)), {})
             return form_error_page("trips/outstanding.html", problem, rows=rows, sent=None)
         return redirect(f"/coordinator/reports?sent={sent.sent_to}")
 
-    @get("/dashboard")
-    async def dashboard(
-        self, year: FromQuery[str] = "", region: FromQuery[str] = "", topic: FromQuery[str] = ""
-    ) -> Template:
-        topics = await _topics()
-        try:
-            chosen_year = int(year) if year else None
-            data = await dashboards.dashboard(year=chosen_year, region=region, topic=topic, coordinator=True)
-        except (ValueError, DomainError) as problem:
-            error = (
-                problem if isinstance(problem, DomainError) else InvalidInput(_("year must be a number"), field="year")
-            )
-            data = await dashboards.dashboard(coordinator=True)
-            return form_error_page(
-                "dashboard/dashboard.html",
-                error,
-                data=data,
-                coordinator=True,
-                charts=_charts(data),
-                topics=topics,
-                regions=dashboards.REGIONS,
-                values={"year": year, "region": region, "topic": topic},
-            )
-        return page(
-            "dashboard/dashboard.html",
-            data=data,
-            coordinator=True,
-            charts=_charts(data),
-            topics=topics,
-            regions=dashboards.REGIONS,
-            values={"year": year, "region": region, "topic": topic},
-            errors={},
-        )
 
-
-def _charts(data: DashboardOut) -> list[dict[str, Any]]:
-    """Each chart: id, title, kind, unit, and its series — rendered as a table and drawn by Chart.js; the words in
-    the page's language (the script draws what it is given)."""
-    charts = [
-        ("trips-per-year", _("Visits per year"), "bar", _("visits"), data.trips_per_year),
-        ("countries", _("Countries reached (cumulative)"), "line", _("countries"), data.countries_cumulative),
-        (
-            "organizations",
-            _("Host organizations reached (cumulative)"),
-            "line",
-            _("organizations"),
-            data.organizations_cumulative,
-        ),
-        (
-            "volunteer-days",
-            _("Volunteer-days given per year"),
-            "bar",
-            _("volunteer-days"),
-            data.volunteer_days_per_year,
-        ),
-        ("attendees", _("Attendees trained per year"), "bar", _("attendees"), data.attendees_per_year),
-        ("cadres", _("Attendees by cadre"), "doughnut", _("attendees"), data.attendees_by_cadre),
-        ("topics", _("Topics taught (visits)"), "hbar", _("visits"), data.topics_taught),
-        ("world", _("Visits by country (world view)"), "hbar", _("visits"), data.countries_ranked),
-        ("matched", _("Share of requests matched per round"), "bar", _("%% matched"), data.matched_share_per_round),
-    ]
-    if data.organizations_ranked is not None:
-        charts.append(
-            ("host-organizations", _("Visits by host organization"), "hbar", _("visits"), data.organizations_ranked)
-        )
-    return [
-        {
-            "id": key,
-            "title": translate(title),
-            "kind": kind,
-            "unit": translate(unit),
-            "series": [{"label": _series_label(key, point), "value": point.value} for point in series],
-        }
-        for key, title, kind, unit, series in charts
-    ]
-
-
-def _series_label(chart: str, point: Any) -> str:
-    """A point's label in the page's language: a topic's, country's or cadre's name from its code."""
-    if not point.key:
-        return str(point.label)
-    if chart == "topics":
-        return topic_name(point.key, point.label)
-    if chart == "world":
-        return country_name(point.key) if point.key else str(translate(_("unknown country")))
-    if chart == "cadres":
-        return str(translate(label("cadre", point.key)))
-    return str(point.label)
-
-
-@get("/dashboard", include_in_schema=False)
-async def public_dashboard() -> Template:
-    data = await dashboards.dashboard()
-    return page("dashboard/dashboard.html", data=data, coordinator=False, charts=_charts(data), errors={}, values={})
-
-
-ROUTES: list[ControllerRouterHandler] = [
-    TripApi,
-    ExportApi,
-    DashboardApi,
-    TripPages,
-    CoordinatorTripPages,
-    public_dashboard,
-]
+ROUTES: list[ControllerRouterHandler] = [TripApi, InviteApi, ExportApi, TripPages, InvitePages, CoordinatorTripPages]

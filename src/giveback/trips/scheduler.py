@@ -17,9 +17,8 @@ from typing import Any
 
 import structlog
 
-from giveback.db.engine import locked, write_transaction
 from giveback.settings import Settings
-from giveback.trips import services
+from giveback.trips import lifecycle, services
 from giveback.trips.tables import Trip
 
 log = structlog.get_logger()
@@ -27,29 +26,20 @@ log = structlog.get_logger()
 REMINDER_DAYS = (3, 14)
 
 
-async def _step(trip_id: int, expected: str, to_status: str, action: str) -> bool:
-    async with write_transaction(Trip._meta.db):
-        row = await locked(Trip.select().where(Trip.id == trip_id)).first()
-        if row is None or row["status"] != expected:
-            return False
-        await services.move(row, None, action, to_status, reason="scheduled")
-    return True
-
-
 async def run_scheduled_steps(today: date, *, settings: Settings, base_url: str | None = None) -> dict[str, int]:
     """Advance trips whose day has come and queue the reminders due; returns what was done, by kind.
 
-    Reminders go through the calendars outbox (``queue_notice``), which the outbox sender delivers with retries;
+    Reminders go through the mail outbox (``giveback.mail.outbox``), which the outbox sender delivers with retries;
     links use ``base_url`` (default: the settings').
     """
     done = {"started": 0, "completed": 0, "reminders": 0}
     starting = await Trip.select(Trip.id).where((Trip.status == "confirmed") & (Trip.start <= today))
     for row in starting:
-        if await _step(int(row["id"]), "confirmed", "in_progress", "started"):
+        if await lifecycle.scheduled_step(int(row["id"]), "started"):
             done["started"] += 1
     ending = await Trip.select(Trip.id).where((Trip.status == "in_progress") & (Trip.end < today))
     for row in ending:
-        if await _step(int(row["id"]), "in_progress", "completed", "completed"):
+        if await lifecycle.scheduled_step(int(row["id"]), "completed"):
             done["completed"] += 1
     for trip, missing in await services.owed_reports():
         kind = _reminder_due(trip, today)

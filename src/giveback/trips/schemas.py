@@ -148,25 +148,24 @@ class ReminderOut(msgspec.Struct, kw_only=True):
     sent_to: int
 
 
-class Series(msgspec.Struct, kw_only=True):
-    label: str
-    value: int
-    key: str = ""
-    """The code behind the label, where there is one (a topic's slug, a country's ISO code, a cadre)."""
+class InviteView(msgspec.Struct, kw_only=True):
+    """What an accept or decline link in an invite is about."""
+
+    trip_id: int
+    summary: str
+    location: str
+    first_day: date
+    last_day: date
+    trip_status: str
+    answer: Literal["accept", "decline"]
+    response: str
+    answerable: bool
 
 
-class DashboardOut(msgspec.Struct, kw_only=True):
-    """Aggregates only: counts per year, per country, per topic, per round — never a person."""
+class InviteAnswerOut(msgspec.Struct, kw_only=True):
+    """A volunteer's answer as recorded (``changed`` is false when it was recorded already)."""
 
-    filters: dict[str, str]
-    totals: dict[str, int]
-    trips_per_year: list[Series]
-    countries_cumulative: list[Series]
-    organizations_cumulative: list[Series]
-    volunteer_days_per_year: list[Series]
-    attendees_per_year: list[Series]
-    attendees_by_cadre: list[Series]
-    topics_taught: list[Series]
-    countries_ranked: list[Series]
-    matched_share_per_round: list[Series]
-    organizations_ranked: list[Series] | None = None
+    trip_id: int
+    response: str
+    trip_status: str
+    changed: bool

@@ -1,17 +1,14 @@
-"""Trips after approval: the coordinator's transitions, the two reports, reminders, and who may see what.
+"""Trips after approval, as people see them: who may see and move which trip, the two reports, reminders,
+and the answers behind the links in invites.
 
-Lifecycle (product.md): approved → invited → confirmed → in_progress → completed → reported, with the exits
-declined, postponed and cancelled before travel. The calendars domain moves approved → invited → confirmed;
-this module owns the coordinator's moves (postpone, reschedule, cancel, decline, complete), the time-driven ones
-(``giveback.trips.scheduler``) and ``reported``. Every move is one transaction, is refused with ``Conflict``
-from the wrong state, writes a ``TripEvent`` and an audit row, and — when the calendar event changes (dates,
-postponed, cancelled, declined) — bumps the trip's SEQUENCE and queues the invites that tell everyone.
+What each step of a trip does is ``giveback.trips.lifecycle``; this module checks who may take it (coordinators
+move trips, members and host contacts file reports, a signed link answers an invite) and shapes what is read.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import Any
 
 import msgspec
 import structlog
@@ -19,19 +16,25 @@ import structlog
 from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
+from giveback.calendars.events import Participant, TripFacts, trip_event
+from giveback.calendars.invites import about_trip, read_answer_token
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
+from giveback.mail.outbox import queue_plain
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
-from giveback.text import checked_reason
 from giveback.topics.tables import Topic
-from giveback.trips.history import RECORDED
+from giveback.trips import lifecycle
+from giveback.trips.facts import host_contacts, trip_facts
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.schemas import (
     STATUSES,
     EventOut,
+    InviteAnswerOut,
+    InviteView,
     OutstandingOut,
     ReminderOut,
     ReportIn,
@@ -45,18 +48,14 @@ from giveback.trips.tables import Trip, TripMember
 log = structlog.get_logger()
 
 COORDINATORS = ("coordinator",)
-BEFORE_TRAVEL = ("approved", "invited", "confirmed")
-DELIVERED = ("completed", "reported")
-MAX_TRIP_DAYS = 60
-Method = Literal["REQUEST", "CANCEL"]
 
-# action: (states it may start from, the state it leads to)
-COORDINATOR_ACTIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "postpone": (BEFORE_TRAVEL, "postponed"),
-    "reschedule": ((*BEFORE_TRAVEL, "postponed"), None),
-    "cancel": ((*BEFORE_TRAVEL, "postponed"), "cancelled"),
-    "decline": (BEFORE_TRAVEL, "declined"),
-    "complete": (("confirmed", "in_progress"), "completed"),
+# What a coordinator can do to a trip: the action (its form and API path) and the lifecycle transition it takes.
+COORDINATOR_ACTIONS = {
+    "postpone": "postponed",
+    "reschedule": "rescheduled",
+    "cancel": "cancelled",
+    "decline": "declined",
+    "complete": "completed",
 }
 
 
@@ -70,17 +69,6 @@ def today() -> date:
 
 def is_coordinator(user: SignedIn) -> bool:
     return user.has(*COORDINATORS)
-
-
-async def queue_invites(trip_id: int, *, method: Method, base_url: str) -> None:
-    """Queue the calendar invites through the calendars domain, inside the caller's transaction.
-
-    Imported at call time: the calendars domain imports this module (it moves approved → invited).
-    A REQUEST for an ``approved`` trip moves it on to ``invited`` there.
-    """
-    from giveback.calendars.services import queue_invites as queue
-
-    await queue(trip_id, method=method, base_url=base_url)
 
 
 # --- reading ----------------------------------------------------------------------------------------------
@@ -260,7 +248,7 @@ async def _events(trip_id: int) -> list[EventOut]:
         EventOut(
             at=row["at"],
             actor_id=row["actor"],
-            actor_name=row["actor_name"] or ("scheduler" if row["actor"] is None else ""),
+            actor_name=row["actor_name"] or (_("the platform") if row["actor"] is None else ""),
             action=row["action"],
             from_status=row["from_status"],
             to_status=row["to_status"],
@@ -271,7 +259,8 @@ async def _events(trip_id: int) -> list[EventOut]:
 
 
 def actions_for(status: str) -> list[str]:
-    return [name for name, (sources, _) in COORDINATOR_ACTIONS.items() if status in sources]
+    """The coordinator's actions that a trip in this state allows."""
+    return [name for name, step in COORDINATOR_ACTIONS.items() if lifecycle.allowed(step, status)]
 
 
 async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
@@ -298,246 +287,86 @@ async def get_trip(user: SignedIn, trip_id: int) -> TripDetail:
     )
 
 
-# --- transitions ------------------------------------------------------------------------------------------
+# --- the coordinator's steps (what each does: giveback.trips.lifecycle) ---------------------------------------
 
 
-async def record(
-    trip_id: int,
-    actor_id: int | None,
-    action: str,
-    from_status: str,
-    to_status: str,
-    reason: str = "",
-    **details: object,
-) -> None:
-    """Write a step to the trip's transition log and to the audit log (inside the caller's transaction)."""
-    await TripEvent.insert(
-        TripEvent(
-            trip=trip_id,
-            actor=actor_id,
-            at=_now(),
-            action=action,
-            from_status=from_status,
-            to_status=to_status,
-            reason=reason,
-            details=details,
-        )
-    )
-    await audit(
-        actor_id,
-        f"trip.{action}",
-        "trip",
-        trip_id,
-        from_status=from_status,
-        to_status=to_status,
-        reason=reason,
-        **details,
-    )
-
-
-async def move(
-    row: dict[str, Any],
-    actor_id: int | None,
-    action: str,
-    to_status: str,
-    *,
-    reason: str = "",
-    bump: bool = False,
-    changes: dict[Any, Any] | None = None,
-    **details: object,
-) -> None:
-    """Change a locked trip's status (and columns), bump SEQUENCE when asked, and log the step."""
-    values: dict[Any, Any] = {Trip.status: to_status, Trip.updated_at: _now(), **(changes or {})}
-    if reason:
-        values[Trip.status_reason] = reason
-    if bump:
-        values[Trip.sequence] = int(row["sequence"]) + 1
-    await Trip.update(values).where(Trip.id == row["id"])
-    await record(int(row["id"]), actor_id, action, row["status"], to_status, reason, **details)
-
-
-def _reason(reason: str, action: str) -> str:
-    return checked_reason(reason, required=f"say why the trip is {action}")
-
-
-def _check_dates(start: date, end: date) -> None:
-    if end < start:
-        raise InvalidInput("the last day cannot be before the first day", field="end")
-    if (end - start).days + 1 > MAX_TRIP_DAYS:
-        raise InvalidInput(f"a visit lasts at most {MAX_TRIP_DAYS} days", field="end")
-    if start < today():
-        raise InvalidInput("new dates must not be in the past", field="start")
-
-
-async def _coordinator_row(actor: SignedIn, trip_id: int, action: str) -> dict[str, Any]:
-    """Lock the trip and check the caller's role and the trip's state for one coordinator action."""
+def _require_coordinator(actor: SignedIn) -> None:
     if not is_coordinator(actor):
         raise PermissionDenied("only a coordinator moves a trip", field="role")
-    row = await _trip_row(trip_id, lock=True)
-    sources, _ = COORDINATOR_ACTIONS[action]
-    if row["status"] not in sources:
-        raise Conflict(
-            f"a trip can be {_past(action)} only when it is {' or '.join(sources)}; this trip is {row['status']}",
-            field="status",
-        )
-    return row
-
-
-def _past(action: str) -> str:
-    return {"reschedule": "rescheduled", "complete": "marked completed"}.get(action, f"{action.rstrip('e')}ed")
-
-
-async def _reopen_request(request_id: int, actor_id: int | None) -> None:
-    request = await locked(HostRequest.select(HostRequest.status).where(HostRequest.id == request_id)).first()
-    if request is not None and request["status"] == "matched":
-        await hosts.reopen(request_id, actor_id)
 
 
 async def postpone(
-    actor: SignedIn, trip_id: int, reason: str, *, start: date | None, end: date | None, base_url: str
+    actor: SignedIn, trip_id: int, reason: str, *, start: date | None, end: date | None, settings: Settings
 ) -> TripDetail:
     """Put a trip on hold before travel (reason required), optionally with new tentative dates."""
-    text = _reason(reason, "postponed")
-    if (start is None) != (end is None):
-        raise InvalidInput("give both new dates, or neither", field="end" if end is None else "start")
-    if start is not None and end is not None:
-        _check_dates(start, end)
-    async with write_transaction(Trip._meta.db):
-        row = await _coordinator_row(actor, trip_id, "postpone")
-        changes: dict[Any, Any] = {}
-        details: dict[str, object] = {}
-        if start is not None and end is not None:
-            changes = {Trip.start: start, Trip.end: end}
-            details = {"start": start.isoformat(), "end": end.isoformat()}
-        await move(row, actor.person_id, "postponed", "postponed", reason=text, bump=True, changes=changes, **details)
-        await queue_invites(trip_id, method="REQUEST" if changes else "CANCEL", base_url=base_url)
+    _require_coordinator(actor)
+    await lifecycle.postpone(trip_id, reason, start=start, end=end, actor_id=actor.person_id, settings=settings)
     return await get_trip(actor, trip_id)
 
 
 async def reschedule(
-    actor: SignedIn, trip_id: int, start: date, end: date, reason: str, *, base_url: str
+    actor: SignedIn, trip_id: int, start: date, end: date, reason: str, *, settings: Settings
 ) -> TripDetail:
-    """New dates before travel: SEQUENCE rises, answers are asked again, invites (REQUEST) are queued.
-
-    An approved or postponed trip becomes approved (the calendars domain sends the invites); an invited or
-    confirmed one becomes invited, its members' answers reset to pending.
-    """
-    _check_dates(start, end)
-    async with write_transaction(Trip._meta.db):
-        row = await _coordinator_row(actor, trip_id, "reschedule")
-        if (row["start"], row["end"]) == (start, end):
-            raise InvalidInput("these are the trip's dates already", field="start")
-        await _check_members_free(trip_id, start, end)
-        to_status = "invited" if row["status"] in ("invited", "confirmed") else "approved"
-        if to_status == "invited":
-            await TripMember.update({TripMember.response: "pending"}).where(
-                (TripMember.trip == trip_id) & (TripMember.response != "declined")
-            )
-        await move(
-            row,
-            actor.person_id,
-            "rescheduled",
-            to_status,
-            reason=checked_reason(reason),
-            bump=True,
-            changes={Trip.start: start, Trip.end: end},
-            previous_start=row["start"].isoformat(),
-            previous_end=row["end"].isoformat(),
-            start=start.isoformat(),
-            end=end.isoformat(),
-        )
-        await queue_invites(trip_id, method="REQUEST", base_url=base_url)
+    """New dates before travel (refused while a volunteer on the trip is booked then)."""
+    _require_coordinator(actor)
+    await lifecycle.reschedule(trip_id, start, end, reason, actor_id=actor.person_id, settings=settings)
     return await get_trip(actor, trip_id)
 
 
-async def overlapping_place(
-    person_ids: list[int], *, other_than: int, start: date, end: date, accepted_only: bool
-) -> dict[str, Any] | None:
-    """The first place one of these people holds on another live trip (before travel or travelling) whose days
-    overlap ``start``–``end``, as ``name``, ``start`` and ``end``; None when they are free.
-
-    A place is an answer other than declined, or only an accept with ``accepted_only``. The people's rows are
-    locked (in id order) for the caller's transaction, so two changes that would put one volunteer on two
-    trips at once take turns, and the second sees the first.
-    """
-    if not person_ids:
-        return None
-    await locked(Person.select(Person.id).where(Person.id.is_in(person_ids)).order_by(Person.id)).run()
-    place = (TripMember.response == "accepted") if accepted_only else (TripMember.response != "declined")
-    found: dict[str, Any] | None = (
-        await TripMember.select(
-            TripMember.person.name.as_alias("name"),
-            TripMember.trip.start.as_alias("start"),
-            TripMember.trip.end.as_alias("end"),
-        )
-        .where(
-            TripMember.person.is_in(person_ids)
-            & (TripMember.trip != other_than)
-            & place
-            & TripMember.trip.status.is_in([*BEFORE_TRAVEL, "in_progress"])
-            & (TripMember.trip.start <= end)
-            & (TripMember.trip.end >= start)
-        )
-        .order_by(TripMember.trip.start)
-        .first()
-    )
-    return found
-
-
-async def _check_members_free(trip_id: int, start: date, end: date) -> None:
-    """Refuse new dates on which one of the trip's volunteers (not declined) holds a place on another live trip."""
-    members = [
-        int(r["person"])
-        for r in await TripMember.select(TripMember.person).where(
-            (TripMember.trip == trip_id) & (TripMember.response != "declined")
-        )
-    ]
-    other = await overlapping_place(members, other_than=trip_id, start=start, end=end, accepted_only=False)
-    if other is not None:
-        raise Conflict(
-            f"{other['name']} is on another trip {other['start']} – {other['end']}, which overlaps these dates",
-            field="start",
-        )
-
-
-async def cancel(actor: SignedIn, trip_id: int, reason: str, *, base_url: str) -> TripDetail:
-    """Call a trip off before travel (reason required): CANCEL invites, and the request goes back to the pool."""
-    text = _reason(reason, "cancelled")
-    async with write_transaction(Trip._meta.db):
-        row = await _coordinator_row(actor, trip_id, "cancel")
-        await move(row, actor.person_id, "cancelled", "cancelled", reason=text, bump=True)
-        await queue_invites(trip_id, method="CANCEL", base_url=base_url)
-        await _reopen_request(int(row["request"]), actor.person_id)
+async def cancel(actor: SignedIn, trip_id: int, reason: str, *, settings: Settings) -> TripDetail:
+    """Call a trip off before travel (reason required); the request goes back to the pool."""
+    _require_coordinator(actor)
+    await lifecycle.cancel(trip_id, reason, actor_id=actor.person_id, settings=settings)
     return await get_trip(actor, trip_id)
 
 
-async def decline(actor: SignedIn, trip_id: int, reason: str, *, base_url: str) -> TripDetail:
-    """Record that the visit was declined (by the volunteers or the host): like cancel, the request is reopened."""
-    text = _reason(reason, "declined")
-    async with write_transaction(Trip._meta.db):
-        row = await _coordinator_row(actor, trip_id, "decline")
-        await mark_declined(row, actor.person_id, text, base_url=base_url)
+async def decline(actor: SignedIn, trip_id: int, reason: str, *, settings: Settings) -> TripDetail:
+    """Record that the visit was declined (by the volunteers or the host); the request is reopened."""
+    _require_coordinator(actor)
+    await lifecycle.decline(trip_id, reason, actor_id=actor.person_id, settings=settings)
     return await get_trip(actor, trip_id)
-
-
-async def mark_declined(row: dict[str, Any], actor_id: int | None, reason: str, *, base_url: str) -> None:
-    """Declined, inside the caller's transaction with the trip row locked (the calendars domain calls this when
-    a volunteer declines): SEQUENCE rises, CANCEL invites are queued, and the request is reopened."""
-    if row["status"] not in BEFORE_TRAVEL:
-        raise Conflict(f"only a trip before travel can be declined; this trip is {row['status']}", field="status")
-    await move(row, actor_id, "declined", "declined", reason=reason, bump=True)
-    await queue_invites(int(row["id"]), method="CANCEL", base_url=base_url)
-    await _reopen_request(int(row["request"]), actor_id)
 
 
 async def complete(actor: SignedIn, trip_id: int, reason: str = "") -> TripDetail:
     """Mark a trip completed by hand: early (in progress) or late (confirmed, once its first day has come)."""
-    async with write_transaction(Trip._meta.db):
-        row = await _coordinator_row(actor, trip_id, "complete")
-        if row["status"] == "confirmed" and row["start"] > today():
-            raise Conflict("a trip cannot be completed before its first day", field="status")
-        await move(row, actor.person_id, "completed", "completed", reason=checked_reason(reason))
+    _require_coordinator(actor)
+    await lifecycle.complete(trip_id, reason, actor_id=actor.person_id)
     return await get_trip(actor, trip_id)
+
+
+# --- answers to invites -----------------------------------------------------------------------------------
+
+
+async def _member_trip(member_id: int) -> tuple[dict[str, Any], TripFacts]:
+    member = await TripMember.select().where(TripMember.id == member_id).first()
+    if member is None:
+        raise NotFound("this invite is no longer valid: the trip was changed or removed", field="token")
+    (facts,) = await trip_facts([int(member["trip"])])
+    return member, facts
+
+
+async def invite_view(token: str, settings: Settings) -> InviteView:
+    """What an accept or decline link is about (showing it changes nothing)."""
+    member_id, answer = read_answer_token(settings.secret_key, token)
+    member, trip = await _member_trip(member_id)
+    event = trip_event(trip, settings.base_url)
+    return InviteView(
+        trip_id=trip.trip_id,
+        summary=event.summary,
+        location=event.location,
+        first_day=trip.first_day,
+        last_day=trip.last_day,
+        trip_status=trip.status,
+        answer=answer,
+        response=member["response"],
+        answerable=lifecycle.allowed("accepted", trip.status) and member["response"] == "pending",
+    )
+
+
+async def answer_invite(token: str, settings: Settings) -> InviteAnswerOut:
+    """Record the answer a signed accept or decline link stands for (``lifecycle.answer``)."""
+    member_id, answer = read_answer_token(settings.secret_key, token)
+    return await lifecycle.answer(member_id, "accepted" if answer == "accept" else "declined", settings)
 
 
 # --- reports ----------------------------------------------------------------------------------------------
@@ -603,8 +432,7 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
         report_id = int(inserted[0]["id"])
         await audit(user.person_id, "trip.report_filed", "trip", trip_id, kind=kind, report=report_id)
         if await TripReport.count().where(TripReport.trip == trip_id) == 2:
-            await move(row, user.person_id, "reported", "reported", reason="both reports are in")
-            await hosts.mark_fulfilled(int(row["request"]), user.person_id)
+            await lifecycle.report(trip_id, user.person_id)
     return next(report for report in await _report_outs(trip_id) if report.id == report_id)
 
 
@@ -618,8 +446,8 @@ async def list_reports(user: SignedIn, trip_id: int) -> list[ReportOut]:
 
 async def owed_reports(trip_ids: list[int] | None = None) -> list[tuple[dict[str, Any], list[str]]]:
     """Completed trips with the reports still missing, oldest first; trips recorded from a program's history
-    (``trips.history``) owe none."""
-    recorded = TripEvent.select(TripEvent.trip).where(TripEvent.action == RECORDED)
+    (``lifecycle.record_past_trips``) owe none."""
+    recorded = TripEvent.select(TripEvent.trip).where(TripEvent.action == lifecycle.RECORDED)
     query = (
         Trip.select()
         .where((Trip.status == "completed") & Trip.id.not_in(recorded))
@@ -666,30 +494,21 @@ async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[Outsta
     ]
 
 
-async def people_owing(row: dict[str, Any], missing: list[str]) -> list[dict[str, Any]]:
+async def people_owing(row: dict[str, Any], missing: list[str]) -> list[Participant]:
     """Who is asked for the missing reports: the trip's volunteers and/or the host organization's contacts."""
-    people: list[dict[str, Any]] = []
+    people: list[Participant] = []
     if "volunteer" in missing:
-        people += await TripMember.select(
-            TripMember.person.as_alias("id"), TripMember.person.email, TripMember.person.name
-        ).where((TripMember.trip == row["id"]) & (TripMember.response != "declined"))
+        (facts,) = await trip_facts([int(row["id"])])
+        people += facts.travelling
     if "host" in missing:
         request = await HostRequest.select(HostRequest.organization).where(HostRequest.id == row["request"]).first()
         if request is not None:
-            from giveback.hosts.tables import OrganizationClaim
-
-            people += await OrganizationClaim.select(
-                OrganizationClaim.person.as_alias("id"), OrganizationClaim.person.email, OrganizationClaim.person.name
-            ).where(
-                (OrganizationClaim.organization == request["organization"]) & (OrganizationClaim.status == "approved")
-            )
-    seen: set[int] = set()
-    unique = []
+            people += await host_contacts(int(request["organization"]))
+    unique: dict[int, Participant] = {}
     for person in people:
-        if int(person["id"]) not in seen and person["person.email"]:
-            seen.add(int(person["id"]))
-            unique.append(person)
-    return unique
+        if person.email:
+            unique.setdefault(person.person_id, person)
+    return list(unique.values())
 
 
 def reminder_text(row: dict[str, Any], name: str, title: str, base_url: str) -> tuple[str, str]:
@@ -719,23 +538,26 @@ async def claim_reminder(trip_id: int, person_id: int, kind: str) -> bool:
 async def send_reminders(
     row: dict[str, Any], missing: list[str], kind: str, *, settings: Settings, base_url: str, actor_id: int | None
 ) -> int:
-    """Record and queue (calendars outbox) one reminder per person owing a report, in one transaction.
+    """Record and queue (mail outbox) one reminder per person owing a report, in one transaction.
 
     The record and the queued e-mail commit together, and the outbox retries delivery: each reminder goes out
     exactly once however often this runs.
     """
-    from giveback.calendars.services import queue_notice
-
     requests = await _request_info({int(row["request"])})
     title = requests.get(int(row["request"]), {}).get("title", "")
     sent = 0
     async with write_transaction(ReminderSent._meta.db):
         for person in await people_owing(row, missing):
-            if not await claim_reminder(int(row["id"]), int(person["id"]), kind):
+            if not await claim_reminder(int(row["id"]), person.person_id, kind):
                 continue
-            subject, body = reminder_text(row, person["person.name"], title, base_url)
-            await queue_notice(
-                settings=settings, to=[(person["person.name"], person["person.email"])], subject=subject, text=body
+            subject, body = reminder_text(row, person.name, title, base_url)
+            await queue_plain(
+                settings=settings,
+                to=[(person.name, person.email)],
+                subject=subject,
+                text=body,
+                kind="reminder",
+                about=about_trip(int(row["id"])),
             )
             sent += 1
         if sent or actor_id is not None:
@@ -743,7 +565,7 @@ async def send_reminders(
     return sent
 
 
-async def remind(actor: SignedIn, trip_id: int, *, settings: Settings, base_url: str) -> ReminderOut:
+async def remind(actor: SignedIn, trip_id: int, *, settings: Settings) -> ReminderOut:
     """A coordinator's reminder to everyone still owing a report on a completed trip."""
     if not is_coordinator(actor):
         raise PermissionDenied("only a coordinator sends reminders", field="role")
@@ -755,7 +577,9 @@ async def remind(actor: SignedIn, trip_id: int, *, settings: Settings, base_url:
             field="status",
         )
     kind = f"manual-{_now().strftime('%Y%m%d%H%M%S%f')}"
-    sent = await send_reminders(row, owed[0][1], kind, settings=settings, base_url=base_url, actor_id=actor.person_id)
+    sent = await send_reminders(
+        row, owed[0][1], kind, settings=settings, base_url=settings.base_url, actor_id=actor.person_id
+    )
     return ReminderOut(trip_id=trip_id, sent_to=sent)
 
 

@@ -1,8 +1,10 @@
 """Demo history: several past years of delivered, reported visits, so the dashboard's charts show growth.
 
 Called by ``giveback.demo._load`` after the demo's people and societies exist (inside its transaction or not).
-Writes straight into the tables: one closed match round per year, past requests (fulfilled), trips (reported,
-with a stable UID), their volunteers, both reports, and the last step of each trip's timeline.
+Writes one closed match round per year and past requests (fulfilled) into the tables, and records each trip
+through the lifecycle (``trips.lifecycle.record_past_trip``, the same way an import takes over a program's
+history) with both reports. Volunteers are chosen so that the history keeps the rules it shows: nobody
+exceeds their yearly limit or travels twice within the gap.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from giveback.accounts.tables import RoleGrant
 from giveback.hosts.tables import HostRequest, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound
 from giveback.topics.tables import Topic
-from giveback.trips.report_tables import TripEvent, TripReport
+from giveback.trips import booked, lifecycle
+from giveback.trips.booked import Booking
+from giveback.trips.report_tables import TripReport
 from giveback.trips.schemas import CASE_ROLES
-from giveback.trips.tables import Trip, TripMember
+from giveback.volunteers.tables import VolunteerProfile
 
 FIRST_YEAR = 2022
 TRIPS_IN_FIRST_YEAR = 3
@@ -72,9 +75,12 @@ async def load_demo_history(rng: random.Random, today: date) -> int:
         .where(Organization.country.is_not_null())
         .order_by(Organization.id)
     )
-    volunteers = sorted(
-        {int(row["person"]) for row in await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == "volunteer")}
-    )
+    limits = {
+        int(row["person"]): int(row["trips_per_year"])
+        for row in await VolunteerProfile.select(VolunteerProfile.person, VolunteerProfile.trips_per_year)
+    }
+    volunteers = sorted(limits)
+    places: dict[int, list[Booking]] = {person: [] for person in volunteers}
     if not topics or not societies or not volunteers:
         return 0
     # countries are reached gradually: each year opens a few more societies to visits
@@ -110,6 +116,16 @@ async def load_demo_history(rng: random.Random, today: date) -> int:
             span = (last_day - first_day).days - length
             start = first_day + timedelta(days=rng.randint(0, span))
             end = start + timedelta(days=length - 1)
+            size = 2 if rng.random() < 0.2 else 1
+            free = [
+                person
+                for person in volunteers
+                if booked.booked_reason(places[person], limits[person], start, end, booked.DEFAULT_GAP_DAYS) is None
+                and booked.overlapping(places[person], start, end, booked.DEFAULT_GAP_DAYS) is None
+            ]
+            if len(free) < size:
+                continue
+            team = rng.sample(free, size)
             request = await HostRequest.insert(
                 HostRequest(
                     organization=society["id"],
@@ -130,25 +146,20 @@ async def load_demo_history(rng: random.Random, today: date) -> int:
             request_ids.append(request_id)
             for index, topic in enumerate(needs):
                 await RequestNeed.insert(RequestNeed(request=request_id, topic=topic, weight=3 if index == 0 else 2))
-            trip = await Trip.insert(
-                Trip(
-                    uid=f"{uuid.uuid4()}@giveback.demo",
-                    sequence=rng.choice((0, 0, 0, 1)),
-                    request=request_id,
-                    round=round_id,
-                    start=start,
-                    end=end,
-                    status="reported",
-                    status_reason="both reports are in",
-                    score=rng.randint(40, 95),
-                    created_at=_moment(first_day - timedelta(days=20)),
-                    updated_at=_moment(end + timedelta(days=20)),
-                )
+            trip_id = await lifecycle.record_past_trip(
+                request_id=request_id,
+                start=start,
+                end=end,
+                people=team,
+                status="reported",
+                at=_moment(end + timedelta(days=20)),
+                round_id=round_id,
+                uid=f"{uuid.uuid4()}@giveback.demo",
+                sequence=rng.choice((0, 0, 0, 1)),
+                score=rng.randint(40, 95),
             )
-            trip_id = int(trip[0]["id"])
-            team = rng.sample(volunteers, 2 if rng.random() < 0.2 else 1)
             for person in team:
-                await TripMember.insert(TripMember(trip=trip_id, person=person, response="accepted", score={}))
+                places[person].append(Booking(trip_id=trip_id, status="reported", start=start, end=end))
             for kind in ("volunteer", "host"):
                 await TripReport.insert(
                     TripReport(
@@ -160,18 +171,6 @@ async def load_demo_history(rng: random.Random, today: date) -> int:
                         **_report(rng, kind, needs, length),
                     )
                 )
-            await TripEvent.insert(
-                TripEvent(
-                    trip=trip_id,
-                    actor=None,
-                    at=_moment(end + timedelta(days=20)),
-                    action="reported",
-                    from_status="completed",
-                    to_status="reported",
-                    reason="both reports are in",
-                    details={},
-                )
-            )
             created += 1
         # the frozen problem as the share-matched chart reads it: the round's requests, some left unmatched
         # (those placeholders name no stored request)

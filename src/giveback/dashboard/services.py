@@ -11,13 +11,13 @@ from datetime import date
 from typing import Any
 
 from giveback import geo
+from giveback.dashboard.schemas import DashboardOut, Series
 from giveback.errors import InvalidInput
 from giveback.hosts.tables import HostRequest, RequestNeed
 from giveback.i18n import _
 from giveback.rounds.tables import MatchRound
 from giveback.topics.tables import Topic
 from giveback.trips.report_tables import TripReport
-from giveback.trips.schemas import DashboardOut, Series
 from giveback.trips.tables import Trip, TripMember
 
 DELIVERED = ("completed", "reported")

@@ -1,4 +1,5 @@
-"""The outbox sender: drains queued messages over SMTP (or the file backend), with retries and back-off.
+"""The outbox sender: drains the messages ``giveback.mail.outbox`` queued, over SMTP (or into files), with
+retries and back-off.
 
 Each row is claimed by a conditional update (pending → sending, ``claimed_at`` is a lease), so several
 senders never send the same row at once. A row is marked sent right after the server accepted it. If the
@@ -17,8 +18,8 @@ from typing import Any
 
 import structlog
 
-from giveback.calendars.tables import OutboxMessage
 from giveback.mail.service import MailBackend, mailer_for
+from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
 
 log = structlog.get_logger()
@@ -100,22 +101,4 @@ async def drain_outbox(
             {OutboxMessage.status: "sent", OutboxMessage.sent_at: datetime.now(UTC), OutboxMessage.last_error: ""}
         ).where(OutboxMessage.id == row["id"])
         sent += 1
-    return sent
-
-
-async def calendar_jobs_once(settings: Settings) -> int:
-    """One pass of the calendars' background work for the worker loop: drain the outbox, then refresh the
-    imported calendars that are due. A failure of one is logged and never stops the other; returns how many
-    messages were sent."""
-    from giveback.calendars.services import refresh_due_imports
-
-    sent = 0
-    try:
-        sent = await drain_outbox(settings)
-    except Exception:
-        log.exception("outbox.error")
-    try:
-        await refresh_due_imports()
-    except Exception:
-        log.exception("calendar_import.error")
     return sent

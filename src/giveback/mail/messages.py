@@ -1,0 +1,48 @@
+"""Compose what the outbox stores: the headers every message carries and plain-text messages.
+
+The outbox stores messages as text, so every part must be 7-bit clean: composed with ``COMPOSING`` the e-mail
+package picks quoted-printable or base64 for any non-ASCII part (with its default policy it picks 8bit when no
+line is longer than 78 characters, e.g. a host contact's invite with an en dash, and the stored text could not
+be written), and ``as_text`` writes it out with ``SEVEN_BIT``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from email.message import EmailMessage
+from email.policy import SMTP, default
+from email.utils import parseaddr
+
+from giveback.text import one_line
+
+COMPOSING = default.clone(cte_type="7bit")
+SEVEN_BIT = SMTP.clone(cte_type="7bit")
+
+
+def new_message_id(mail_from: str, label: str) -> str:
+    """A Message-ID fixed when the message is queued; every resend of the row reuses it."""
+    domain = parseaddr(mail_from)[1].rsplit("@", 1)[-1] or "giveback.local"
+    return f"<{uuid.uuid4().hex}.{label}@{domain}>"
+
+
+def new_message(*, mail_from: str, to: tuple[str, str], subject: str, message_id: str) -> EmailMessage:
+    """A 7-bit message with From, To (the address of ``(name, address)``), Subject (on one line, control and
+    bidi characters gone) and the fixed Message-ID."""
+    message = EmailMessage(policy=COMPOSING)
+    message["From"] = mail_from
+    message["To"] = to[1]
+    message["Subject"] = one_line(subject)
+    message["Message-ID"] = message_id
+    return message
+
+
+def as_text(message: EmailMessage) -> str:
+    """The whole message as the 7-bit text the outbox stores (CRLF line ends, as SMTP sends it)."""
+    return message.as_string(policy=SEVEN_BIT)
+
+
+def plain_message(*, mail_from: str, to: tuple[str, str], subject: str, text: str, message_id: str) -> str:
+    """A plain-text message (a notice to coordinators, a reminder), as the text the outbox stores."""
+    message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
+    message.set_content(text)
+    return as_text(message)

@@ -1,0 +1,33 @@
+"""The mail outbox: every message the platform sends, rendered completely when queued."""
+
+from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class OutboxMessage(Table, tablename="mail_outbox"):
+    """One e-mail to send; the sender drains pending rows over SMTP (or into files).
+
+    ``status``: pending → sending (claimed, ``claimed_at`` is the lease) → sent, or failed after too many
+    attempts. ``message_id`` is fixed at queue time, so a resend after a crash is recognisable. ``about`` names
+    the record the message is about as ``<kind>:<id>`` (``trip:12``), or is empty; the mail domain never reads
+    it, so it knows no other domain's tables. ``method`` and ``sequence`` are an invite's iTIP method and the
+    event's SEQUENCE (empty and 0 for plain messages).
+    """
+
+    id = Serial(primary_key=True)
+    message_id = Varchar(length=255, unique=True)
+    recipient = Varchar(length=320)
+    subject = Varchar(length=300)
+    kind = Varchar(length=20, default="notice")
+    about = Varchar(length=60, default="", index=True)
+    method = Varchar(length=10, default="")
+    sequence = Integer(default=0)
+    content = Text()
+    status = Varchar(length=20, default="pending", index=True)
+    attempts = Integer(default=0)
+    next_attempt_at = Timestamptz(default=TimestamptzNow())
+    claimed_at = Timestamptz(null=True, default=None)
+    sent_at = Timestamptz(null=True, default=None)
+    last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
