@@ -16,9 +16,7 @@ DESCRIPTION = "Mail templates a coordinator shapes, notices people turned off"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="giveback", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="giveback", description=DESCRIPTION)
 
     manager.add_table(
         class_name="NoticeOptOut",

@@ -26,9 +26,9 @@ from giveback import __version__
 from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
+from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.communications.controllers import ROUTES as COMMUNICATION_ROUTES
 from giveback.communications.controllers import UNSUBSCRIBE_ROUTES
-from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool

@@ -72,9 +72,7 @@ def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant
     return travelling + [c for c in trip.contacts if c.person_id not in known]
 
 
-def _values(
-    trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str
-) -> dict[str, Any]:
+def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str) -> dict[str, Any]:
     """The invite's placeholders, in the current language (the reader's)."""
     return {
         "trip_title": trip.title,

@@ -81,7 +81,10 @@ class MessageApi(Controller):
 
 
 def _languages() -> list[tuple[str, str]]:
-    return [(services.ALL_LANGUAGES, _("Every language")), *((l.locale, l.endonym) for l in LOCALES.values())]
+    return [
+        (services.ALL_LANGUAGES, _("Every language")),
+        *((language.locale, language.endonym) for language in LOCALES.values()),
+    ]
 
 
 async def _editor(
@@ -119,12 +122,16 @@ class MessagePages(Controller):
         return page("communications/messages.html", messages=messages, languages=dict(_languages()))
 
     @get("/{name:str}")
-    async def edit(self, request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]) -> Template:
+    async def edit(
+        self, request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
+    ) -> Template:
         language = str(request.query_params.get("language") or services.ALL_LANGUAGES)
         return page("communications/message.html", **await _editor(request, name, language, settings))
 
     @post("/{name:str}")
-    async def save(self, request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]) -> Template | Redirect:
+    async def save(
+        self, request: Request[Any, Any, Any], name: FromPath[str], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
         fields = form_fields(await request.form())
         language = str(fields.pop("language", "") or services.ALL_LANGUAGES)
         action = fields.pop("action", "save")
@@ -132,7 +139,9 @@ class MessagePages(Controller):
         try:
             data = parse(TemplateIn, values)
             if action == "preview":
-                return page("communications/message.html", **await _editor(request, name, language, settings, values=values))
+                return page(
+                    "communications/message.html", **await _editor(request, name, language, settings, values=values)
+                )
             await services.save_template(signed_in_user(request), name, language, _source(data))
         except (FormInvalid, DomainError) as problem:
             context = await _editor(request, name, language, settings, values=values, errors={})

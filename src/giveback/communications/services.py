@@ -49,7 +49,10 @@ def stored_locale(language: str) -> str:
         return EVERY_LANGUAGE
     if language not in LOCALES:
         choices = ", ".join([ALL_LANGUAGES, *LOCALES])
-        raise InvalidInput(_("unknown language “%(language)s”; choose one of %(choices)s", language=language, choices=choices), field="language")
+        raise InvalidInput(
+            _("unknown language “%(language)s”; choose one of %(choices)s", language=language, choices=choices),
+            field="language",
+        )
     return language
 
 
@@ -86,11 +89,15 @@ async def template(user: SignedIn, name: str, language: str) -> TemplateOut:
     definition, locale = message(name), stored_locale(language)
     if locale == EVERY_LANGUAGE:
         source = await stored.stored(definition, EVERY_LANGUAGE)
-        version = stored.Version(source, "every-language") if source else stored.Version(default_source(name), "default")
+        version = (
+            stored.Version(source, "every-language") if source else stored.Version(default_source(name), "default")
+        )
     else:
         version = await stored.version_for(definition, locale)
     s = version.source
-    return TemplateOut(message=name, language=language, origin=version.origin, subject=s.subject, text=s.text, html=s.html)
+    return TemplateOut(
+        message=name, language=language, origin=version.origin, subject=s.subject, text=s.text, html=s.html
+    )
 
 
 async def save_template(user: SignedIn, name: str, language: str, source: Source) -> TemplateOut:
@@ -151,9 +158,7 @@ def _real_values(definition: Message, trip: TripFacts | None, reader: Recipient,
     return values
 
 
-async def preview(
-    user: SignedIn, name: str, language: str, source: Source | None, *, settings: Settings
-) -> PreviewOut:
+async def preview(user: SignedIn, name: str, language: str, source: Source | None, *, settings: Settings) -> PreviewOut:
     """The message as it would go out now to the caller, made with the newest trip: from ``source`` when given
     (not saved: TemplateRefused if it does not render), else from the version in use. A preview for ``all``
     is in the caller's language."""
@@ -176,7 +181,10 @@ async def preview(
 async def notice_choices(person_id: int) -> list[NoticeChoice]:
     """For each notice, whether it reaches the person by e-mail."""
     chosen = await preferences.choices(person_id)
-    return [NoticeChoice(message=m.name, title=translate(_(m.title)), by_email=chosen[m.name]) for m in preferences.notices()]
+    return [
+        NoticeChoice(message=m.name, title=translate(_(m.title)), by_email=chosen[m.name])
+        for m in preferences.notices()
+    ]
 
 
 async def save_notice_choices(person_id: int, wanted: dict[str, bool]) -> list[NoticeChoice]:

@@ -50,9 +50,9 @@ async def choices(person_id: int) -> dict[str, bool]:
 
 async def turn_off(person_id: int, message: str) -> None:
     """Stop one notice for the person (again is harmless). Opens no transaction."""
-    await NoticeOptOut.insert(NoticeOptOut(key=_key(person_id, message), person=person_id, message=message)).on_conflict(
-        target=NoticeOptOut.key, action="DO NOTHING"
-    )
+    await NoticeOptOut.insert(
+        NoticeOptOut(key=_key(person_id, message), person=person_id, message=message)
+    ).on_conflict(target=NoticeOptOut.key, action="DO NOTHING")
 
 
 async def set_choices(person_id: int, wanted: dict[str, bool]) -> None:

@@ -79,21 +79,30 @@ async def save(definition: Message, locale: str, source: Source, *, actor_id: in
     """Store a version after checking it renders (TemplateRefused with the part, line and reason otherwise;
     the version in use stays)."""
     check(definition, source)
-    key = _key(definition.name, locale)
-    values = {"subject": source.subject, "text": source.text, "html": source.html}
-    changed = {"changed_by": actor_id, "changed_at": datetime.now(UTC)}
-    if await MailTemplate.exists().where(MailTemplate.key == key):
-        await MailTemplate.update({**values, **changed}).where(MailTemplate.key == key)
-    else:
-        await MailTemplate.insert(
-            MailTemplate(key=key, message=definition.name, locale=locale, **values, **changed)
-        )
+    row = MailTemplate(
+        key=_key(definition.name, locale),
+        message=definition.name,
+        locale=locale,
+        subject=source.subject,
+        text=source.text,
+        html=source.html,
+        changed_by=actor_id,
+        changed_at=datetime.now(UTC),
+    )
+    kept = [
+        MailTemplate.subject,
+        MailTemplate.text,
+        MailTemplate.html,
+        MailTemplate.changed_by,
+        MailTemplate.changed_at,
+    ]
+    await MailTemplate.insert(row).on_conflict(target=MailTemplate.key, action="DO UPDATE", values=kept)
 
 
 async def reset(definition: Message, locale: str) -> bool:
     """Drop the stored version of one language (or of every language); True if there was one."""
-    removed = await MailTemplate.delete().where(MailTemplate.key == _key(definition.name, locale)).returning(
-        MailTemplate.id
+    removed = (
+        await MailTemplate.delete().where(MailTemplate.key == _key(definition.name, locale)).returning(MailTemplate.id)
     )
     return bool(removed)
 

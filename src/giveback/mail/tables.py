@@ -1,4 +1,4 @@
-"""The mail domain's tables: the outbox of every message sent, coordinators' templates, and notices people turned off."""
+"""The mail domain's tables: the outbox of every message sent, coordinators' templates, notices turned off."""
 
 from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow

@@ -14,6 +14,7 @@ template with its line and the reason.
 
 from __future__ import annotations
 
+import html
 import re
 import traceback
 from collections.abc import Mapping
@@ -77,7 +78,11 @@ COMMON: Final = (
     Placeholder("site_link", N_("the platform's address"), "https://giveback.example.org"),
 )
 UNSUBSCRIBE: Final = (
-    Placeholder("preferences_link", N_("the page where the reader chooses which notices they get"), "https://giveback.example.org/account/notifications"),
+    Placeholder(
+        "preferences_link",
+        N_("the page where the reader chooses which notices they get"),
+        "https://giveback.example.org/account/notifications",
+    ),
 )
 _TRIP = (
     Placeholder("trip_title", N_("the visit's title (the host's request)"), "Interventional oncology workshop"),
@@ -103,8 +108,16 @@ MESSAGES: Final[dict[str, Message]] = {
                 _p("volunteers", N_("the visiting professors on the trip"), "Amira Haddad and Li Wei"),
                 _p("status", N_("the trip's state"), "invited"),
                 _p("updated", N_("yes when this replaces an earlier invitation"), False),
-                _p("accept_link", N_("the link that accepts the place (empty for host contacts)"), "https://giveback.example.org/invites/a"),
-                _p("decline_link", N_("the link that declines the place (empty for host contacts)"), "https://giveback.example.org/invites/d"),
+                _p(
+                    "accept_link",
+                    N_("the link that accepts the place (empty for host contacts)"),
+                    "https://giveback.example.org/invites/a",
+                ),
+                _p(
+                    "decline_link",
+                    N_("the link that declines the place (empty for host contacts)"),
+                    "https://giveback.example.org/invites/d",
+                ),
                 _p("calendar_link", N_("the reader's calendars page"), "https://giveback.example.org/calendar"),
             ),
         ),
@@ -143,7 +156,11 @@ MESSAGES: Final[dict[str, Message]] = {
             "account",
             (
                 _p("email", N_("the account's e-mail address"), "amira@example.org"),
-                _p("link", N_("the page where the reader asks for a password link"), "https://giveback.example.org/forgot-password"),
+                _p(
+                    "link",
+                    N_("the page where the reader asks for a password link"),
+                    "https://giveback.example.org/forgot-password",
+                ),
             ),
         ),
     )
@@ -209,12 +226,20 @@ def _npgettext(context: str, singular: str, plural: str, count: int) -> str:
 _URL = re.compile(r"https?://[^\s<>\"']+")
 
 
+def _linked(block: Markup) -> Markup:
+    out, last = Markup(""), 0
+    for found in _URL.finditer(block):
+        address = html.unescape(found.group())
+        out += block[last : found.start()] + Markup('<a href="{0}">{0}</a>').format(address)
+        last = found.end()
+    return out + block[last:]
+
+
 def paragraphs(text: str) -> Markup:
     """A text as HTML paragraphs (blank lines part them, a line end is a ``<br>``), its web addresses as links."""
-    escaped = str(escape(text))
-    linked = _URL.sub(lambda m: f'<a href="{m.group()}">{m.group()}</a>', escaped)
-    blocks = [block.strip().replace("\n", "<br>\n") for block in linked.split("\n\n") if block.strip()]
-    return Markup("\n".join(f"<p>{block}</p>" for block in blocks))
+    blocks = [block.strip() for block in escape(text).split("\n\n") if block.strip()]
+    shown = [Markup("<p>{}</p>").format(_linked(block).replace("\n", Markup("<br>\n"))) for block in blocks]
+    return Markup("\n").join(shown)
 
 
 def _environment(autoescape: bool) -> SandboxedEnvironment:
@@ -263,7 +288,9 @@ def _refuse(part: str, line: int | None, reason: str) -> TemplateRefused:
     part_name = {"subject": _("subject"), "text": _("text part"), "html": _("HTML part")}[part]
     if line is None:
         return TemplateRefused(_("%(part)s: %(reason)s", part=part_name, reason=reason), field=part)
-    return TemplateRefused(_("%(part)s, line %(line)d: %(reason)s", part=part_name, line=line, reason=reason), field=part)
+    return TemplateRefused(
+        _("%(part)s, line %(line)d: %(reason)s", part=part_name, line=line, reason=reason), field=part
+    )
 
 
 def _assigned(tree: nodes.Template) -> set[str]:
@@ -283,7 +310,9 @@ def _compile(definition: Message, part: str, source: str) -> Any:
         for name in tree.find_all(nodes.Name):
             if name.ctx == "load" and name.name not in known:
                 allowed = ", ".join(sorted(definition.names))
-                reason = _("unknown placeholder “%(name)s”; this message knows %(names)s", name=name.name, names=allowed)
+                reason = _(
+                    "unknown placeholder “%(name)s”; this message knows %(names)s", name=name.name, names=allowed
+                )
                 raise _refuse(part, name.lineno, str(reason))
         return environment.from_string(source)
     except TemplateSyntaxError as error:
@@ -295,13 +324,17 @@ def _render_part(definition: Message, part: str, source: str, values: Mapping[st
     try:
         output = str(template.render(values))
     except SecurityError as error:
-        raise _refuse(part, _line_of(error), str(_("not allowed in a template: %(reason)s", reason=str(error)))) from None
+        raise _refuse(
+            part, _line_of(error), str(_("not allowed in a template: %(reason)s", reason=str(error)))
+        ) from None
     except UndefinedError as error:
         raise _refuse(part, _line_of(error), str(_("no such value: %(reason)s", reason=str(error)))) from None
     except (TemplateError, TypeError, ValueError, ArithmeticError) as error:
         raise _refuse(part, _line_of(error), str(error)) from None
     if len(output) > LONGEST_OUTPUT:
-        raise _refuse(part, None, str(_("the message comes out longer than %(count)d characters", count=LONGEST_OUTPUT)))
+        raise _refuse(
+            part, None, str(_("the message comes out longer than %(count)d characters", count=LONGEST_OUTPUT))
+        )
     return output
 
 
@@ -316,18 +349,16 @@ def render(definition: Message, source: Source, values: Mapping[str, Any]) -> Re
     if missing:
         raise ValueError(f"{definition.name}: values missing for {', '.join(missing)}")
     parts = {part: _render_part(definition, part, source.part(part), values) for part in PARTS}
-    return Rendered(subject=one_line(parts["subject"]), text=parts["text"].strip() + "\n", html=_document(parts["html"]))
+    return Rendered(
+        subject=one_line(parts["subject"]), text=parts["text"].strip() + "\n", html=_document(parts["html"])
+    )
 
 
 def _document(body: str) -> str:
+    """The HTML part's body (rendered with autoescape) in a document in the reader's language and direction."""
     language = language_of(current_locale())
-    return str(
-        Markup('<!doctype html>\n<html lang="{}" dir="{}"><head><meta charset="utf-8"></head><body>\n').format(
-            language.tag, language.direction
-        )
-        + Markup(body)
-        + Markup("\n</body></html>\n")
-    )
+    head = f'<!doctype html>\n<html lang="{language.tag}" dir="{language.direction}"><head><meta charset="utf-8">'
+    return f"{head}</head><body>\n{body}\n</body></html>\n"
 
 
 def check(definition: Message, source: Source) -> None:
