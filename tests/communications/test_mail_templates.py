@@ -13,6 +13,7 @@ from email.message import EmailMessage
 from urllib.parse import urlsplit
 
 import httpx
+from helpers import PASSWORD
 from trip_factory import days, make_trip, person, signed_in, today
 
 from giveback.accounts.tables import Person
@@ -209,8 +210,17 @@ async def test_preferences_stop_the_chosen_notices_never_invites(
 
 
 async def test_emails_invites_and_feeds_arrive_in_the_readers_language(
-    client: httpx.AsyncClient, settings: Settings, inbox
+    client: httpx.AsyncClient, new_client, settings: Settings, inbox
 ) -> None:
+    # Sign-up (the page) saves the page's language as the account's.
+    visitor = new_client()
+    visitor.headers["accept-language"] = "pt-BR,pt;q=0.8"
+    form = await visitor.get("/signup")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    account = {"csrf_token": token, "email": "ines@example.org", "name": "Inês Araújo", "password": PASSWORD}
+    assert (await visitor.post("/signup", data={**account, "roles": ["volunteer"]})).status_code == 200
+    assert (await Person.select(Person.locale).where(Person.email == "ines@example.org").first())["locale"] == "pt_BR"
+
     spanish = await signed_in(client, "lucia@example.org", ["volunteer"], name="Lucía Fernández")
     arabic = await person("omar@example.org", ["volunteer"], name="عمر الفاروق")
     await Person.update({Person.locale: "es"}).where(Person.id == spanish)
