@@ -50,6 +50,7 @@ from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.trips.facts import feed_trips
+from giveback.trips.travel_controllers import ROUTES as TRAVEL_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *HOST_ROUTES,
             *ROUND_ROUTES,
             *TRIP_ROUTES,
+            *TRAVEL_ROUTES,
             *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             *IMPORT_ROUTES,

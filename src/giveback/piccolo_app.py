@@ -25,6 +25,7 @@ from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
+from giveback.trips.travel_tables import TravelChecklist, TripDocument
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
@@ -70,6 +71,8 @@ APP_CONFIG = AppConfig(
         TripEvent,
         TripReport,
         ReminderSent,
+        TripDocument,
+        TravelChecklist,
         OutboxMessage,
         FeedToken,
         CalendarImport,

@@ -185,6 +185,12 @@ async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
     return await trip_outs(await query)
 
 
+async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
+    """Whether the trip is among those the person may see (``list_trips``)."""
+    visible = await _visible_trip_ids(user)
+    return visible is None or trip_id in visible
+
+
 async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
     row = await _trip_row(trip_id)
     visible = await _visible_trip_ids(user)
