@@ -115,9 +115,7 @@ async def _check_issuer(user: SignedIn, kind: str, row: dict[str, Any]) -> bool:
     """Refuse a person who may not issue this kind; True when they issue it as a contact of the host."""
     is_contact = await hosts.is_contact(user.person_id, await _organization_of(row))
     if kind == "invitation" and not is_contact:
-        raise PermissionDenied(
-            "a letter of invitation is signed by a contact of the host organization", field="kind"
-        )
+        raise PermissionDenied("a letter of invitation is signed by a contact of the host organization", field="kind")
     if kind == "certificate" and not (is_contact or services.is_coordinator(user)):
         raise PermissionDenied("a certificate is issued by a contact of the host or a coordinator", field="kind")
     return is_contact
@@ -137,9 +135,13 @@ def check_state(kind: str, status: str) -> None:
 
 
 async def _traveller(trip_id: int, person_id: int) -> dict[str, Any]:
-    member = await TripMember.select(
-        TripMember.response, TripMember.person.name.as_alias("name"), TripMember.person.locale.as_alias("locale")
-    ).where((TripMember.trip == trip_id) & (TripMember.person == person_id)).first()
+    member = (
+        await TripMember.select(
+            TripMember.response, TripMember.person.name.as_alias("name"), TripMember.person.locale.as_alias("locale")
+        )
+        .where((TripMember.trip == trip_id) & (TripMember.person == person_id))
+        .first()
+    )
     if member is None or member["response"] == "declined":
         raise InvalidInput("a document is issued for a volunteer travelling on this trip", field="person_id")
     return member
@@ -161,12 +163,16 @@ async def compose_facts(
     assert request is not None
     organization = await Organization.select().where(Organization.id == request["organization"]).first()
     assert organization is not None
-    profile = await VolunteerProfile.select(VolunteerProfile.institution, VolunteerProfile.country).where(
-        VolunteerProfile.person == person_id
-    ).first()
+    profile = (
+        await VolunteerProfile.select(VolunteerProfile.institution, VolunteerProfile.country)
+        .where(VolunteerProfile.person == person_id)
+        .first()
+    )
     signer = await Person.select(Person.name).where(Person.id == signer_id).first()
-    needs = await RequestNeed.select(RequestNeed.topic).where(RequestNeed.request == request["id"]).order_by(
-        RequestNeed.weight, ascending=False
+    needs = (
+        await RequestNeed.select(RequestNeed.topic)
+        .where(RequestNeed.request == request["id"])
+        .order_by(RequestNeed.weight, ascending=False)
     )
     facts: dict[str, Any] = {
         "visitor": member["name"] or "",
@@ -242,9 +248,8 @@ def _filename(kind: str, facts: dict[str, Any], code: str) -> str:
 # --- issuing, previewing, withdrawing -----------------------------------------------------------------------
 
 
-async def _prepared(
-    user: SignedIn, trip_id: int, data: DocumentIn, settings: Settings
-) -> tuple[dict[str, Any], dict[str, Any], str]:
+async def _prepared(user: SignedIn, trip_id: int, data: DocumentIn, settings: Settings) -> tuple[dict[str, Any], str]:
+    """What the document would say, and its language, once the issuer, the state and the volunteer pass."""
     row = await _seen(user, trip_id)
     for_host = await _check_issuer(user, data.kind, row)
     check_state(data.kind, row["status"])
@@ -254,12 +259,12 @@ async def _prepared(
     facts = await compose_facts(
         row, data.person_id, data.kind, purpose=purpose, signer_id=user.person_id, for_host=for_host, settings=settings
     )
-    return row, facts, locale
+    return facts, locale
 
 
 async def preview(user: SignedIn, trip_id: int, data: DocumentIn, *, settings: Settings) -> bytes:
     """The document as it would be issued, marked as a draft and without a code: for the issuer to read."""
-    _, facts, locale = await _prepared(user, trip_id, data, settings)
+    facts, locale = await _prepared(user, trip_id, data, settings)
     return await _render(data.kind, facts, locale, "", settings)
 
 
@@ -267,11 +272,11 @@ async def issue(user: SignedIn, trip_id: int, data: DocumentIn, *, settings: Set
     """Issue and store the document (the issuer signed it off: ``signed``); an earlier one of the same kind for
     the same volunteer is withdrawn as replaced. Refused (Conflict naming the state) for a trip in the wrong
     state, with nothing stored."""
-    row, facts, locale = await _prepared(user, trip_id, data, settings)
+    facts, locale = await _prepared(user, trip_id, data, settings)
     if not data.signed:
-        who = facts["organization"] if data.kind == "invitation" else facts["program"]
         raise InvalidInput(
-            _("read the document and confirm that you sign it on behalf of %(who)s", who=who), field="signed"
+            _("read the document and confirm that you sign it on behalf of %(who)s", who=facts["signed_for"]),
+            field="signed",
         )
     code = new_code()
     content = await _render(data.kind, facts, locale, code, settings)
@@ -308,7 +313,12 @@ async def issue(user: SignedIn, trip_id: int, data: DocumentIn, *, settings: Set
         )
         document_id = int(inserted[0]["id"])
         await audit(
-            user.person_id, f"trip.document_issued", "trip", trip_id, kind=data.kind, person=data.person_id,
+            user.person_id,
+            "trip.document_issued",
+            "trip",
+            trip_id,
+            kind=data.kind,
+            person=data.person_id,
             code=code,
         )
     log.info("trips.document_issued", trip=trip_id, kind=data.kind, code=code, size=len(content))
@@ -399,9 +409,11 @@ async def visible_documents(user: SignedIn, trip_id: int, *, settings: Settings)
 async def download(user: SignedIn, trip_id: int, document_id: int) -> tuple[str, bytes]:
     """The stored PDF (its file name and bytes), for those who may see the trip's documents."""
     await _seen(user, trip_id)
-    row = await TripDocument.select(TripDocument.filename, TripDocument.content).where(
-        (TripDocument.id == document_id) & (TripDocument.trip == trip_id)
-    ).first()
+    row = (
+        await TripDocument.select(TripDocument.filename, TripDocument.content)
+        .where((TripDocument.id == document_id) & (TripDocument.trip == trip_id))
+        .first()
+    )
     if row is None:
         raise NotFound(f"no document {document_id} on this trip", field="document_id")
     return row["filename"], bytes(row["content"])

@@ -15,9 +15,8 @@ from typing import Any
 
 import segno
 from jinja2 import Environment, FileSystemLoader
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher
 
+from giveback.errors import Unavailable
 from giveback.i18n import current_locale, language_of, use_locale
 from giveback.i18n.catalogs import translations
 from giveback.i18n.formatting import country_name, format_date, format_date_range, format_list, format_number
@@ -74,11 +73,36 @@ def render_html(template: str, locale: str, **context: Any) -> str:
         return environment().get_template(template).render(**context)
 
 
+@cache
+def _weasyprint() -> Any:
+    """WeasyPrint, imported on first use: it loads Debian's Pango (``libpango-1.0-0``), which a machine that
+    issues no documents may lack (the rest of the platform runs without it)."""
+    try:
+        import weasyprint
+    except (ImportError, OSError) as missing:
+        raise Unavailable(
+            f"documents cannot be made here: WeasyPrint needs Pango and the Noto fonts ({missing})", field="document"
+        ) from None
+    return weasyprint
+
+
+def available() -> bool:
+    """Whether this machine can lay out documents."""
+    try:
+        _weasyprint()
+    except Unavailable:
+        return False
+    return True
+
+
 def _write_pdf(html: str) -> bytes:
-    pdf: bytes = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols={"data"})).write_pdf()
+    weasyprint = _weasyprint()
+    fetcher = weasyprint.urls.URLFetcher(allowed_protocols={"data"})
+    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=fetcher).write_pdf()
     return pdf
 
 
 async def render_pdf(template: str, locale: str, **context: Any) -> bytes:
     """The document as PDF bytes; the layout (CPU work, about half a second) runs off the event loop."""
+    _weasyprint()
     return await asyncio.to_thread(_write_pdf, render_html(template, locale, **context))

@@ -68,16 +68,16 @@ class ChecklistIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     as null is cleared. Times are local times at the airport (``2027-03-02T14:35``)."""
 
     visa_needed: Answer | UnsetType = UNSET
-    visa_applied_on: date | None | UnsetType = UNSET
-    visa_granted_on: date | None | UnsetType = UNSET
-    arrival_at: datetime | None | UnsetType = UNSET
+    visa_applied_on: date | UnsetType | None = UNSET
+    visa_granted_on: date | UnsetType | None = UNSET
+    arrival_at: datetime | UnsetType | None = UNSET
     arrival_details: Details | UnsetType = UNSET
-    departure_at: datetime | None | UnsetType = UNSET
+    departure_at: datetime | UnsetType | None = UNSET
     departure_details: Details | UnsetType = UNSET
     lodging: Note | UnsetType = UNSET
     insurance: Note | UnsetType = UNSET
     licence_needed: Answer | UnsetType = UNSET
-    licence_granted_on: date | None | UnsetType = UNSET
+    licence_granted_on: date | UnsetType | None = UNSET
     local_contact: Note | UnsetType = UNSET
 
 
