@@ -16,7 +16,7 @@ from giveback.i18n import LOCALES, _
 from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import documents, exports, services
+from giveback.trips import checklist, documents, exports, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
@@ -218,6 +218,10 @@ async def trip_page(
         "documents": await documents.visible_documents(user, trip_id, settings=settings),
         "document_kinds": await documents.issue_choices(user, trip_id),
         "locales": LOCALES,
+        "checklists": await checklist.visible_checklists(user, trip_id),
+        "checklist_roles": await checklist.my_roles(user, trip_id),
+        "checklist_items": [item.name for item in checklist.ITEMS],
+        "item_provisions": {item.name: item.provision for item in checklist.ITEMS},
     }
     if problem is not None:
         return form_error_page("trips/trip.html", problem, **context)

@@ -99,7 +99,7 @@ async def may_see(user: SignedIn, row: dict[str, Any]) -> bool:
     return await hosts.is_contact(user.person_id, await _organization_of(row))
 
 
-async def _seen(user: SignedIn, trip_id: int) -> dict[str, Any]:
+async def seen(user: SignedIn, trip_id: int) -> dict[str, Any]:
     """The trip, when the person may see its documents; NotFound when they may not even see the trip."""
     row = await _trip_row(trip_id)
     if not await may_see(user, row):
@@ -250,7 +250,7 @@ def _filename(kind: str, facts: dict[str, Any], code: str) -> str:
 
 async def _prepared(user: SignedIn, trip_id: int, data: DocumentIn, settings: Settings) -> tuple[dict[str, Any], str]:
     """What the document would say, and its language, once the issuer, the state and the volunteer pass."""
-    row = await _seen(user, trip_id)
+    row = await seen(user, trip_id)
     for_host = await _check_issuer(user, data.kind, row)
     check_state(data.kind, row["status"])
     member = await _traveller(trip_id, data.person_id)
@@ -329,7 +329,7 @@ async def issue(user: SignedIn, trip_id: int, data: DocumentIn, *, settings: Set
 async def withdraw(user: SignedIn, trip_id: int, document_id: int, reason: str, *, settings: Settings) -> DocumentOut:
     """Withdraw a document (a host contact or a coordinator, reason required): its page then says so."""
     text = checked_reason(reason, required="say why the document is withdrawn")
-    row = await _seen(user, trip_id)
+    row = await seen(user, trip_id)
     if not (services.is_coordinator(user) or await hosts.is_contact(user.person_id, await _organization_of(row))):
         raise PermissionDenied("a document is withdrawn by a contact of the host or a coordinator", field="role")
     async with write_transaction(TripDocument._meta.db):
@@ -397,7 +397,7 @@ async def _document_outs(trip_id: int, settings: Settings) -> list[DocumentOut]:
 
 
 async def list_documents(user: SignedIn, trip_id: int, *, settings: Settings) -> list[DocumentOut]:
-    await _seen(user, trip_id)
+    await seen(user, trip_id)
     return await _document_outs(trip_id, settings)
 
 
@@ -408,7 +408,7 @@ async def visible_documents(user: SignedIn, trip_id: int, *, settings: Settings)
 
 async def download(user: SignedIn, trip_id: int, document_id: int) -> tuple[str, bytes]:
     """The stored PDF (its file name and bytes), for those who may see the trip's documents."""
-    await _seen(user, trip_id)
+    await seen(user, trip_id)
     row = (
         await TripDocument.select(TripDocument.filename, TripDocument.content)
         .where((TripDocument.id == document_id) & (TripDocument.trip == trip_id))

@@ -82,7 +82,8 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     return row
 
 
-async def _request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Requests by id: title, country, organization (id and name) and primary need."""
     if not request_ids:
         return {}
     rows = await HostRequest.select(
@@ -126,7 +127,7 @@ async def _report_kinds(trip_ids: list[int]) -> dict[int, set[str]]:
 
 async def trip_outs(rows: list[dict[str, Any]]) -> list[TripOut]:
     ids = [int(row["id"]) for row in rows]
-    requests = await _request_info({int(row["request"]) for row in rows})
+    requests = await request_info({int(row["request"]) for row in rows})
     members = await _members(ids)
     kinds = await _report_kinds(ids)
     outs = []
@@ -477,7 +478,7 @@ async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[Outsta
         raise PermissionDenied("only a coordinator sees outstanding reports", field="role")
     day = on or today()
     owed = await owed_reports()
-    requests = await _request_info({int(row["request"]) for row, _ in owed})
+    requests = await request_info({int(row["request"]) for row, _ in owed})
     reminded: dict[int, datetime] = {}
     if owed:
         for reminder in await ReminderSent.select(ReminderSent.trip, ReminderSent.sent_at).where(
@@ -549,7 +550,7 @@ async def send_reminders(
     The record and the queued e-mail commit together, and the outbox retries delivery: each reminder goes out
     exactly once however often this runs.
     """
-    requests = await _request_info({int(row["request"])})
+    requests = await request_info({int(row["request"])})
     title = requests.get(int(row["request"]), {}).get("title", "")
     sent = 0
     async with write_transaction(ReminderSent._meta.db):

@@ -15,10 +15,18 @@ from litestar.types import ControllerRouterHandler
 from giveback.errors import DomainError, NotFound
 from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
-from giveback.trips import documents
+from giveback.trips import checklist, documents
 from giveback.trips.controllers import trip_page
-from giveback.trips.travel_schemas import DocumentIn, DocumentOut, VerificationOut, WithdrawIn
-from giveback.web.auth import signed_in, signed_in_user
+from giveback.trips.travel_schemas import (
+    ChecklistIn,
+    ChecklistOut,
+    DocumentIn,
+    DocumentOut,
+    OpenTravelOut,
+    VerificationOut,
+    WithdrawIn,
+)
+from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, page, parse, redirect
 from giveback.web.openapi import PathId, download
 
@@ -190,4 +198,80 @@ class VerificationPages(Controller):
         return page("trips/verify.html", result=result, code=result.code, country_name=country_name)
 
 
-ROUTES: list[ControllerRouterHandler] = [DocumentApi, VerificationApi, DocumentPages, VerificationPages]
+class ChecklistApi(Controller):
+    path = "/api/trips/{trip_id:int}/checklist"
+    tags = ["trips"]
+    guards = [signed_in]
+
+    @get("/", summary="Every travelling volunteer's checklist (its volunteers, the host's contacts, coordinators)")
+    async def index(self, trip_id: PathId, request: Request[Any, Any, Any]) -> list[ChecklistOut]:
+        return await checklist.checklists(signed_in_user(request), trip_id)
+
+    @post(
+        "/{person_id:int}", status_code=200, summary="Set items of a volunteer's checklist (each by who is responsible)"
+    )
+    async def update(
+        self, trip_id: PathId, person_id: PathId, data: JSONBody[ChecklistIn], request: Request[Any, Any, Any]
+    ) -> ChecklistOut:
+        return await checklist.update(signed_in_user(request), trip_id, person_id, data)
+
+
+class OpenTravelApi(Controller):
+    path = "/api/travel"
+    tags = ["trips"]
+    guards = [requires("coordinator")]
+
+    @get("/open", summary="Trips before travel with checklist items still open, the soonest first")
+    async def index(self, request: Request[Any, Any, Any]) -> list[OpenTravelOut]:
+        return await checklist.open_travel(signed_in_user(request))
+
+
+def _checklist_fields(form: Any) -> dict[str, Any]:
+    """The form's checklist fields: empty days and times are cleared (null), texts kept as typed."""
+    fields: dict[str, Any] = {}
+    for name in checklist.FIELDS:
+        if name not in form:
+            continue
+        value = form.get(name)
+        fields[name] = None if value == "" and name.endswith(("_on", "_at")) else value
+    return fields
+
+
+class ChecklistPages(Controller):
+    path = "/trips/{trip_id:int}/checklist"
+    include_in_schema = False
+    guards = [signed_in]
+
+    @post("/{person_id:int}", status_code=200)
+    async def update(self, trip_id: PathId, person_id: PathId, request: Request[Any, Any, Any]) -> Template | Redirect:
+        fields = _checklist_fields(await request.form())
+        try:
+            await checklist.update(signed_in_user(request), trip_id, person_id, parse(ChecklistIn, fields))
+        except (FormInvalid, DomainError) as problem:
+            if isinstance(problem, NotFound) and problem.field == "trip_id":
+                raise
+            values = {**fields, "form": "checklist", "person_id": person_id}
+            return await trip_page(request, trip_id, problem=problem, values=values)
+        return redirect(f"/trips/{trip_id}#checklist")
+
+
+class OpenTravelPages(Controller):
+    path = "/coordinator/travel"
+    include_in_schema = False
+    guards = [requires("coordinator")]
+
+    @get("/")
+    async def index(self, request: Request[Any, Any, Any]) -> Template:
+        return page("trips/open_travel.html", rows=await checklist.open_travel(signed_in_user(request)))
+
+
+ROUTES: list[ControllerRouterHandler] = [
+    DocumentApi,
+    VerificationApi,
+    DocumentPages,
+    VerificationPages,
+    ChecklistApi,
+    OpenTravelApi,
+    ChecklistPages,
+    OpenTravelPages,
+]

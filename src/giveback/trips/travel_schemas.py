@@ -16,6 +16,13 @@ Purpose = Annotated[str, msgspec.Meta(max_length=1000, description="The purpose 
 Answer = Literal["unknown", "yes", "no"]
 Details = Annotated[str, msgspec.Meta(max_length=200)]
 Note = Annotated[str, msgspec.Meta(max_length=1000)]
+LocalTime = Annotated[
+    str,
+    msgspec.Meta(
+        pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$",
+        description="A local time at the airport, YYYY-MM-DDTHH:MM (what a datetime-local field sends)",
+    ),
+]
 
 
 class DocumentIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
@@ -70,9 +77,9 @@ class ChecklistIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     visa_needed: Answer | UnsetType = UNSET
     visa_applied_on: date | UnsetType | None = UNSET
     visa_granted_on: date | UnsetType | None = UNSET
-    arrival_at: datetime | UnsetType | None = UNSET
+    arrival_at: LocalTime | UnsetType | None = UNSET
     arrival_details: Details | UnsetType = UNSET
-    departure_at: datetime | UnsetType | None = UNSET
+    departure_at: LocalTime | UnsetType | None = UNSET
     departure_details: Details | UnsetType = UNSET
     lodging: Note | UnsetType = UNSET
     insurance: Note | UnsetType = UNSET
