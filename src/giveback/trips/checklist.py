@@ -37,7 +37,7 @@ from giveback.trips import documents, services
 from giveback.trips.facts import host_contacts
 from giveback.trips.tables import Trip, TripMember
 from giveback.trips.travel_schemas import ChecklistIn, ChecklistItemOut, ChecklistOut, OpenTravelOut
-from giveback.trips.travel_tables import TravelChecklist
+from giveback.trips.travel_tables import TravelChecklist, TripDocument
 
 log = structlog.get_logger()
 
@@ -476,3 +476,44 @@ async def run_travel_reminders(today: date, *, settings: Settings, base_url: str
     for trip in sorted(trips, key=lambda t: t["id"]):
         sent += await send_travel_reminders(trip, today, settings=settings, base_url=base_url)
     return sent
+
+
+# --- personal data --------------------------------------------------------------------------------------------
+
+
+async def travel_data(person_id: int) -> dict[str, Any]:
+    """A person's travel checklists and the documents issued for them (codes and what they say), for their export."""
+    rows = await TravelChecklist.select().where(TravelChecklist.person == person_id).order_by(TravelChecklist.id)
+    issued = await (
+        TripDocument.select(
+            TripDocument.trip, TripDocument.kind, TripDocument.code, TripDocument.issued_at, TripDocument.facts
+        )
+        .where(TripDocument.person == person_id)
+        .order_by(TripDocument.id)
+        .output(load_json=True)
+    )
+    checklists = [
+        {key: value.isoformat() if isinstance(value, date) else value for key, value in row.items() if key in FIELDS}
+        | {"trip": int(row["trip"])}
+        for row in rows
+    ]
+    return {
+        "checklists": checklists,
+        "documents": [
+            {
+                "trip": int(d["trip"]),
+                "kind": d["kind"],
+                "code": d["code"],
+                "issued_at": d["issued_at"].isoformat(),
+                "says": d["facts"],
+            }
+            for d in issued
+        ],
+    }
+
+
+async def delete_travel_data(person_id: int) -> None:
+    """A deleted account's checklists and the documents issued for them go (inside the caller's transaction):
+    a verification code of theirs then finds no document."""
+    await TravelChecklist.delete().where(TravelChecklist.person == person_id)
+    await TripDocument.delete().where(TripDocument.person == person_id)
