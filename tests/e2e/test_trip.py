@@ -3,6 +3,7 @@ the volunteer downloads; after the trip, the reports, and the certificate of par
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
 from pathlib import Path
@@ -100,7 +101,7 @@ async def downloaded_text(actor: Any, link_name: str) -> str:
         await actor.page.get_by_role("link", name=link_name).first.click()
     download = await started.value
     assert download.suggested_filename.endswith(".pdf")
-    content = Path(await download.path()).read_bytes()
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
     return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
 
 
