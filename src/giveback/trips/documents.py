@@ -241,8 +241,8 @@ async def _render(kind: str, facts: dict[str, Any], locale: str, code: str, sett
 
 
 def _filename(kind: str, facts: dict[str, Any], code: str) -> str:
-    word = "invitation" if kind == "invitation" else "certificate"
-    return f"{word}-{facts['first_day']}-{code}.pdf"
+    """``invitation-2027-02-15-K7QM-2HXD-9TRA.pdf``: the kind, the first day, the code."""
+    return f"{kind}-{facts['first_day']}-{code}.pdf"
 
 
 # --- issuing, previewing, withdrawing -----------------------------------------------------------------------
