@@ -27,6 +27,8 @@ from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.communications.controllers import ROUTES as COMMUNICATION_ROUTES
+from giveback.communications.controllers import UNSUBSCRIBE_ROUTES
 from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
@@ -126,7 +128,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await close_pool(engine)
 
     # Everything but the secret calendar feeds runs behind the app's guards (see FEED_ROUTES: calendar clients
-    # only GET them, and a guard costs a copy of the route handler per request).
+    # only GET them, and a guard costs a copy of the route handler per request) and the notices' unsubscribe
+    # links (a mail client's one-click POST has no session or CSRF token; the signed link is the proof).
     guarded = Router(
         path="/",
         guards=[check_csrf, refuse_nul_characters],
@@ -153,6 +156,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             *IMPORT_ROUTES,
+            *COMMUNICATION_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(
@@ -164,7 +168,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
+        route_handlers=[guarded, *FEED_ROUTES, *UNSUBSCRIBE_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
         state=State(
             {

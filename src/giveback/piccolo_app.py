@@ -19,7 +19,7 @@ from giveback.accounts.tables import (
 from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
-from giveback.mail.tables import OutboxMessage
+from giveback.mail.tables import MailTemplate, NoticeOptOut, OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
@@ -74,6 +74,8 @@ APP_CONFIG = AppConfig(
         TripDocument,
         TravelChecklist,
         OutboxMessage,
+        MailTemplate,
+        NoticeOptOut,
         FeedToken,
         CalendarImport,
         ExternalId,

@@ -308,6 +308,22 @@ ACCESS: dict[str, Rule] = {
     "POST /calendar/import/unlink": VOLUNTEER,
     "GET /invites/{token:str}": PUBLIC,
     "POST /invites/{token:str}": PUBLIC,
+    # communications: e-mail templates (coordinators), one's notices, a notice's unsubscribe link (the token)
+    "GET /api/messages": only("coordinator", "admin"),
+    "GET /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "PUT /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "DELETE /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "POST /api/messages/{name:str}/{language:str}/preview": only("coordinator", "admin"),
+    "GET /coordinator/messages": only("coordinator", "admin"),
+    "GET /coordinator/messages/{name:str}": only("coordinator", "admin"),
+    "POST /coordinator/messages/{name:str}": only("coordinator", "admin"),
+    "POST /coordinator/messages/{name:str}/reset": only("coordinator", "admin"),
+    "GET /api/account/notifications": SIGNED_IN,
+    "PUT /api/account/notifications": SIGNED_IN,
+    "GET /account/notifications": SIGNED_IN,
+    "POST /account/notifications": SIGNED_IN,
+    "GET /notifications/unsubscribe/{token:str}": PUBLIC,
+    "POST /notifications/unsubscribe/{token:str}": PUBLIC,
 }
 
 # Valid bodies, so that ownership (checked after validation) decides the answer.
