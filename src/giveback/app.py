@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from giveback import __version__
-from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.accounts.controllers import AccountPages, ApiTokenApi, ApiTokenPages, AuthApi, PeopleApi
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
@@ -136,6 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthApi,
             PeopleApi,
             AccountPages,
+            ApiTokenApi,
+            ApiTokenPages,
             AdminApi,
             AdminPages,
             SearchApi,
