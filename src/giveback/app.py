@@ -28,6 +28,7 @@ from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
 from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
+from giveback.db.changes import stop_listening
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     worker.terminate()
                     worker.wait(timeout=10)
         finally:
+            await stop_listening(engine)
             if opened_pool:
                 await close_pool(engine)
 

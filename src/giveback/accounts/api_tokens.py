@@ -121,7 +121,7 @@ async def revoke_token(user: SignedIn, token_id: int) -> ApiTokenOut:
     async with write_transaction(ApiToken._meta.db):
         row = await locked(ApiToken.select().where(ApiToken.id == token_id)).first()
         if row is None or (int(row["person"]) != user.person_id and not user.has("admin")):
-            raise NotFound(_("no token %(id)s among yours", id=token_id), field="token_id")
+            raise NotFound(_("no such token among yours"), field="token_id")
         if row["revoked_at"] is None:
             moment = now()
             await ApiToken.update({ApiToken.revoked_at: moment}).where(ApiToken.id == token_id)
