@@ -37,7 +37,7 @@ from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
 from giveback.imports.services import stop_jobs as stop_import_jobs
-from giveback.logs import configure_logging, log_server_error
+from giveback.logs import configure_logging, litestar_loggers, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
@@ -203,6 +203,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             disable_stack_trace=REFUSALS,
             configure_root_logger=False,
             exception_logging_handler=log_server_error,
+            **litestar_loggers(settings),
         ),
         debug=settings.debug,
     )
