@@ -52,12 +52,12 @@ from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.trips.facts import feed_trips
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
-from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
+from giveback.web.auth import SESSION_COOKIE, WITHOUT_SESSION, SessionMiddleware, check_csrf, cookie_name
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
-from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, security_components
 from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
 
@@ -196,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Run international visiting-professor exchanges end to end.",
             path="/schema",
             render_plugins=[PackagedSwaggerUI()],
+            components=security_components(cookie_name(settings, SESSION_COOKIE)),
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(

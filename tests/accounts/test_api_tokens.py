@@ -31,7 +31,7 @@ async def test_a_read_token_reads_cannot_write_and_stops_when_revoked(
 ) -> None:
     await member(client, inbox, "ana.souza@example.org", ["volunteer"])
     made = await make_token(client, scope="read")
-    secret = str(made["secret"])
+    secret = str(made["bearer_token"])
     assert secret.startswith("gb_") and len(secret) > 40
     row = await ApiToken.select().where(ApiToken.id == made["token"]["id"]).first()  # type: ignore[index]
     assert row is not None and row["token_hash"] == hashlib.sha256(secret.encode()).hexdigest()
@@ -64,7 +64,7 @@ async def test_a_write_token_acts_for_its_owner_is_audited_and_never_does_what_n
 ) -> None:
     await member(client, inbox, "zhang.wei@example.org", ["volunteer"])
     made = await make_token(client, name="張偉的同步腳本", scope="write", expires_in_days=None)
-    token_id, secret = made["token"]["id"], made["secret"]  # type: ignore[index]
+    token_id, secret = made["token"]["id"], made["bearer_token"]  # type: ignore[index]
     assert made["token"]["expires_at"] is None  # type: ignore[index]
     script = new_client()
     saved = await script.put("/api/volunteers/me", json=VOLUNTEER_PROFILE, headers=bearer(secret))
@@ -96,7 +96,7 @@ async def test_a_tokens_roles_follow_its_owner_and_privileged_roles_wait_for_two
     client: httpx.AsyncClient, new_client: Callable[[], httpx.AsyncClient], inbox
 ) -> None:
     person_id = await member(client, inbox, "amina@example.org", ["volunteer"])
-    secret = (await make_token(client))["secret"]
+    secret = (await make_token(client))["bearer_token"]
     script = new_client()
     assert (await script.get("/api/people", headers=bearer(secret))).status_code == 403
     await RoleGrant.insert(RoleGrant(person=person_id, role="coordinator"))
@@ -135,19 +135,25 @@ async def test_admins_make_service_tokens_see_every_token_and_revoke_any_and_dis
         ("Léa's calendar sync", "Lea.Muller"),
     ]
     page = await client.get("/admin/tokens")
-    assert page.status_code == 200 and "Society member system" in page.text and str(service["secret"]) not in page.text
+    assert (
+        page.status_code == 200
+        and "Society member system" in page.text
+        and str(service["bearer_token"]) not in page.text
+    )
     revoked = await client.post(f"/admin/tokens/{spare['token']['id']}/revoke")  # type: ignore[index]
     assert revoked.status_code in (302, 303)
-    assert (await new_client().get("/api/me", headers=bearer(spare["secret"]))).status_code == 401
+    assert (await new_client().get("/api/me", headers=bearer(spare["bearer_token"]))).status_code == 401
     # Someone else's token is not the volunteer's to revoke.
     other = await volunteer.delete(f"/api/account/tokens/{service['token']['id']}")  # type: ignore[index]
     assert other.status_code == 404
 
     disabled = await client.post(f"/api/admin/people/{volunteer_id}/disable", json={"reason": "left the society"})
     assert disabled.status_code == 200, disabled.text
-    assert (await new_client().get("/api/me", headers=bearer(personal["secret"]))).status_code == 401
+    assert (await new_client().get("/api/me", headers=bearer(personal["bearer_token"]))).status_code == 401
     await Person.update({Person.disabled_at: None}).where(Person.id == volunteer_id)
-    assert (await new_client().get("/api/me", headers=bearer(personal["secret"]))).status_code == 401  # still revoked
+    assert (
+        await new_client().get("/api/me", headers=bearer(personal["bearer_token"]))
+    ).status_code == 401  # still revoked
 
 
 async def test_the_token_page_shows_a_new_token_once_and_revokes_it(client: httpx.AsyncClient, inbox) -> None:

@@ -113,7 +113,7 @@ async def create_token(user: SignedIn, data: ApiTokenCreate) -> ApiTokenCreated:
         )
     row = await ApiToken.select().where(ApiToken.id == token_id).first()
     assert row is not None
-    return ApiTokenCreated(token=_out(row, user.name), secret=raw)
+    return ApiTokenCreated(token=_out(row, user.name), bearer_token=raw)
 
 
 async def revoke_token(user: SignedIn, token_id: int) -> ApiTokenOut:

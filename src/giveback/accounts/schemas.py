@@ -157,7 +157,7 @@ class ApiTokenOut(msgspec.Struct, kw_only=True):
 
 
 class ApiTokenCreated(msgspec.Struct, kw_only=True):
-    """A token just made. ``secret`` is shown this once: send it as ``Authorization: Bearer <secret>``."""
+    """A token just made. ``bearer_token`` is shown this once: send it as ``Authorization: Bearer <bearer_token>``."""
 
     token: ApiTokenOut
-    secret: str
+    bearer_token: str

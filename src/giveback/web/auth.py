@@ -226,4 +226,17 @@ def requires(*roles: str):  # type: ignore[no-untyped-def]
         if not user.has(*roles):
             raise PermissionDenied(_("this needs the role %(roles)s", roles=" or ".join(roles)), field="role")
 
+    guard.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document (web.openapi)
     return guard
+
+
+def required_roles(handler: BaseRouteHandler) -> tuple[str, ...] | None:
+    """The roles a handler's guards ask for: None for a public handler, () for any signed-in person."""
+    found: tuple[str, ...] | None = None
+    for guard in (guard for layer in handler.ownership_layers for guard in layer.guards or []):
+        if guard is signed_in:
+            found = found or ()
+        roles = getattr(guard, "roles", None)
+        if roles is not None:
+            found = tuple(roles)
+    return found
