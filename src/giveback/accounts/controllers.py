@@ -278,11 +278,11 @@ class ApiTokenApi(Controller):
 
     @post(
         "/",
-        summary="Make an API token; its secret is in this answer only",
+        summary="Make an API token; its bearer_token is in this answer only",
         description=(
-            "Send the secret as `Authorization: Bearer <secret>` to call the JSON API as yourself. A `read` token "
-            "may only GET; a `write` token may also change what you may change. `service` tokens (admins) are for "
-            "an integration and every admin sees them."
+            "Send `bearer_token` as `Authorization: Bearer <bearer_token>` to call the JSON API as yourself. A "
+            "`read` token may only GET; a `write` token may also change what you may change. `service` tokens "
+            "(admins) are for an integration and every admin sees them."
         ),
     )
     async def create(self, request: Request[Any, Any, Any], data: JSONBody[ApiTokenCreate]) -> ApiTokenCreated:
