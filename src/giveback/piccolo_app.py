@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import (
     AccountToken,
+    ApiToken,
     AuditEvent,
     LoginChallenge,
     LoginFailure,
@@ -49,6 +50,7 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
+        ApiToken,
         LoginFailure,
         MailRequest,
         TwoFactor,

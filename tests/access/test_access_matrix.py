@@ -111,6 +111,16 @@ ACCESS: dict[str, Rule] = {
     "POST /account/two-factor/disable": SIGNED_IN,
     "POST /api/people/{person_id:int}/two-factor/reset": only("admin"),
     "GET /api/people": only("coordinator", "admin"),
+    # API tokens
+    "GET /api/account/tokens": SIGNED_IN,
+    "POST /api/account/tokens": SIGNED_IN,
+    "DELETE /api/account/tokens/{token_id:int}": only("volunteer", "host", "coordinator", "admin", own="token_id"),
+    "GET /account/tokens": SIGNED_IN,
+    "POST /account/tokens": SIGNED_IN,
+    "POST /account/tokens/{token_id:int}/revoke": only("volunteer", "host", "coordinator", "admin", own="token_id"),
+    "GET /api/admin/tokens": only("admin"),
+    "GET /admin/tokens": only("admin"),
+    "POST /admin/tokens/{token_id:int}/revoke": only("admin"),
     "PUT /api/people/{person_id:int}/roles": only("admin"),
     # administration
     "GET /api/admin/people": only("admin"),
@@ -353,12 +363,14 @@ BODIES["POST /api/trips/{trip_id:int}/documents/preview"] = CERTIFICATE
 BODIES["POST /api/trips/{trip_id:int}/documents/{document_id:int}/withdraw"] = {"reason": "issued by mistake"}
 # The guard refuses loopback before connecting: no traffic leaves the machine.
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
+BODIES["POST /api/account/tokens"] = {"name": "matrix script"}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
     "POST /trips/{trip_id:int}/documents": {"kind": "certificate", "person_id": "1", "signed": "yes"},
     "POST /trips/{trip_id:int}/documents/{document_id:int}/withdraw": {"reason": "issued by mistake"},
+    "POST /account/tokens": {"name": "matrix script"},
 }
 
 # Calls that end a session or destroy the caller's records run last.
