@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import (
     AccountToken,
+    ApiToken,
     AuditEvent,
     LoginChallenge,
     LoginFailure,
@@ -25,6 +26,7 @@ from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import Trip, TripMember
+from giveback.trips.travel_tables import TravelChecklist, TripDocument
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
@@ -48,6 +50,7 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
+        ApiToken,
         LoginFailure,
         MailRequest,
         TwoFactor,
@@ -70,6 +73,8 @@ APP_CONFIG = AppConfig(
         TripEvent,
         TripReport,
         ReminderSent,
+        TripDocument,
+        TravelChecklist,
         OutboxMessage,
         MailTemplate,
         NoticeOptOut,

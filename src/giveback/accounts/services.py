@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from giveback.accounts import throttle, two_factor
+from giveback.accounts import api_tokens, throttle, two_factor
 from giveback.accounts.audit import audit
 from giveback.accounts.passwords import check_strength, hash_password, verify_password
 from giveback.accounts.schemas import PersonOut, Role, SignUp
@@ -396,8 +396,10 @@ async def reset_two_factor(actor_id: int | None, person_id: int) -> PersonOut:
 
 
 async def forget_account_secrets(person_id: int, email: str) -> None:
-    """Delete a deleted account's second factor, log-in challenges and e-mail request counts."""
+    """Delete a deleted account's second factor, log-in challenges and e-mail request counts; revoke its API
+    tokens."""
     await two_factor.forget(person_id)
+    await api_tokens.revoke_all_tokens(person_id)
     await throttle.forget_mail_requests(email)
 
 

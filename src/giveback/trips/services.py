@@ -84,7 +84,8 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     return row
 
 
-async def _request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Requests by id: title, country, organization (id and name) and primary need."""
     if not request_ids:
         return {}
     rows = await HostRequest.select(
@@ -128,7 +129,7 @@ async def _report_kinds(trip_ids: list[int]) -> dict[int, set[str]]:
 
 async def trip_outs(rows: list[dict[str, Any]]) -> list[TripOut]:
     ids = [int(row["id"]) for row in rows]
-    requests = await _request_info({int(row["request"]) for row in rows})
+    requests = await request_info({int(row["request"]) for row in rows})
     members = await _members(ids)
     kinds = await _report_kinds(ids)
     outs = []
@@ -185,6 +186,12 @@ async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
     if status:
         query = query.where(Trip.status == status)
     return await trip_outs(await query)
+
+
+async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
+    """Whether the trip is among those the person may see (``list_trips``)."""
+    visible = await _visible_trip_ids(user)
+    return visible is None or trip_id in visible
 
 
 async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
@@ -473,7 +480,7 @@ async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[Outsta
         raise PermissionDenied("only a coordinator sees outstanding reports", field="role")
     day = on or today()
     owed = await owed_reports()
-    requests = await _request_info({int(row["request"]) for row, _ in owed})
+    requests = await request_info({int(row["request"]) for row, _ in owed})
     reminded: dict[int, datetime] = {}
     if owed:
         for reminder in await ReminderSent.select(ReminderSent.trip, ReminderSent.sent_at).where(
