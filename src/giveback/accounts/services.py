@@ -10,9 +10,10 @@ Those e-mails hold no text a stranger typed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
@@ -24,6 +25,8 @@ from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_
 from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from giveback.i18n import DEFAULT_LOCALE
+from giveback.mail.outbox import Recipient
 
 log = structlog.get_logger()
 
@@ -400,3 +403,26 @@ async def list_people(*, role: str | None = None) -> list[PersonOut]:
     if role:
         query = query.where(Person.id.is_in(RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)))
     return [await person_out(row["id"]) for row in await query]
+
+
+def _recipient(row: dict[str, Any]) -> Recipient:
+    return Recipient(name=row["name"], email=row["email"], locale=row["locale"] or DEFAULT_LOCALE)
+
+
+async def recipients(person_ids: Iterable[int]) -> list[Recipient]:
+    """The people to tell (those with a live account: not deleted, not disabled), in id order."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    rows = (
+        await Person.select(Person.name, Person.email, Person.locale)
+        .where(Person.id.is_in(ids) & Person.deleted_at.is_null() & Person.disabled_at.is_null())
+        .order_by(Person.id)
+    )
+    return [_recipient(row) for row in rows]
+
+
+async def recipients_with_role(role: str) -> list[Recipient]:
+    """Everyone with a live account holding the role (the coordinators to tell of a waiting step)."""
+    grants = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)
+    return await recipients(int(grant["person"]) for grant in grants)

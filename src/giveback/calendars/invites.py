@@ -60,7 +60,14 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
     return people
 
 
-def _text(event: ics.TripEvent, method: ics.Method, links: tuple[str, str] | None, base_url: str) -> str:
+def _text(
+    event: ics.TripEvent,
+    method: ics.Method,
+    links: tuple[str, str] | None,
+    base_url: str,
+    answer: str = "",
+    trip_link: str = "",
+) -> str:
     days = f"{event.first_day:%a %d %b %Y} – {event.last_day:%a %d %b %Y}"
     calendars = f"Your calendars: {base_url}/calendar"
     if method == "CANCEL":
@@ -71,26 +78,39 @@ def _text(event: ics.TripEvent, method: ics.Method, links: tuple[str, str] | Non
     text = f"{event.summary}\n{days}\n{event.location}\n\n{event.description}"
     if links:
         text += f"\n\nAccept your place on this trip: {links[0]}\n\nDecline (frees your place): {links[1]}"
+    elif answer == "accepted":
+        text += "\n\nYou accepted your place on this trip; nothing more to answer."
+    if trip_link:
+        text += f"\n\nThe trip's page: {trip_link}"
     return f"{text}\n\n{calendars}"
 
 
-def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant]:
+def _recipients(trip: TripFacts, removed: list[Participant], only: Collection[int] = ()) -> list[Participant]:
     if removed:
         return removed
+    if only:
+        return [v for v in trip.travelling if v.person_id in set(only)]
     travelling = trip.travelling
     known = {v.person_id for v in travelling}
     return travelling + [c for c in trip.contacts if c.person_id not in known]
 
 
 async def queue_invites(
-    trip: TripFacts, *, method: ics.Method, settings: Settings, removed_people: Collection[int] = ()
+    trip: TripFacts,
+    *,
+    method: ics.Method,
+    settings: Settings,
+    removed_people: Collection[int] = (),
+    only_people: Collection[int] = (),
 ) -> int:
     """Queue one iTIP message per recipient for the trip as described; returns how many were queued.
 
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip, named as declined attendees
-    (used with ``CANCEL``). The organizer is ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
+    (used with ``CANCEL``); ``only_people`` sends only to these volunteers (an invite sent again). A volunteer
+    who has answered gets no answer links, only what they answered. The organizer is ``GIVEBACK_MAIL_FROM``;
+    links start with ``settings.base_url``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
@@ -98,10 +118,10 @@ async def queue_invites(
     calendar = ics.invite(event, method=method, organizer=ics.organizer_address(settings.mail_from))
     verb = "Cancelled" if method == "CANCEL" else ("Updated" if event.sequence else "Invitation")
     subject = f"{verb}: {event.summary} ({event.first_day:%d %b %Y})"
-    recipients = _recipients(trip, removed)
+    recipients = _recipients(trip, removed, only_people)
     for recipient in recipients:
         links = None
-        if method == "REQUEST" and recipient.member_id is not None:
+        if method == "REQUEST" and recipient.member_id is not None and recipient.response == "pending":
             links = (
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'accept')}",
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'decline')}",
@@ -115,7 +135,14 @@ async def queue_invites(
                 mail_from=settings.mail_from,
                 to=(recipient.name, recipient.email),
                 subject=subject,
-                text=_text(event, method, links, base),
+                text=_text(
+                    event,
+                    method,
+                    links,
+                    base,
+                    answer=recipient.response if recipient.member_id is not None else "",
+                    trip_link=f"{base}/trips/{trip.trip_id}" if method == "REQUEST" else "",
+                ),
                 calendar=calendar,
                 method=method,
                 message_id=message_id,

@@ -169,6 +169,7 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "opened": _p("trip step", "approved in a round"),
         "accepted": _p("trip step", "a volunteer accepted"),
         "member_added": _p("trip step", "a replacement joined"),
+        "reinvited": _p("trip step", "invite sent again"),
         "postponed": _p("trip step", "postponed"),
         "rescheduled": _p("trip step", "dates changed"),
         "cancelled": _p("trip step", "cancelled"),

@@ -2,11 +2,16 @@
 sends it commits, and ``giveback.mail.sender`` delivers it later with retries and its stable Message-ID.
 
 Other domains call ``queue_message`` with a message they rendered themselves (calendars: iTIP invites) or
-``queue_plain`` for a plain-text message. Neither opens a transaction.
+``queue_plain`` for a plain-text message, or ``queue_notice`` for a notice each recipient reads in their own
+language. None of them opens a transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from giveback.i18n import DEFAULT_LOCALE, use_locale
 from giveback.mail.messages import new_message_id, plain_message
 from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
@@ -64,3 +69,36 @@ async def queue_plain(
         )
         ids.append(message_id)
     return ids
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a notice goes to, and the language they read (their saved one; English when they chose none)."""
+
+    name: str
+    email: str
+    locale: str = DEFAULT_LOCALE
+
+
+async def queue_notice(
+    *,
+    settings: Settings,
+    to: Sequence[Recipient],
+    compose: Callable[[Recipient], tuple[str, str]],
+    kind: str = "notice",
+    about: str = "",
+) -> int:
+    """Queue one plain-text notice per recipient, composed (``compose`` returns its subject and text) in the
+    recipient's language; returns how many were queued. Opens no transaction."""
+    for recipient in to:
+        with use_locale(recipient.locale or DEFAULT_LOCALE):
+            subject, text = compose(recipient)
+        await queue_plain(
+            settings=settings,
+            to=[(recipient.name, recipient.email)],
+            subject=subject,
+            text=text,
+            kind=kind,
+            about=about,
+        )
+    return len(to)
