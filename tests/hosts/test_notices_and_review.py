@@ -66,7 +66,10 @@ async def test_claims_are_announced_to_both_sides_in_their_languages(
     again = (await client.post(f"/api/organizations/{org_id}/claims", json={})).json()
     assert (await coordinator.post(f"/api/claims/{again['id']}/approve")).status_code == 200
     (to, subject, text) = (await notices(f"claim:{again['id']}"))[-1]
-    assert (to, subject) == ("host@example.org", "You are a host contact of British Society of Interventional Radiology")
+    assert (to, subject) == (
+        "host@example.org",
+        "You are a host contact of British Society of Interventional Radiology",
+    )
     assert link_in(text) == f"/host/requests/new?organization_id={org_id}"
     assert (await client.get(link_in(text))).status_code == 200
 
@@ -96,7 +99,7 @@ async def test_a_coordinator_reviews_every_field_and_decides_from_the_request_pa
         'class="danger"',
         'class="secondary"',
     ):
-        assert shown.lower() in review.text.lower(), review.text[review.text.find("<dl"):][:3000]
+        assert shown.lower() in review.text.lower(), review.text[review.text.find("<dl") :][:3000]
 
     blank = await world.coordinator.post(
         f"/coordinator/requests/{request_id}/decline", data={"reason": " ", "next": "review"}
@@ -107,7 +110,8 @@ async def test_a_coordinator_reviews_every_field_and_decides_from_the_request_pa
     assert row is not None and row["status"] == "submitted"
 
     declined = await world.coordinator.post(
-        f"/coordinator/requests/{request_id}/decline", data={"reason": "Dates clash with the congress", "next": "review"}
+        f"/coordinator/requests/{request_id}/decline",
+        data={"reason": "Dates clash with the congress", "next": "review"},
     )
     assert declined.status_code == 303
     assert declined.headers["location"] == f"/coordinator/requests/{request_id}?done=declined"
@@ -122,7 +126,9 @@ async def test_a_coordinator_reviews_every_field_and_decides_from_the_request_pa
     assert accepted.headers["location"] == f"/coordinator/requests/{other['id']}?done=accepted"
     (to, subject, text) = (await notices(f"request:{other['id']}"))[-1]
     assert (to, subject) == ("host@example.org", "Request accepted: “Venous week”")
-    assert "Request accepted" in (await world.coordinator.get(f"/coordinator/requests/{other['id']}?done=accepted")).text
+    assert (
+        "Request accepted" in (await world.coordinator.get(f"/coordinator/requests/{other['id']}?done=accepted")).text
+    )
 
 
 async def test_the_review_page_is_for_coordinators(world: World, new_client: Callable[[], Client]) -> None:

@@ -261,9 +261,15 @@ async def _events(trip_id: int) -> list[EventOut]:
     ]
 
 
-def actions_for(status: str) -> list[str]:
-    """The coordinator's actions that a trip in this state allows."""
-    return [name for name, step in COORDINATOR_ACTIONS.items() if lifecycle.allowed(step, status)]
+def actions_for(row: dict[str, Any]) -> list[str]:
+    """The coordinator's actions that the trip allows now: those its state allows, but "mark completed" only
+    once its first day has come."""
+    early = row["status"] == "confirmed" and row["start"] > today()
+    return [
+        name
+        for name, step in COORDINATOR_ACTIONS.items()
+        if lifecycle.allowed(step, row["status"]) and not (name == "complete" and early)
+    ]
 
 
 async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
@@ -311,7 +317,7 @@ async def get_trip(user: SignedIn, trip_id: int) -> TripDetail:
         events=await _events(trip_id),
         reports=await _report_outs(trip_id),
         can_report_as=can_report,
-        actions=actions_for(row["status"]) if coordinator else [],
+        actions=actions_for(row) if coordinator else [],
         briefing=await _briefing(row),
         my_response=mine,
         can_answer=mine == "pending" and lifecycle.allowed("accepted", row["status"]),
