@@ -175,6 +175,11 @@ ACCESS: dict[str, Rule] = {
     "POST /api/requests/{request_id:int}/decline": COORDINATOR,
     "PUT /api/requests/{request_id:int}/priority": COORDINATOR,
     "GET /host": HOST,
+    "GET /home": SIGNED_IN,
+    "GET /coordinator": COORDINATOR,
+    "GET /volunteer": VOLUNTEER,
+    "GET /coordinator/volunteers/{person_id:int}": COORDINATOR,
+    "GET /coordinator/requests/{request_id:int}": COORDINATOR,
     "POST /host/claims": HOST,
     "POST /host/organizations": HOST,
     "GET /host/requests/new": HOST,
@@ -248,6 +253,10 @@ ACCESS: dict[str, Rule] = {
     "POST /api/trips/{trip_id:int}/complete": COORDINATOR,
     "POST /api/trips/{trip_id:int}/reminders": COORDINATOR,
     "POST /trips/{trip_id:int}/actions": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/invites/resend": COORDINATOR,
+    "POST /trips/{trip_id:int}/resend": COORDINATOR,
     "GET /coordinator/reports": COORDINATOR,
     "POST /coordinator/reports/{trip_id:int}/remind": COORDINATOR,
     # importing and exporting a program
@@ -294,6 +303,7 @@ ACCESS: dict[str, Rule] = {
 
 # Valid bodies, so that ownership (checked after validation) decides the answer.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/trips/{trip_id:int}/answer": {"answer": "accepted"},
     "POST /api/volunteers/me/windows": {"start": f"{NEXT_YEAR}-08-01", "end": f"{NEXT_YEAR}-08-31"},
     "PUT /api/volunteers/me/windows/{window_id:int}": {
         "start": f"{NEXT_YEAR}-03-02",
@@ -316,6 +326,7 @@ BODIES["POST /api/trips/{trip_id:int}/reports/{kind:str}"] = REPORT
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
+    "POST /trips/{trip_id:int}/answer": {"answer": "accept"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
 }

@@ -196,6 +196,15 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "5": _p("weekday", "Saturday"),
         "6": _p("weekday", "Sunday"),
     },
+    "weekdays": {  # every such day: "visits start on Mondays"
+        "0": _p("every weekday", "Mondays"),
+        "1": _p("every weekday", "Tuesdays"),
+        "2": _p("every weekday", "Wednesdays"),
+        "3": _p("every weekday", "Thursdays"),
+        "4": _p("every weekday", "Fridays"),
+        "5": _p("every weekday", "Saturdays"),
+        "6": _p("every weekday", "Sundays"),
+    },
 }
 
 

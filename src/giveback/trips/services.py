@@ -329,8 +329,6 @@ async def get_trip(user: SignedIn, trip_id: int) -> TripDetail:
 
 async def answer_place(user: SignedIn, trip_id: int, wanted: str, *, settings: Settings) -> InviteAnswerOut:
     """A volunteer answers their place on the trip in the app, as the invite's links would (``lifecycle.answer``)."""
-    if wanted not in ("accepted", "declined"):
-        raise InvalidInput(_("answer with accept or decline"), field="answer")
     member = (
         await TripMember.select(TripMember.id)
         .where((TripMember.trip == trip_id) & (TripMember.person == user.person_id))
@@ -339,6 +337,8 @@ async def answer_place(user: SignedIn, trip_id: int, wanted: str, *, settings: S
     if member is None:
         await _seen_trip(user, trip_id)  # no trip, or not theirs to see: NotFound
         raise PermissionDenied(_("you have no place on this trip to answer"), field="answer")
+    if wanted not in ("accepted", "declined"):
+        raise InvalidInput(_("answer with accept or decline"), field="answer")
     return await lifecycle.answer(int(member["id"]), wanted, settings)
 
 
