@@ -37,7 +37,7 @@ async def test_the_round_page_explains_every_proposal_in_words(
     round_id = await open_and_freeze(client)
     await run_round(client, round_id)
     page = (await client.get(f"/coordinator/rounds/{round_id}", headers=HTML)).text
-    onco, veins, japanese = program.requests
+    onco, _, japanese = program.requests
 
     assert "visits start on Mondays" in page
     assert "request served 1,000" in page  # the weights in words
