@@ -8,8 +8,11 @@ from datetime import timedelta
 
 import httpx
 from helpers import member
-from programs import PERIOD_START, Program, _request, _volunteer
+from programs import PERIOD_START, Program, _request, _volunteer, make_contact
 from round_steps import open_and_freeze, run_round
+
+from giveback.accounts.tables import Person
+from giveback.mail.tables import OutboxMessage
 
 HTML = {"accept": "text/html"}
 PROBLEM_ID = re.compile(r"\b[vr]-\d+\b")
@@ -34,6 +37,8 @@ async def test_the_round_page_explains_every_proposal_in_words(
         for title in ("Veins in Spanish", "Veins in Spanish again")
     ]
     idle_id = await _volunteer("idle@example.org", {"venous": 1}, ["fr"], PERIOD_START, 120)  # no French audience
+    host = await Person.insert(Person(email="hugo@example.org", name="Hugo Host", password_hash="-", locale="pt_BR"))
+    await make_contact(int(host[0]["id"]), program.host_organization)
     round_id = await open_and_freeze(client)
     await run_round(client, round_id)
     page = (await client.get(f"/coordinator/rounds/{round_id}", headers=HTML)).text
@@ -71,5 +76,15 @@ async def test_the_round_page_explains_every_proposal_in_words(
         "Venous"
     ]
 
+    # The host contacts are told of each proposed visit, in their language, with the page to review it.
+    told = await OutboxMessage.select(OutboxMessage.subject, OutboxMessage.content).where(
+        (OutboxMessage.recipient == "hugo@example.org") & (OutboxMessage.about == f"request:{onco}")
+    )
+    assert [row["subject"] for row in told] == ["Uma visita foi proposta para “Liver tumours”"]
+    assert "/host/proposals/" in told[0]["content"]
+    before = await OutboxMessage.count().where(OutboxMessage.recipient == "hugo@example.org")
+    assert before == 3  # one per proposed visit (every request here is SoBRICE's)
+    await run_round(client, round_id)  # the same proposals again: nobody is told twice
+    assert await OutboxMessage.count().where(OutboxMessage.recipient == "hugo@example.org") == before
     profile = await client.get(f"/coordinator/volunteers/{program.volunteers[0]}", headers=HTML)
     assert profile.status_code == 200 and "onco@example.org" in profile.text
