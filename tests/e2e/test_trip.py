@@ -125,8 +125,8 @@ async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: Li
     facts = cpage.locator("dl.facts").first
     await expect(facts).to_contain_text(re.compile(r"Status\s*(confirmed|in progress|completed)"))
     if "completed" not in await facts.inner_text():
-        await cpage.get_by_label("Mark completed").check()
-        await cpage.get_by_role("button", name="Apply").click()
+        await cpage.locator("summary", has_text="Mark completed").click()  # one form per action
+        await cpage.locator("details[open]").get_by_role("button", name="Mark completed").click()
     await expect(facts).to_contain_text("completed")
     await coordinator.check("completed")
 
