@@ -63,7 +63,7 @@ async def test_volunteer_accepts_the_invite_and_subscribes(actors: Any, api: Any
     await expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     await volunteer.check("trips")
     await page.get_by_role("link", name=TITLE).click()
-    await expect(page.locator("dl.facts")).to_contain_text("confirmed")
+    await expect(page.locator("dl.facts").first).to_contain_text("confirmed")
     assert urlsplit(page.url).path == f"/trips/{trip}"
 
     await nav(volunteer, "Calendars")

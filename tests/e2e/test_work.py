@@ -139,7 +139,9 @@ async def test_the_work_list_a_notice_and_an_invite_answered_in_the_app(
     await expect(proposal.get_by_role("link", name="Nino Beridze")).to_be_visible()
     await coordinator.check("proposal")
     await for_docs(
-        coordinator, "proposal", page.locator("section", has=page.get_by_role("heading", name="Proposals of run"))
+        coordinator,
+        "9-work-proposal",
+        page.locator("section", has=page.get_by_role("heading", name="Proposals of run")),
     )
     await page.get_by_role("button", name="Approve the ticked proposals").click()
     await expect(page.get_by_role("status")).to_contain_text("1 trip approved.")
