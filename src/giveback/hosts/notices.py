@@ -1,9 +1,7 @@
-"""The notices of the hosts' steps, by e-mail through the outbox, each in its reader's language with a link to the
-page where they act: a claim or a request waits (to the coordinators), a claim is approved or rejected (to the
-claimant), a request is accepted or declined (to the organization's contacts).
-
-Each notice's words are one function (``*_text``) returning its subject and text in the current language; the
-``tell_*`` functions queue it inside the caller's transaction.
+"""The notices of the hosts' steps, by e-mail through the outbox, each from its template (``giveback.mail``) in
+its reader's language with a link to the page where they act: a claim or a request waits (to the coordinators),
+a claim is approved or rejected (to the claimant), a request is accepted or declined (to the organization's
+contacts). Each is queued inside the caller's transaction; a reader who turned a notice off does not get it.
 """
 
 from __future__ import annotations
@@ -12,89 +10,12 @@ from typing import Any
 
 from giveback.accounts.services import recipients, recipients_with_role
 from giveback.hosts.tables import OrganizationClaim
-from giveback.i18n import _, translate
-from giveback.mail.outbox import Recipient, queue_notice
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 
 
 def _link(settings: Settings, path: str) -> str:
     return settings.base_url.rstrip("/") + path
-
-
-def claim_waiting_text(reader: Recipient, *, claimant: str, organization: str, link: str) -> tuple[str, str]:
-    subject = _("Claim waiting: %(person)s for %(organization)s", person=claimant, organization=organization)
-    text = _(
-        "Hello %(reader)s,\n\n%(person)s asks to represent %(organization)s as its host contact.\n\n"
-        "Approve or reject the claim here:\n%(link)s\n",
-        reader=reader.name,
-        person=claimant,
-        organization=organization,
-        link=link,
-    )
-    return translate(subject), translate(text)
-
-
-def claim_decided_text(
-    reader: Recipient, *, approved: bool, organization: str, reason: str, link: str
-) -> tuple[str, str]:
-    if approved:
-        subject = _("You are a host contact of %(organization)s", organization=organization)
-        text = _(
-            "Hello %(reader)s,\n\na coordinator approved your claim: you represent %(organization)s now.\n\n"
-            "Post your first request for a visiting professor here:\n%(link)s\n",
-            reader=reader.name,
-            organization=organization,
-            link=link,
-        )
-    else:
-        subject = _("Your claim on %(organization)s was not approved", organization=organization)
-        text = _(
-            "Hello %(reader)s,\n\na coordinator did not approve your claim on %(organization)s.\n\n"
-            "The reason given: %(reason)s\n\nYou can claim another organization or register a new one here:\n"
-            "%(link)s\n",
-            reader=reader.name,
-            organization=organization,
-            reason=reason,
-            link=link,
-        )
-    return translate(subject), translate(text)
-
-
-def request_waiting_text(reader: Recipient, *, title: str, organization: str, link: str) -> tuple[str, str]:
-    subject = _("Request waiting: “%(title)s” (%(organization)s)", title=title, organization=organization)
-    text = _(
-        "Hello %(reader)s,\n\n%(organization)s submitted the request “%(title)s” for a visiting professor.\n\n"
-        "Read it and accept or decline it here:\n%(link)s\n",
-        reader=reader.name,
-        title=title,
-        organization=organization,
-        link=link,
-    )
-    return translate(subject), translate(text)
-
-
-def request_decided_text(reader: Recipient, *, accepted: bool, title: str, reason: str, link: str) -> tuple[str, str]:
-    if accepted:
-        subject = _("Request accepted: “%(title)s”", title=title)
-        text = _(
-            "Hello %(reader)s,\n\na coordinator accepted your request “%(title)s”. It is listed publicly now and "
-            "takes part in the next match round; you will be told when a visit is proposed.\n\n"
-            "Your request:\n%(link)s\n",
-            reader=reader.name,
-            title=title,
-            link=link,
-        )
-    else:
-        subject = _("Request declined: “%(title)s”", title=title)
-        text = _(
-            "Hello %(reader)s,\n\na coordinator declined your request “%(title)s”.\n\nThe reason given: %(reason)s\n\n"
-            "You can withdraw it to a draft, change it and submit it again here:\n%(link)s\n",
-            reader=reader.name,
-            title=title,
-            reason=reason,
-            link=link,
-        )
-    return translate(subject), translate(text)
 
 
 async def contacts_of(organization_id: int) -> list[Recipient]:
@@ -106,48 +27,57 @@ async def contacts_of(organization_id: int) -> list[Recipient]:
 
 
 async def tell_claim_waiting(settings: Settings, *, claim_id: int, claimant: str, organization: str) -> None:
-    link = _link(settings, "/coordinator/claims")
-    await queue_notice(
+    await queue_templated(
         settings=settings,
+        message_name="claim-waiting",
         to=await recipients_with_role("coordinator"),
-        compose=lambda r: claim_waiting_text(r, claimant=claimant, organization=organization, link=link),
+        values={
+            "claimant": claimant,
+            "organization": organization,
+            "claims_link": _link(settings, "/coordinator/claims"),
+        },
         about=f"claim:{claim_id}",
     )
 
 
 async def tell_claim_decided(settings: Settings, claim: Any) -> None:
-    approved = claim.status == "approved"
-    path = f"/host/requests/new?organization_id={claim.organization_id}" if approved else "/host"
-    link = _link(settings, path)
-    await queue_notice(
-        settings=settings,
-        to=await recipients([claim.person_id]),
-        compose=lambda r: claim_decided_text(
-            r, approved=approved, organization=claim.organization_name, reason=claim.reason, link=link
-        ),
-        about=f"claim:{claim.id}",
-    )
+    to = await recipients([claim.person_id])
+    if claim.status == "approved":
+        link = _link(settings, f"/host/requests/new?organization_id={claim.organization_id}")
+        name, values = "claim-approved", {"organization": claim.organization_name, "request_link": link}
+    else:
+        name = "claim-rejected"
+        values = {
+            "organization": claim.organization_name,
+            "reason": claim.reason,
+            "host_link": _link(settings, "/host"),
+        }
+    await queue_templated(settings=settings, message_name=name, to=to, values=values, about=f"claim:{claim.id}")
 
 
 async def tell_request_waiting(settings: Settings, request: Any) -> None:
-    link = _link(settings, f"/coordinator/requests/{request.id}")
-    organization = request.organization_short_name or request.organization_name
-    await queue_notice(
+    await queue_templated(
         settings=settings,
+        message_name="request-waiting",
         to=await recipients_with_role("coordinator"),
-        compose=lambda r: request_waiting_text(r, title=request.title, organization=organization, link=link),
+        values={
+            "title": request.title,
+            "organization": request.organization_short_name or request.organization_name,
+            "review_link": _link(settings, f"/coordinator/requests/{request.id}"),
+        },
         about=f"request:{request.id}",
     )
 
 
 async def tell_request_decided(settings: Settings, request: Any) -> None:
     accepted = request.status == "accepted"
-    link = _link(settings, f"/host/requests/{request.id}/edit")
-    await queue_notice(
+    values = {"title": request.title, "request_link": _link(settings, f"/host/requests/{request.id}/edit")}
+    if not accepted:
+        values["reason"] = request.decision_reason
+    await queue_templated(
         settings=settings,
+        message_name="request-accepted" if accepted else "request-declined",
         to=await contacts_of(request.organization_id),
-        compose=lambda r: request_decided_text(
-            r, accepted=accepted, title=request.title, reason=request.decision_reason, link=link
-        ),
+        values=values,
         about=f"request:{request.id}",
     )

@@ -160,22 +160,3 @@ async def queue_templated(
         )
         ids.append(message_id)
     return ids
-
-
-async def queue_notice(
-    *,
-    settings: Settings,
-    to: Sequence[Recipient],
-    compose: Callable[[Recipient], tuple[str, str]],
-    kind: str = "notice",
-    about: str = "",
-) -> int:
-    """Queue one plain-text notice per recipient, composed (``compose`` returns its subject and text) in the
-    recipient's language; returns how many were queued. Opens no transaction. (The hosts' and rounds' step
-    notices use it until they have templates of their own.)"""
-    for recipient in to:
-        with use_locale(recipient.locale or DEFAULT_LOCALE):
-            subject, text = compose(recipient)
-        one = [(recipient.name, recipient.email)]
-        await queue_plain(settings=settings, to=one, subject=subject, text=text, kind=kind, about=about)
-    return len(to)

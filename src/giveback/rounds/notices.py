@@ -1,8 +1,7 @@
 """The notice of a proposal: when a round's run proposes a visit for a request (a new one, or other dates or
 volunteers than the run before), the request's host contacts are told, in their language, with the link to
-the page where they see it and may veto a volunteer.
-
-``proposal_text`` holds the notice's words; ``tell_hosts_of_proposals`` queues it inside the caller's transaction.
+the page where they see it and may veto a volunteer. The words are the template ``visit-proposed``;
+``tell_hosts_of_proposals`` queues it inside the caller's transaction.
 """
 
 from __future__ import annotations
@@ -13,36 +12,22 @@ from typing import Any
 
 from giveback.hosts.notices import contacts_of
 from giveback.hosts.tables import HostRequest
-from giveback.i18n import _, translate
-from giveback.i18n.formatting import ListOf, format_date_range
-from giveback.mail.outbox import Recipient, queue_notice
+from giveback.i18n.formatting import format_date_range, format_list
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.rounds import mapping
 from giveback.rounds.services import compare_runs, names_of
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
 
 
-def proposal_text(
-    reader: Recipient, *, title: str, names: list[str], start: date, end: date, link: str
-) -> tuple[str, str]:
-    subject = _("A visit is proposed for “%(title)s”", title=title)
-    text = _(
-        "Hello %(reader)s,\n\nthe coordinators' latest match proposes %(names)s for your request “%(title)s”, "
-        "%(dates)s. Nothing is decided yet: the coordinators approve the visits after your review.\n\n"
-        "If a volunteer cannot come to your institution, veto them with a reason here:\n%(link)s\n",
-        reader=reader.name,
-        names=ListOf(names),
-        title=title,
-        dates=format_date_range(start, end, weekday=True),
-        link=link,
-    )
-    return translate(subject), translate(text)
-
-
-def _composer(
-    title: str, names: list[str], start: date, end: date, link: str
-) -> Callable[[Recipient], tuple[str, str]]:
-    return lambda reader: proposal_text(reader, title=title, names=names, start=start, end=end, link=link)
+def _values(title: str, names: list[str], start: date, end: date, link: str) -> Callable[[Recipient], dict[str, str]]:
+    """The notice's placeholders, the names and days written in each reader's language (called in it)."""
+    return lambda reader: {
+        "title": title,
+        "volunteers": format_list(names),
+        "days": format_date_range(start, end, weekday=True),
+        "proposals_link": link,
+    }
 
 
 async def tell_hosts_of_proposals(run: dict[str, Any], result: dict[str, Any], settings: Settings) -> int:
@@ -83,10 +68,11 @@ async def tell_hosts_of_proposals(run: dict[str, Any], result: dict[str, Any], s
         visit = visits[key]
         names = [people.get(mapping.id_of(v), "") for v in visit["volunteers"]]
         start, end = date.fromisoformat(visit["start"]), date.fromisoformat(visit["end"])
-        await queue_notice(
+        await queue_templated(
             settings=settings,
+            message_name="visit-proposed",
             to=await contacts_of(int(request["organization"])),
-            compose=_composer(request["title"], names, start, end, link),
+            values=_values(request["title"], names, start, end, link),
             about=f"request:{request['id']}",
         )
         told += 1

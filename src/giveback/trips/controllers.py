@@ -330,7 +330,7 @@ class TripPages(Controller):
         except DomainError as problem:
             if isinstance(problem, NotFound):
                 raise
-            return await _trip_page(request, trip_id, problem=problem)
+            return await trip_page(request, trip_id, problem=problem)
         back = "/volunteer/" if form.get("next") == "home" else f"/trips/{trip_id}"
         return redirect(f"{back}?answered={done.response}")
 
@@ -343,7 +343,7 @@ class TripPages(Controller):
         except DomainError as problem:
             if isinstance(problem, NotFound):
                 raise
-            return await _trip_page(request, trip_id, problem=problem)
+            return await trip_page(request, trip_id, problem=problem)
         return redirect(f"/trips/{trip_id}?resent={sent}")
 
     @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
