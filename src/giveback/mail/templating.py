@@ -226,6 +226,30 @@ MESSAGES: Final[dict[str, Message]] = {
             ),
         ),
         Message(
+            "travel-reminder",
+            N_("Reminder to a volunteer: travel checklist items still open"),
+            "notice",
+            (
+                _p("trip_title", N_("the visit's title (the host's request)"), "Interventional oncology workshop"),
+                _p("first_day", N_("the visit's first day"), "3 March 2027"),
+                _p("days_left", N_("how many days are left before the first day"), "30"),
+                _p("open_items", N_("the checklist items still open"), "visa and flights"),
+                _p("link", N_("the trip's checklist"), "https://giveback.example.org/trips/1#checklist"),
+            ),
+        ),
+        Message(
+            "travel-reminder-host",
+            N_("Reminder to host contacts: the host's checklist items still open"),
+            "notice",
+            (
+                _p("trip_title", N_("the visit's title (the host's request)"), "Interventional oncology workshop"),
+                _p("first_day", N_("the visit's first day"), "3 March 2027"),
+                _p("days_left", N_("how many days are left before the first day"), "30"),
+                _p("open_items", N_("the open items, one line per volunteer"), "- Amira Haddad: lodging"),
+                _p("link", N_("the trip's checklist"), "https://giveback.example.org/trips/1#checklist"),
+            ),
+        ),
+        Message(
             "account-invitation",
             N_("Invitation to claim an imported account"),
             "account",
