@@ -250,6 +250,31 @@ MESSAGES: Final[dict[str, Message]] = {
             ),
         ),
         Message(
+            "account-confirm",
+            N_("Confirm the e-mail address of a new account"),
+            "account",
+            (_p("link", N_("the confirmation link"), "https://giveback.example.org/confirm?token=t"),),
+        ),
+        Message(
+            "account-exists",
+            N_("Someone signed up with an address that has an account"),
+            "account",
+            (
+                _p("login_link", N_("the log-in page"), "https://giveback.example.org/login"),
+                _p(
+                    "reset_link",
+                    N_("the page where a new password is chosen"),
+                    "https://giveback.example.org/forgot-password",
+                ),
+            ),
+        ),
+        Message(
+            "account-reset",
+            N_("A link to choose a new password"),
+            "account",
+            (_p("link", N_("the password link"), "https://giveback.example.org/reset-password?token=t"),),
+        ),
+        Message(
             "account-invitation",
             N_("Invitation to claim an imported account"),
             "account",
