@@ -27,6 +27,8 @@ from giveback.accounts.controllers import AccountPages, ApiTokenApi, ApiTokenPag
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.communications.controllers import ROUTES as COMMUNICATION_ROUTES
+from giveback.communications.controllers import UNSUBSCRIBE_ROUTES
 from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
 from giveback.db.changes import stop_listening
 from giveback.db.connection import bind_tables
@@ -51,6 +53,7 @@ from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.trips.facts import feed_trips
+from giveback.trips.travel_controllers import ROUTES as TRAVEL_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import SESSION_COOKIE, WITHOUT_SESSION, SessionMiddleware, check_csrf, cookie_name
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
@@ -127,7 +130,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 await close_pool(engine)
 
     # Everything but the secret calendar feeds runs behind the app's guards (see FEED_ROUTES: calendar clients
-    # only GET them, and a guard costs a copy of the route handler per request).
+    # only GET them, and a guard costs a copy of the route handler per request) and the notices' unsubscribe
+    # links (a mail client's one-click POST has no session or CSRF token; the signed link is the proof).
     guarded = Router(
         path="/",
         guards=[check_csrf, refuse_nul_characters],
@@ -152,9 +156,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *HOST_ROUTES,
             *ROUND_ROUTES,
             *TRIP_ROUTES,
+            *TRAVEL_ROUTES,
             *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             *IMPORT_ROUTES,
+            *COMMUNICATION_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(
@@ -166,7 +172,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
+        route_handlers=[guarded, *FEED_ROUTES, *UNSUBSCRIBE_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
         state=State(
             {

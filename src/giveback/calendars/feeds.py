@@ -25,7 +25,7 @@ from giveback.db.changes import committed_state
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
-from giveback.i18n import _
+from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 
@@ -231,7 +231,7 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
     row = await FeedToken.select().where(FeedToken.token_hash == token_hash).first()
     if row is None:
         raise NotFound("no such feed", field="token")
-    owner = await Person.select(Person.name, Person.deleted_at).where(Person.id == row["person"]).first()
+    owner = await Person.select(Person.name, Person.deleted_at, Person.locale).where(Person.id == row["person"]).first()
     roles = frozenset(
         r["role"] for r in await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == row["person"])
     )
@@ -244,11 +244,11 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
     organization = (
         (await _organization_names([row["organization"]])).get(row["organization"]) if row["organization"] else None
     )
-    events = [
-        trip_event(trip, settings.base_url)
-        for trip in await feed_trips(row["kind"], row["person"], row["organization"])
-    ]
-    body = ics.feed(_feed_name(row["kind"], organization, owner["name"]), events)
+    trips = await feed_trips(row["kind"], row["person"], row["organization"])
+    with use_locale(owner["locale"] or DEFAULT_LOCALE):  # the feed speaks its owner's language
+        events = [trip_event(trip, settings.base_url) for trip in trips]
+        name = translate(_feed_name(row["kind"], organization, owner["name"]))
+    body = ics.feed(name, events)
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
     last_modified = _aware(row["last_modified"]).replace(microsecond=0)
     if etag != row["etag"]:
