@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from giveback.calendars import ics
+from giveback.i18n import _
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class TripFacts:
     changed: datetime
     volunteers: list[Participant] = field(default_factory=list)
     contacts: list[Participant] = field(default_factory=list)
+    undated: bool = False  # postponed without new dates
 
     @property
     def travelling(self) -> list[Participant]:
@@ -53,9 +55,27 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def withdrawn(trip: TripFacts) -> bool:
+    """Off everyone's calendar: cancelled, declined, or postponed without new dates (each sent as a CANCEL)."""
+    return trip.status in ("cancelled", "declined") or (trip.status == "postponed" and trip.undated)
+
+
+def visit_name(trip: TripFacts) -> str:
+    """The event's summary while the trip is on: what the visit is and where."""
+    return f"Giveback visit: {trip.title} ({trip.organization_short_name or trip.organization_name})"
+
+
+def _summary(trip: TripFacts) -> str:
+    """The visit's name; a withdrawn trip's says so first, for the clients that ignore STATUS:CANCELLED."""
+    if not withdrawn(trip):
+        return visit_name(trip)
+    if trip.status == "postponed":
+        return str(_("Postponed: %(visit)s", visit=visit_name(trip)))
+    return str(_("Cancelled: %(visit)s", visit=visit_name(trip)))
+
+
 def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
     """The trip as one all-day event: summary, place and a description naming its volunteers."""
-    host = trip.organization_short_name or trip.organization_name
     names = ", ".join(v.name for v in trip.travelling) or "no volunteer yet"
     return ics.TripEvent(
         uid=trip.uid,
@@ -63,7 +83,7 @@ def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
         first_day=trip.first_day,
         last_day=trip.last_day,
         status=trip.status,
-        summary=f"Giveback visit: {trip.title} ({host})",
+        summary=_summary(trip),
         location=f"{trip.organization_name}, {trip.country}",
         description=(
             f"Visiting-professor trip to {trip.organization_name} for “{trip.title}”.\n"
@@ -72,4 +92,5 @@ def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
         created=_aware(trip.created),
         changed=_aware(trip.changed),
         url=f"{base_url.rstrip('/')}/calendar",
+        withdrawn=withdrawn(trip),
     )

@@ -14,7 +14,7 @@ from typing import Literal
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from giveback.calendars import ics
-from giveback.calendars.events import Participant, TripFacts, trip_event
+from giveback.calendars.events import Participant, TripFacts, trip_event, visit_name
 from giveback.calendars.messages import invite_message
 from giveback.errors import NotFound
 from giveback.mail.messages import new_message_id
@@ -50,22 +50,24 @@ def read_answer_token(secret_key: str, token: str) -> tuple[int, Answer]:
 
 
 def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee]:
+    """Everyone on the trip; a CANCEL to people who left names only them (RFC 5546 3.2.5)."""
+    if removed:
+        return [ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", "DECLINED") for v in removed]
     people = [
         ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", _PARTSTAT.get(v.response, "NEEDS-ACTION"))
         for v in trip.travelling
     ]
-    people += [ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", "DECLINED") for v in removed]
     known = {p.email for p in people}
     people += [ics.Attendee(c.email, c.name, "OPT-PARTICIPANT") for c in trip.contacts if c.email not in known]
     return people
 
 
-def _text(event: ics.TripEvent, method: ics.Method, links: tuple[str, str] | None, base_url: str) -> str:
+def _text(event: ics.TripEvent, visit: str, method: ics.Method, links: tuple[str, str] | None, base_url: str) -> str:
     days = f"{event.first_day:%a %d %b %Y} – {event.last_day:%a %d %b %Y}"
     calendars = f"Your calendars: {base_url}/calendar"
     if method == "CANCEL":
         return (
-            f"The visit “{event.summary}” ({days}) is cancelled for you.\n\n"
+            f"The visit “{visit}” ({days}) is cancelled for you.\n\n"
             f"The calendar attachment removes it from your calendar.\n\n{calendars}"
         )
     text = f"{event.summary}\n{days}\n{event.location}\n\n{event.description}"
@@ -89,15 +91,21 @@ async def queue_invites(
 
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
-    ``removed_people`` instead sends only to volunteers who left the trip, named as declined attendees
-    (used with ``CANCEL``). The organizer is ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
+    ``removed_people`` instead sends only to volunteers who left the trip (used with ``CANCEL``): the event
+    names only them, as declined attendees, and has no STATUS (the trip goes on). Each message supersedes the
+    recipient's unsent older invites of the trip. The organizer is ``GIVEBACK_MAIL_FROM``; links start with
+    ``settings.base_url``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
     event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
-    calendar = ics.invite(event, method=method, organizer=ics.organizer_address(settings.mail_from))
+    if removed:  # the trip goes on without them: its description must not tell them its status
+        event = replace(event, description=_left_trip_description(trip))
+    calendar = ics.invite(
+        event, method=method, organizer=ics.organizer_address(settings.mail_from), uninvite=bool(removed)
+    )
     verb = "Cancelled" if method == "CANCEL" else ("Updated" if event.sequence else "Invitation")
-    subject = f"{verb}: {event.summary} ({event.first_day:%d %b %Y})"
+    subject = f"{verb}: {visit_name(trip)} ({event.first_day:%d %b %Y})"
     recipients = _recipients(trip, removed)
     for recipient in recipients:
         links = None
@@ -115,7 +123,7 @@ async def queue_invites(
                 mail_from=settings.mail_from,
                 to=(recipient.name, recipient.email),
                 subject=subject,
-                text=_text(event, method, links, base),
+                text=_text(event, visit_name(trip), method, links, base),
                 calendar=calendar,
                 method=method,
                 message_id=message_id,
@@ -124,5 +132,10 @@ async def queue_invites(
             about=about_trip(trip.trip_id),
             method=method,
             sequence=event.sequence,
+            supersedes=True,  # an older invite still queued for them would arrive after this one
         )
     return len(recipients)
+
+
+def _left_trip_description(trip: TripFacts) -> str:
+    return f"Visiting-professor trip to {trip.organization_name} for “{trip.title}”.\nYou are no longer on this trip."

@@ -3,6 +3,10 @@ sends it commits, and ``giveback.mail.sender`` delivers it later with retries an
 
 Other domains call ``queue_message`` with a message they rendered themselves (calendars: iTIP invites) or
 ``queue_plain`` for a plain-text message. Neither opens a transaction.
+
+A message queued with ``supersedes`` replaces the unsent ones of its kind to the same recipient about the same
+record (a trip's newer invite): they are marked ``superseded`` and never sent, so a retried older invite cannot
+arrive after the newer one.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
 
 SUBJECT_LENGTH = 300
+UNSENT = ("pending", "sending")
 
 
 async def queue_message(
@@ -24,10 +29,18 @@ async def queue_message(
     about: str = "",
     method: str = "",
     sequence: int = 0,
+    supersedes: bool = False,
 ) -> None:
     """Store one rendered message (``content``: the whole message as text, its Message-ID header equal to
     ``message_id``) for the sender. ``about`` names what it is about (``trip:12``); ``kind`` what it is
     (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    if supersedes:
+        await OutboxMessage.update({OutboxMessage.status: "superseded", OutboxMessage.claimed_at: None}).where(
+            (OutboxMessage.recipient == recipient)
+            & (OutboxMessage.about == about)
+            & (OutboxMessage.kind == kind)
+            & OutboxMessage.status.is_in(list(UNSENT))
+        )
     await OutboxMessage.insert(
         OutboxMessage(
             message_id=message_id,
