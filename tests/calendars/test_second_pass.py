@@ -9,12 +9,12 @@ from email.utils import parsedate_to_datetime
 
 import calkit
 import msgspec
+import trip_factory
 from calkit import calendar_part, make_world, the_event
 from test_feeds import make_feed, path_of
 from test_invites import assert_invite
 from test_outbox import closed_port, rows
 
-from giveback.calendars.invites import answer_token
 from giveback.mail.sender import drain_outbox
 from giveback.trips import lifecycle
 from giveback.trips.tables import Trip, TripMember
@@ -67,9 +67,8 @@ async def test_the_cancel_to_a_team_member_who_declined_takes_only_them_off(
     await lifecycle.answer(members[world.volunteers[2]], "accepted", settings)
     await drain_outbox(settings)
     inbox.messages.clear()
-    answered = await new_client().post(
-        f"/api/invites/{answer_token(settings.secret_key, members[world.volunteers[0]], 'decline')}", json={}
-    )
+    token = await trip_factory.link_token(settings, members[world.volunteers[0]], "decline")
+    answered = await new_client().post(f"/api/invites/{token}", json={})
     assert answered.status_code == 200 and answered.json()["trip_status"] == "confirmed"
     await drain_outbox(settings)
     cancel = inbox.last_to(world.volunteer_emails[0])
