@@ -163,15 +163,15 @@ async def test_an_imported_volunteer_is_invited_and_claims_the_account(
     for guess in ("no account has this password", PASSWORD, ""):
         refused = await stranger.post("/api/auth/login", json={"email": email, "password": guess})
         assert refused.status_code in (400, 401), refused.text
-    assert await OutboxMessage.count() == 0  # nobody is e-mailed before a coordinator invites them
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "invitation") == 0  # nobody is e-mailed before a coordinator invites them
 
     waiting = (await coordinator.get("/api/imports/invitations")).json()
     assert waiting["waiting"] == len(small.volunteer_emails) + len(small.trip_only_emails)
     invited = (await coordinator.post("/api/imports/invitations")).json()
     assert invited["waiting"] == 0 and invited["invited"] == waiting["waiting"]
-    assert await OutboxMessage.count() == waiting["waiting"]
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "invitation") == waiting["waiting"]
     await coordinator.post("/api/imports/invitations")
-    assert await OutboxMessage.count() == waiting["waiting"]  # pressed twice: nobody invited twice
+    assert await OutboxMessage.count().where(OutboxMessage.kind == "invitation") == waiting["waiting"]  # pressed twice: nobody invited twice
     await drain_outbox(settings)
     claim_page = inbox.link_to(email, "/forgot-password")
     assert (await stranger.get(claim_page, headers={"accept": "text/html"})).status_code == 200
