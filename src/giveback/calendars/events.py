@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from giveback.calendars import ics
-from giveback.i18n import _
+from giveback.i18n import _, translate
+from giveback.i18n.formatting import country_name, format_list
+from giveback.i18n.labels import label
 
 
 @dataclass(frozen=True)
@@ -61,8 +63,9 @@ def withdrawn(trip: TripFacts) -> bool:
 
 
 def visit_name(trip: TripFacts) -> str:
-    """The event's summary while the trip is on: what the visit is and where."""
-    return f"Giveback visit: {trip.title} ({trip.organization_short_name or trip.organization_name})"
+    """The event's summary while the trip is on, in the current language: what the visit is and where."""
+    host = trip.organization_short_name or trip.organization_name
+    return str(translate(_("Giveback visit: %(title)s (%(host)s)", title=trip.title, host=host)))
 
 
 def _summary(trip: TripFacts) -> str:
@@ -70,13 +73,25 @@ def _summary(trip: TripFacts) -> str:
     if not withdrawn(trip):
         return visit_name(trip)
     if trip.status == "postponed":
-        return str(_("Postponed: %(visit)s", visit=visit_name(trip)))
-    return str(_("Cancelled: %(visit)s", visit=visit_name(trip)))
+        return str(translate(_("Postponed: %(visit)s", visit=visit_name(trip))))
+    return str(translate(_("Cancelled: %(visit)s", visit=visit_name(trip))))
+
+
+def volunteer_names(trip: TripFacts) -> str:
+    """The travelling volunteers as a list in the current language."""
+    return format_list(v.name for v in trip.travelling) if trip.travelling else translate(_("no volunteer yet"))
 
 
 def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
-    """The trip as one all-day event: summary, place and a description naming its volunteers."""
-    names = ", ".join(v.name for v in trip.travelling) or "no volunteer yet"
+    """The trip as one all-day event in the current language (``use_locale``: the reader's): summary, place and
+    a description naming its volunteers."""
+    description = _(
+        "Visiting-professor trip to %(organization)s for “%(title)s”.\nVolunteers: %(names)s.\nStatus: %(status)s.",
+        organization=trip.organization_name,
+        title=trip.title,
+        names=volunteer_names(trip),
+        status=label("trip", trip.status),
+    )
     return ics.TripEvent(
         uid=trip.uid,
         sequence=trip.sequence,
@@ -84,11 +99,8 @@ def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
         last_day=trip.last_day,
         status=trip.status,
         summary=_summary(trip),
-        location=f"{trip.organization_name}, {trip.country}",
-        description=(
-            f"Visiting-professor trip to {trip.organization_name} for “{trip.title}”.\n"
-            f"Volunteers: {names}.\nStatus: {trip.status.replace('_', ' ')}."
-        ),
+        location=f"{trip.organization_name}, {country_name(trip.country)}",
+        description=translate(description),
         created=_aware(trip.created),
         changed=_aware(trip.changed),
         url=f"{base_url.rstrip('/')}/calendar",

@@ -18,18 +18,22 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from giveback.accounts import services as accounts
 from giveback.calendars import ics
-from giveback.calendars.events import Participant, TripFacts, trip_event, visit_name, withdrawn
+from giveback.calendars.events import Participant, TripFacts, trip_event, volunteer_names, withdrawn
 from giveback.calendars.messages import invite_message
 from giveback.errors import NotFound
+from giveback.i18n import _, translate, use_locale
+from giveback.i18n.formatting import format_date_range
+from giveback.i18n.labels import label
 from giveback.mail.messages import new_message_id
-from giveback.mail.outbox import queue_message
+from giveback.mail.outbox import Recipient, queue_message, render_to
 from giveback.settings import Settings
 
 Answer = Literal["accept", "decline"]
@@ -92,26 +96,28 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
     return people
 
 
-def _text(event: ics.TripEvent, visit: str, method: ics.Method, links: tuple[str, str] | None, base_url: str) -> str:
-    days = f"{event.first_day:%a %d %b %Y} – {event.last_day:%a %d %b %Y}"
-    calendars = f"Your calendars: {base_url}/calendar"
-    if method == "CANCEL":
-        return (
-            f"The visit “{visit}” ({days}) is cancelled for you.\n\n"
-            f"The calendar attachment removes it from your calendar.\n\n{calendars}"
-        )
-    text = f"{event.summary}\n{days}\n{event.location}\n\n{event.description}"
-    if links:
-        text += f"\n\nAccept your place on this trip: {links[0]}\n\nDecline (frees your place): {links[1]}"
-    return f"{text}\n\n{calendars}"
-
-
 def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant]:
     if removed:
         return removed
     travelling = trip.travelling
     known = {v.person_id for v in travelling}
     return travelling + [c for c in trip.contacts if c.person_id not in known]
+
+
+def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str) -> dict[str, Any]:
+    """The invite's placeholders, in the current language (the reader's)."""
+    return {
+        "trip_title": trip.title,
+        "host": trip.organization_short_name or trip.organization_name,
+        "days": format_date_range(trip.first_day, trip.last_day),
+        "location": event.location,
+        "volunteers": volunteer_names(trip),
+        "status": translate(label("trip", trip.status)),
+        "updated": bool(event.sequence),
+        "accept_link": links[0] if links else "",
+        "decline_link": links[1] if links else "",
+        "calendar_link": f"{base_url}/calendar",
+    }
 
 
 async def queue_invites(
@@ -124,38 +130,41 @@ async def queue_invites(
     ``removed_people`` instead sends only to volunteers who left the trip (used with ``CANCEL``): the event
     names only them, as declined attendees, and has no STATUS while the trip goes on. Each message supersedes the
     recipient's unsent older invites of the trip. The organizer is ``GIVEBACK_MAIL_FROM``; links start with
-    ``settings.base_url``.
+    ``settings.base_url``. Each recipient reads the message, and the event's texts, in their own language; the
+    words come from the templates ``trip-invitation`` and ``trip-cancelled``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
-    event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
-    if removed:  # the trip goes on without them: its description must not tell them its status
-        event = replace(event, description=_left_trip_description(trip))
     uninvite = bool(removed) and not withdrawn(trip)  # off an event that goes on, not a cancelled one
-    calendar = ics.invite(event, method=method, organizer=ics.organizer_address(settings.mail_from), uninvite=uninvite)
-    verb = "Cancelled" if method == "CANCEL" else ("Updated" if event.sequence else "Invitation")
-    subject = f"{verb}: {visit_name(trip)} ({event.first_day:%d %b %Y})"
     recipients = _recipients(trip, removed)
+    readers = {r.person_id: r for r in await accounts.recipients(r.person_id for r in recipients)}
+    organizer = ics.organizer_address(settings.mail_from)
+    template = "trip-cancelled" if method == "CANCEL" else "trip-invitation"
     for recipient in recipients:
+        reader = readers.get(recipient.person_id) or Recipient(recipient.name, recipient.email)
         links = None
         if method == "REQUEST" and recipient.member_id is not None:
             accept, decline = (
-                answer_token(
-                    settings.secret_key, AnswerLink(recipient.member_id, answer, event.sequence, trip.last_day)
-                )
+                answer_token(settings.secret_key, AnswerLink(recipient.member_id, answer, trip.sequence, trip.last_day))
                 for answer in ("accept", "decline")
             )
             links = (f"{base}/invites/{accept}", f"{base}/invites/{decline}")
+        with use_locale(reader.locale):
+            event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
+            if removed:  # they are off the trip: its description must not tell them its status
+                event = replace(event, description=_left_trip_description(trip))
+            calendar = ics.invite(event, method=method, organizer=organizer, uninvite=uninvite)
+            values = _values(trip, event, links, base)
+        rendered = await render_to(settings, template, reader, values)
         message_id = new_message_id(settings.mail_from, f"trip{trip.trip_id}.seq{event.sequence}")
         await queue_message(
             message_id=message_id,
             recipient=recipient.email,
-            subject=subject,
+            subject=rendered.subject,
             content=invite_message(
                 mail_from=settings.mail_from,
                 to=(recipient.name, recipient.email),
-                subject=subject,
-                text=_text(event, visit_name(trip), method, links, base),
+                rendered=rendered,
                 calendar=calendar,
                 method=method,
                 message_id=message_id,
@@ -170,4 +179,11 @@ async def queue_invites(
 
 
 def _left_trip_description(trip: TripFacts) -> str:
-    return f"Visiting-professor trip to {trip.organization_name} for “{trip.title}”.\nYou are no longer on this trip."
+    text: str = translate(
+        _(
+            "Visiting-professor trip to %(organization)s for “%(title)s”.\nYou are no longer on this trip.",
+            organization=trip.organization_name,
+            title=trip.title,
+        )
+    )
+    return text

@@ -24,6 +24,7 @@ from litestar.status_codes import (
     HTTP_410_GONE,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from giveback.errors import (
@@ -35,6 +36,7 @@ from giveback.errors import (
     NotFound,
     PermissionDenied,
     TooManyAttempts,
+    Unavailable,
 )
 
 STATUS_OF_ERROR: dict[type[DomainError], int] = {
@@ -45,6 +47,7 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
     Conflict: HTTP_409_CONFLICT,
     Gone: HTTP_410_GONE,
     TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
+    Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 
