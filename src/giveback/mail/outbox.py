@@ -4,6 +4,10 @@ sends it commits, and ``giveback.mail.sender`` delivers it later with retries an
 Other domains call ``queue_templated`` for a message made from its template (``giveback.mail.templating``) in
 each recipient's language, or ``queue_message`` with a message they rendered themselves (calendars: iTIP invites,
 whose texts come from templates too). None of them opens a transaction.
+
+A message queued with ``supersedes`` replaces the unsent ones of its kind to the same recipient about the same
+record (a trip's newer invite): they are marked ``superseded`` and never sent, so a retried older invite cannot
+arrive after the newer one.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from giveback.mail.templating import Rendered, message
 from giveback.settings import Settings
 
 SUBJECT_LENGTH = 300
+UNSENT = ("pending", "sending")
 
 
 async def queue_message(
@@ -33,10 +38,18 @@ async def queue_message(
     about: str = "",
     method: str = "",
     sequence: int = 0,
+    supersedes: bool = False,
 ) -> None:
     """Store one rendered message (``content``: the whole message as text, its Message-ID header equal to
     ``message_id``) for the sender. ``about`` names what it is about (``trip:12``); ``kind`` what it is
     (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    if supersedes:
+        await OutboxMessage.update({OutboxMessage.status: "superseded", OutboxMessage.claimed_at: None}).where(
+            (OutboxMessage.recipient == recipient)
+            & (OutboxMessage.about == about)
+            & (OutboxMessage.kind == kind)
+            & OutboxMessage.status.is_in(list(UNSENT))
+        )
     await OutboxMessage.insert(
         OutboxMessage(
             message_id=message_id,

@@ -36,7 +36,7 @@ from giveback.trips.schemas import (
 )
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
-from giveback.web.openapi import PathId
+from giveback.web.openapi import LINK_GONE, PathId
 from giveback.web.tables import Column, SortableTable, chosen
 
 COORDINATORS = requires("coordinator")
@@ -170,11 +170,16 @@ class InviteApi(Controller):
     path = "/api/invites"
     tags = ["trips"]
 
-    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
+    @get("/{token:str}", summary="What an accept or decline link is about (changes nothing)", responses=LINK_GONE)
     async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
         return await services.invite_view(token, settings)
 
-    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
+    @post(
+        "/{token:str}",
+        status_code=200,
+        summary="Answer an invite with its accept or decline link",
+        responses=LINK_GONE,
+    )
     async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
         return await services.answer_invite(token, settings)
 

@@ -29,7 +29,7 @@ from giveback.calendars.ics import Method
 from giveback.db.bulk import changes as column_values
 from giveback.db.bulk import insert_many
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound
+from giveback.errors import Conflict, Gone, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
@@ -337,13 +337,21 @@ async def resend_invites(trip_id: int, *, actor_id: int | None, settings: Settin
 # --- a volunteer's answer -----------------------------------------------------------------------------------
 
 
-async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswerOut:
+def refuse_older_invite(sent_in: int | None, sequence: int, status: str, response: str) -> None:
+    """An answer from an invite older than the trip's newest (``sent_in`` its SEQUENCE) is refused while the
+    place still waits for one: the newer invite (new dates, a new team) asks again. Gone names the token."""
+    if sent_in is not None and sent_in < sequence and response == "pending" and allowed("accepted", status):
+        raise Gone(_("a newer invite was sent for this trip: use the links in the newest invite e-mail"), field="token")
+
+
+async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: int | None = None) -> InviteAnswerOut:
     """Record a volunteer's answer to their place (``accepted`` or ``declined``), with its consequences.
 
     Accepting is refused while the volunteer is booked on other days too close (the booked rule); when every
     remaining volunteer has accepted, the trip is ``confirmed``. Declining frees the place: the decliner gets
     a CANCEL, the others an updated REQUEST, and the coordinators a message; with nobody left the trip is
-    ``declined`` and its request returns to the pool.
+    ``declined`` and its request returns to the pool. ``sent_in``: the SEQUENCE of the invite the answer came
+    from (``refuse_older_invite``).
     """
     async with write_transaction(TripMember._meta.db):
         member = await locked(TripMember.select().where(TripMember.id == member_id)).first()
@@ -353,6 +361,7 @@ async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswe
         row = await _trip_row(trip_id, lock=True)
         if member["response"] == wanted:
             return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=False)
+        refuse_older_invite(sent_in, int(row["sequence"]), row["status"], member["response"])
         if member["response"] != "pending":
             raise Conflict(
                 f"you {member['response']} this trip already; write to the coordinators to change it", field="answer"

@@ -18,9 +18,9 @@ from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
-from giveback.calendars.invites import about_trip, read_answer_token
+from giveback.calendars.invites import AnswerLink, about_trip, read_answer_token
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
@@ -428,10 +428,20 @@ async def _member_trip(member_id: int) -> tuple[dict[str, Any], TripFacts]:
     return member, facts
 
 
+async def _answer_link(token: str, settings: Settings) -> tuple[AnswerLink, dict[str, Any], TripFacts]:
+    """The link, its place and trip; a link past the trip's last day, or from an older invite while the place
+    waits for an answer, is Gone with words that say which."""
+    link = read_answer_token(settings.secret_key, token)
+    if datetime.now(UTC).date() > link.last_day:
+        raise Gone(_("this invite link has expired: the trip's last day has passed"), field="token")
+    member, trip = await _member_trip(link.member_id)
+    lifecycle.refuse_older_invite(link.sequence, trip.sequence, trip.status, member["response"])
+    return link, member, trip
+
+
 async def invite_view(token: str, settings: Settings) -> InviteView:
     """What an accept or decline link is about (showing it changes nothing)."""
-    member_id, answer = read_answer_token(settings.secret_key, token)
-    member, trip = await _member_trip(member_id)
+    link, member, trip = await _answer_link(token, settings)
     event = trip_event(trip, settings.base_url)
     return InviteView(
         trip_id=trip.trip_id,
@@ -440,16 +450,18 @@ async def invite_view(token: str, settings: Settings) -> InviteView:
         first_day=trip.first_day,
         last_day=trip.last_day,
         trip_status=trip.status,
-        answer=answer,
+        answer=link.answer,
         response=member["response"],
         answerable=lifecycle.allowed("accepted", trip.status) and member["response"] == "pending",
     )
 
 
 async def answer_invite(token: str, settings: Settings) -> InviteAnswerOut:
-    """Record the answer a signed accept or decline link stands for (``lifecycle.answer``)."""
-    member_id, answer = read_answer_token(settings.secret_key, token)
-    return await lifecycle.answer(member_id, "accepted" if answer == "accept" else "declined", settings)
+    """Record the answer a link stands for (``lifecycle.answer``, which checks the invite's SEQUENCE again under
+    the trip's lock)."""
+    link, _member, _trip = await _answer_link(token, settings)
+    wanted = "accepted" if link.answer == "accept" else "declined"
+    return await lifecycle.answer(link.member_id, wanted, settings, sent_in=link.sequence)
 
 
 # --- reports ----------------------------------------------------------------------------------------------
