@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import (
     AccountToken,
+    ApiToken,
     AuditEvent,
     LoginChallenge,
     LoginFailure,
@@ -19,7 +20,7 @@ from giveback.accounts.tables import (
 from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
-from giveback.mail.tables import OutboxMessage
+from giveback.mail.tables import MailTemplate, NoticeOptOut, OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
@@ -49,6 +50,7 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
+        ApiToken,
         LoginFailure,
         MailRequest,
         TwoFactor,
@@ -74,6 +76,8 @@ APP_CONFIG = AppConfig(
         TripDocument,
         TravelChecklist,
         OutboxMessage,
+        MailTemplate,
+        NoticeOptOut,
         FeedToken,
         CalendarImport,
         ExternalId,
