@@ -44,6 +44,7 @@ from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.schemas import InviteAnswerOut
 from giveback.trips.tables import Trip, TripMember
+from giveback.trips.travel_tables import TripDocument
 
 PROPOSED = "proposed"
 BEFORE_TRAVEL = ("approved", "invited", "confirmed")
@@ -63,6 +64,8 @@ class Transition:
     sources: tuple[str, ...]
     targets: tuple[str, ...]
     bumps: bool = False
+    withdraws_letters: str = ""
+    """Why, when the step makes the trip's letters of invitation untrue: they are withdrawn with these words."""
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -73,10 +76,17 @@ TRANSITIONS: dict[str, Transition] = {
     "confirmed": Transition(("approved", "invited"), ("confirmed",), bumps=True),
     "member_declined": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL, bumps=True),
     "member_added": Transition(BEFORE_TRAVEL, ("invited",), bumps=True),
-    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True),
-    "rescheduled": Transition((*BEFORE_TRAVEL, "postponed"), ("approved", "invited"), bumps=True),
-    "cancelled": Transition((*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True),
-    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True),
+    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True, withdraws_letters="the visit was postponed"),
+    "rescheduled": Transition(
+        (*BEFORE_TRAVEL, "postponed"),
+        ("approved", "invited"),
+        bumps=True,
+        withdraws_letters="the visit's dates changed",
+    ),
+    "cancelled": Transition(
+        (*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True, withdraws_letters="the visit was cancelled"
+    ),
+    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True, withdraws_letters="the visit was declined"),
     "started": Transition(("confirmed",), ("in_progress",)),
     "completed": Transition(("confirmed", "in_progress"), ("completed",)),
     "reported": Transition(("completed",), ("reported",)),
@@ -176,7 +186,17 @@ async def _move(
         values[Trip.sequence] = int(row["sequence"]) + 1
     await Trip.update(values).where(Trip.id == row["id"])
     await _record(int(row["id"]), actor_id, action, row["status"], to_status, reason, details)
+    if transition.withdraws_letters:
+        await _withdraw_letters(int(row["id"]), actor_id, transition.withdraws_letters)
     return await _trip_row(int(row["id"]))
+
+
+async def _withdraw_letters(trip_id: int, actor_id: int | None, reason: str) -> None:
+    """Withdraw the trip's letters of invitation still standing (inside the step's transaction): a consulate that
+    checks one then reads that it no longer holds."""
+    await TripDocument.update(
+        {TripDocument.withdrawn_at: _now(), TripDocument.withdrawn_by: actor_id, TripDocument.withdrawn_reason: reason}
+    ).where((TripDocument.trip == trip_id) & (TripDocument.kind == "invitation") & TripDocument.withdrawn_at.is_null())
 
 
 async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
