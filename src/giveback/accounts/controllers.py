@@ -382,7 +382,7 @@ class AccountPages(Controller):
     @post("/login")
     async def log_in(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template | Redirect:
         fields = form_fields(await request.form())
-        next_path = _safe_next(str(fields.pop("next", "/") or "/"))
+        next_path = _landing(str(fields.pop("next", "/") or "/"))
         try:
             outcome = await _log_in(request, settings, parse(LogIn, fields))
         except (FormInvalid, DomainError) as problem:
@@ -567,6 +567,12 @@ async def _two_factor_context(user: SignedIn) -> dict[str, Any]:
         "setup": await two_factor.pending_setup(user.person_id, user.email),
         "withheld": sorted(user.withheld_roles),
     }
+
+
+def _landing(path: str) -> str:
+    """Where a log-in leads: the page asked for, else (the public home asked for) the person's own home."""
+    safe = _safe_next(path)
+    return "/home" if safe == "/" else safe
 
 
 def _safe_next(path: str) -> str:

@@ -418,3 +418,9 @@ async def recipients(person_ids: Iterable[int]) -> list[Recipient]:
         .order_by(Person.id)
     )
     return [_recipient(row) for row in rows]
+
+
+async def recipients_with_role(role: str) -> list[Recipient]:
+    """Everyone with a live account holding the role (the coordinators to tell of a waiting step)."""
+    grants = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)
+    return await recipients(int(grant["person"]) for grant in grants)
