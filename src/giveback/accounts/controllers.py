@@ -124,7 +124,7 @@ class AuthApi(Controller):
             Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver)
         )
 
-    @post("/confirm", summary="Confirm an e-mail address with the e-mailed token")
+    @post("/confirm", status_code=200, summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
         return await services.confirm_email(data.token)
 
@@ -193,7 +193,7 @@ class AuthApi(Controller):
         )
         return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
-    @post("/password-reset/confirm", summary="Set a new password with the e-mailed token")
+    @post("/password-reset/confirm", status_code=200, summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
         await services.reset_password(data.token, data.password)
         return Message("password changed; log in with the new one")

@@ -174,7 +174,7 @@ class RunApi(Controller):
     async def show(self, run_id: PathId) -> RunOut:
         return await services.get_run(run_id)
 
-    @post("/{run_id:int}/cancel", guards=[COORDINATORS], summary="Cancel a queued or running run")
+    @post("/{run_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel a queued or running run")
     async def cancel(self, run_id: PathId, request: Request[Any, Any, Any]) -> RunOut:
         return await services.cancel_run(signed_in_user(request), run_id)
 

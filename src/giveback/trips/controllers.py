@@ -156,7 +156,7 @@ class TripApi(Controller):
     ) -> ReportOut:
         return await services.submit_report(signed_in_user(request), trip_id, kind, data)
 
-    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
+    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], status_code=200, summary="Remind everyone owing a report")
     async def remind(
         self,
         trip_id: PathId,
