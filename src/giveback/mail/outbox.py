@@ -18,7 +18,7 @@ from typing import Any
 
 from giveback.i18n import DEFAULT_LOCALE, use_locale
 from giveback.mail import preferences
-from giveback.mail.messages import alternative_message, new_message_id, plain_message
+from giveback.mail.messages import alternative_message, new_message_id
 from giveback.mail.stored import render_for
 from giveback.mail.tables import OutboxMessage
 from giveback.mail.templating import Rendered, message
@@ -62,30 +62,6 @@ async def queue_message(
             content=content,
         )
     )
-
-
-async def queue_plain(
-    *,
-    settings: Settings,
-    to: list[tuple[str, str]],
-    subject: str,
-    text: str,
-    kind: str = "notice",
-    about: str = "",
-) -> list[str]:
-    """Queue one plain-text message from ``GIVEBACK_MAIL_FROM`` per ``(name, address)``; returns their
-    Message-IDs (in the order of ``to``)."""
-    ids = []
-    for name, address in to:
-        message_id = new_message_id(settings.mail_from, kind)
-        content = plain_message(
-            mail_from=settings.mail_from, to=(name, address), subject=subject, text=text, message_id=message_id
-        )
-        await queue_message(
-            message_id=message_id, recipient=address, subject=subject, content=content, kind=kind, about=about
-        )
-        ids.append(message_id)
-    return ids
 
 
 @dataclass(frozen=True)
