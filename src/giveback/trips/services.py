@@ -19,6 +19,7 @@ from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
 from giveback.calendars.invites import about_trip, read_answer_token
 from giveback.db.engine import locked, write_transaction
+from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
@@ -172,17 +173,42 @@ async def _visible_trip_ids(user: SignedIn) -> set[int] | None:
 
 
 async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
+    """Every trip the person may see (with the status asked), the latest first."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return []
+    return await trip_outs(await query.order_by(Trip.start, ascending=False).order_by(Trip.id))
+
+
+TRIP_START = SortKey(f"CAST({Trip.start._meta.get_full_name(with_alias=False)} AS TEXT)", str)
+
+
+async def trip_page(
+    user: SignedIn, *, status: str = "", cursor: str | None = None, limit: int | None = None
+) -> Page[TripOut]:
+    """One page of the trips the person may see, the latest first day first (then the newest trip)."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return Page(items=[])
+    rows, next_cursor = await keyset_page(
+        query, key=TRIP_START, id_column=Trip.id, descending=True, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=await trip_outs(rows), next_cursor=next_cursor)
+
+
+async def _visible_trips(user: SignedIn, status: str) -> Any:
+    """The query of the trips the person may see with the status asked; None when they may see none."""
     if status and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
     visible = await _visible_trip_ids(user)
-    query = Trip.select().order_by(Trip.start, ascending=False).order_by(Trip.id)
+    query = Trip.select(*Trip.all_columns())
     if visible is not None:
         if not visible:
-            return []
+            return None
         query = query.where(Trip.id.is_in(sorted(visible)))
     if status:
         query = query.where(Trip.status == status)
-    return await trip_outs(await query)
+    return query
 
 
 async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
