@@ -7,6 +7,7 @@ Other domains call ``queue_message`` with a message they rendered themselves (ca
 
 from __future__ import annotations
 
+from giveback.jobs.wake import notify
 from giveback.mail.messages import new_message_id, plain_message
 from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
@@ -26,8 +27,8 @@ async def queue_message(
     sequence: int = 0,
 ) -> None:
     """Store one rendered message (``content``: the whole message as text, its Message-ID header equal to
-    ``message_id``) for the sender. ``about`` names what it is about (``trip:12``); ``kind`` what it is
-    (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    ``message_id``) for the sender, and wake the senders when the caller's transaction commits. ``about`` names
+    what it is about (``trip:12``); ``kind`` what it is (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
     await OutboxMessage.insert(
         OutboxMessage(
             message_id=message_id,
@@ -40,6 +41,7 @@ async def queue_message(
             content=content,
         )
     )
+    await notify("mail")
 
 
 async def queue_plain(

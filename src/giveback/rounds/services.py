@@ -22,6 +22,7 @@ from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.tables import HostRequest, OrganizationClaim
 from giveback.i18n import _
+from giveback.jobs.wake import notify
 from giveback.rounds import mapping
 from giveback.rounds.schemas import (
     AdjustmentOut,
@@ -468,6 +469,7 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
         )
         run_id = int(inserted[0]["id"])
         await audit(actor.person_id, "run.queued", "run", run_id, round=round_id)
+        await notify("runs")
     return await get_run(run_id)
 
 

@@ -45,6 +45,7 @@ from giveback.trips.schemas import (
     TripOut,
 )
 from giveback.trips.tables import Trip, TripMember
+from giveback.webhooks import delivery as webhooks
 
 log = structlog.get_logger()
 
@@ -457,6 +458,10 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
         )
         report_id = int(inserted[0]["id"])
         await audit(user.person_id, "trip.report_filed", "trip", trip_id, kind=kind, report=report_id)
+        if await webhooks.wanted("report.filed"):
+            await webhooks.emit(
+                "report.filed", await lifecycle.webhook_data(trip_id, report={"id": report_id, "kind": kind})
+            )
         if await TripReport.count().where(TripReport.trip == trip_id) == 2:
             await lifecycle.report(trip_id, user.person_id)
     return next(report for report in await _report_outs(trip_id) if report.id == report_id)
