@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -117,7 +118,7 @@ async def claim_job(kinds: Sequence[str], worker: str, lease: timedelta) -> dict
     """The oldest ready job of these kinds, now held by ``worker`` for ``lease`` (its ``attempts`` counts this
     one); None when none is ready."""
     moment = now()
-    return await claim_one(
+    job = await claim_one(
         Job.select(Job.id, Job.attempts).where(_job_ready(kinds, moment)).order_by(Job.id),
         lambda row: {
             Job.status: "running",
@@ -127,6 +128,9 @@ async def claim_job(kinds: Sequence[str], worker: str, lease: timedelta) -> dict
         },
         Job.all_columns(),
     )
+    if job is not None and isinstance(job["payload"], str):  # RETURNING gives the JSON as text
+        job["payload"] = json.loads(job["payload"])
+    return job
 
 
 def _ours(job: dict[str, Any]) -> Any:

@@ -103,11 +103,11 @@ async def drain_outbox(
 ) -> int:
     """Send what is due, one message at a time, at most ``limit``; returns how many the server accepted in this
     call. ``sender`` names the worker in the message's ``claimed_by``."""
-    moment = now or datetime.now(UTC)
     lease = lease_of(settings)
     backend = backend or mailer_for(settings).backend
     sent = 0
     for _ in range(limit):
+        moment = now or datetime.now(UTC)  # each message's lease starts when it is taken
         row = await _claim(moment, lease, sender)
         if row is None:
             break

@@ -35,7 +35,7 @@ from giveback.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 log = structlog.get_logger()
 
-JOB_KIND = "webhook"
+JOB_KIND = "webhooks"  # the job kind, and the kind of work of giveback.worker that does it
 EVENTS = ("trip.approved", "trip.confirmed", "trip.declined", "trip.cancelled", "trip.completed", "report.filed")
 TEST_EVENT = "webhook.test"
 MAX_ATTEMPTS = 8
@@ -89,11 +89,9 @@ async def next_delivery_due() -> datetime | None:
     return await next_job_due([JOB_KIND])
 
 
-async def deliver_next(settings: Settings, worker: str, *, allow_hosts: Collection[str] = ()) -> bool:
-    """Post the next queued delivery (one attempt); False when none is due.
-
-    ``allow_hosts`` ("host:port") lets tests post to a receiver on loopback; the application passes none.
-    """
+async def deliver_next(settings: Settings, worker: str) -> bool:
+    """Post the next queued delivery (one attempt); False when none is due. Only public addresses are reached
+    (the calendar import's SSRF guard), and the receivers named in ``GIVEBACK_WEBHOOK_ALLOWED_HOSTS``."""
     lease = timedelta(seconds=settings.worker_lease_seconds)
     job = await claim_job([JOB_KIND], worker, lease)
     if job is None:
@@ -123,7 +121,7 @@ async def deliver_next(settings: Settings, worker: str, *, allow_hosts: Collecti
     status, error = None, ""
     try:
         async with holding(lambda: renew_job(job, lease), lease):
-            status = await _post(row["url"], row["secret"], row["event_id"], body, allow_hosts)
+            status = await _post(row["url"], row["secret"], row["event_id"], body, settings.webhook_allowed_hosts)
         if not 200 <= status < 300:
             error = f"the endpoint answered HTTP {status}"
     except FetchError:
