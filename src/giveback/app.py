@@ -59,6 +59,7 @@ from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
 from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
+from giveback.webhooks.controllers import WebhookApi, WebhookPages
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -138,6 +139,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AccountPages,
             AdminApi,
             AdminPages,
+            WebhookApi,
+            WebhookPages,
             SearchApi,
             SearchPages,
             OrganizationApi,

@@ -8,6 +8,7 @@ repeat), ``webhook-timestamp`` (Unix seconds) and ``webhook-signature``: ``v1,``
 ``{id}.{timestamp}.{body}`` under the endpoint's secret (``whsec_`` and its Base64 key). A 2xx answer delivers it;
 anything else (another status, no answer in ``TIMEOUT_SECONDS``, an address that is not public) is retried with
 the job queue's back-off (30 s, 1 min, 2 min … at most 6 h) and the delivery failed after ``MAX_ATTEMPTS``.
+Why an attempt failed is kept as a word (``ERRORS``), which the pages put in the reader's language.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ JOB_KIND = "webhooks"  # the job kind, and the kind of work of giveback.worker t
 EVENTS = ("trip.approved", "trip.confirmed", "trip.declined", "trip.cancelled", "trip.completed", "report.filed")
 TEST_EVENT = "webhook.test"
 MAX_ATTEMPTS = 8
+# Why the last attempt failed: "status" (an answer other than 2xx, see response_status), "unreachable" (the
+# host is unknown or not public), "no_answer" (no connection or no answer in time), "switched_off" (the
+# endpoint was switched off before the event was posted).
+ERRORS = ("status", "unreachable", "no_answer", "switched_off")
 TIMEOUT_SECONDS = 10.0
 USER_AGENT = "Giveback webhooks"
 SECRET_PREFIX = "whsec_"  # noqa: S105 (the prefix of every secret, not one)
@@ -113,7 +118,7 @@ async def deliver_next(settings: Settings, worker: str) -> bool:
     if row is None or not row["active"]:  # the endpoint was removed or switched off meanwhile: nothing to post
         async with write_transaction(WebhookDelivery._meta.db):
             await WebhookDelivery.update(
-                {WebhookDelivery.status: "failed", WebhookDelivery.last_error: "the endpoint is switched off"}
+                {WebhookDelivery.status: "failed", WebhookDelivery.last_error: "switched_off"}
             ).where((WebhookDelivery.id == delivery_id) & (WebhookDelivery.status == "pending"))
             await finish_job(job)
         return True
@@ -123,11 +128,11 @@ async def deliver_next(settings: Settings, worker: str) -> bool:
         async with holding(lambda: renew_job(job, lease), lease):
             status = await _post(row["url"], row["secret"], row["event_id"], body, settings.webhook_allowed_hosts)
         if not 200 <= status < 300:
-            error = f"the endpoint answered HTTP {status}"
+            error = "status"
     except FetchError:
-        error = "the address cannot be reached, or is not a public address"
-    except (httpx.HTTPError, TimeoutError) as problem:
-        error = f"no answer ({type(problem).__name__})"
+        error = "unreachable"
+    except (httpx.HTTPError, TimeoutError):
+        error = "no_answer"
     async with write_transaction(WebhookDelivery._meta.db):
         changes: dict[Any, Any] = {
             WebhookDelivery.attempts: job["attempts"],
