@@ -226,3 +226,19 @@ async def _none_left() -> bool:
     unsent = await OutboxMessage.count().where(OutboxMessage.status != "sent")
     undelivered = await WebhookDelivery.count().where(WebhookDelivery.status != "delivered")
     return unsent == 0 and undelivered == 0
+
+
+def test_only_names_kinds_of_work_and_refuses_others() -> None:
+    from giveback.cli import WORK_KINDS
+    from giveback.worker import KINDS
+
+    assert WORK_KINDS == tuple(KINDS)
+    refused = subprocess.run(
+        [sys.executable, "-m", "giveback", "worker", "--only", "mail,solving"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert refused.returncode == 2
+    assert "--only" in refused.stderr and "solving is not a kind of work" in refused.stderr
