@@ -127,6 +127,24 @@ ACCESS: dict[str, Rule] = {
     "POST /admin/people/{person_id:int}/enable": only("admin"),
     "POST /admin/people/{person_id:int}/confirmation": only("admin"),
     "GET /admin/audit": only("admin"),
+    # webhooks: coordinators and admins
+    "GET /api/webhooks": only("coordinator", "admin"),
+    "POST /api/webhooks": only("coordinator", "admin"),
+    "GET /api/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "DELETE /api/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/disable": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/enable": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/test": only("coordinator", "admin"),
+    "GET /api/webhooks/{endpoint_id:int}/deliveries": only("coordinator", "admin"),
+    "POST /api/webhooks/deliveries/{delivery_id:int}/redeliver": only("coordinator", "admin"),
+    "GET /admin/webhooks": only("coordinator", "admin"),
+    "POST /admin/webhooks": only("coordinator", "admin"),
+    "GET /admin/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/disable": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/enable": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/delete": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/test": only("coordinator", "admin"),
+    "POST /admin/webhooks/deliveries/{delivery_id:int}/redeliver": only("coordinator", "admin"),
     "GET /api/search": only("coordinator", "admin"),
     "GET /api/search/{kind:str}": only("coordinator", "admin"),
     "GET /coordinator/search": only("coordinator", "admin"),
@@ -314,10 +332,13 @@ REPORT = {"rating_overall": 5, "rating_teaching": 4, "rating_logistics": 4}
 BODIES["POST /api/trips/{trip_id:int}/reports/{kind:str}"] = REPORT
 # The guard refuses loopback before connecting: no traffic leaves the machine.
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
+# An endpoint nobody posts to: no worker runs here, and the guard would refuse loopback anyway.
+BODIES["POST /api/webhooks"] = {"url": "https://127.0.0.1/hooks", "events": ["trip.cancelled"]}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
+    "POST /admin/webhooks": {"url": "https://127.0.0.1/hooks", "events": "trip.cancelled"},
 }
 
 # Calls that end a session or destroy the caller's records run last.

@@ -148,7 +148,9 @@ async def build_world(new_client, inbox) -> World:
         "kind": "volunteer",  # a report's kind; the search has no such kind and answers 400
         "token": "not-a-valid-token",
         "name": "not-a-valid-token.ics",
-        "job_id": "2147483000",  # no such upload: a coordinator is answered 404, anyone else refused first
+        "job_id": "2147483000",
+        "endpoint_id": "2147483000",  # no such webhook endpoint or delivery: the same
+        "delivery_id": "2147483000",  # no such upload: a coordinator is answered 404, anyone else refused first
         "role": "admin",  # granting it to the admin changes nothing; revoking their own is refused
     }
     world.own = {

@@ -13,6 +13,7 @@ is failed.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from email.message import EmailMessage
@@ -43,11 +44,14 @@ def _ready(now: datetime, lease: timedelta) -> Any:
     )
 
 
-async def _claim(now: datetime, lease: timedelta, sender: str) -> dict[str, Any] | None:
+async def _claim(
+    now: datetime, lease: timedelta, sender: str, only: Collection[str] | None = None
+) -> dict[str, Any] | None:
+    ready = OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts).where(_ready(now, lease))
+    if only is not None:
+        ready = ready.where(OutboxMessage.message_id.is_in(list(only) or [""]))
     return await claim_one(
-        OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(_ready(now, lease))
-        .order_by(OutboxMessage.id),
+        ready.order_by(OutboxMessage.id),
         lambda row: {
             OutboxMessage.status: "sending",
             OutboxMessage.claimed_at: now,
@@ -100,15 +104,16 @@ async def drain_outbox(
     backend: MailBackend | None = None,
     limit: int = BATCH,
     sender: str = "",
+    only: Collection[str] | None = None,
 ) -> int:
-    """Send what is due, one message at a time, at most ``limit``; returns how many the server accepted in this
-    call. ``sender`` names the worker in the message's ``claimed_by``."""
+    """Send what is due (of ``only``: those Message-IDs), one message at a time, at most ``limit``; returns how
+    many the server accepted in this call. ``sender`` names the worker in the message's ``claimed_by``."""
     lease = lease_of(settings)
     backend = backend or mailer_for(settings).backend
     sent = 0
     for _ in range(limit):
         moment = now or datetime.now(UTC)  # each message's lease starts when it is taken
-        row = await _claim(moment, lease, sender)
+        row = await _claim(moment, lease, sender, only)
         if row is None:
             break
         sent += await _send(row, backend, moment, lease)
