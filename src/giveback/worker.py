@@ -6,7 +6,8 @@ reminders and calendar imports go out while a solve of several minutes runs:
 * ``runs``: queued solver runs (``giveback.rounds.worker``);
 * ``mail``: the outbox, one message at a time under a lease (``giveback.mail.sender``);
 * ``imports``: the volunteers' imported calendars that are due (``giveback.calendars.imports``);
-* ``scheduler``: once a minute, the trips' time-driven steps (start, complete, report reminders);
+* ``scheduler``: once a minute, the trips' time-driven steps (start, complete, report reminders), and the
+  job queue's finished jobs forgotten after 30 days;
 * ``webhooks``: the events posted to the webhook endpoints, from the job queue (``giveback.webhooks.delivery``).
 
 A loop that finds nothing to do sleeps until its next work is due or it is woken: on PostgreSQL by
@@ -26,6 +27,7 @@ from datetime import UTC, datetime, timedelta
 import structlog
 
 from giveback.calendars.imports import next_import_due, refresh_due_imports
+from giveback.jobs.queue import forget_done_jobs
 from giveback.jobs.wake import Wakeups
 from giveback.mail.sender import drain_outbox, next_message_due
 from giveback.rounds import worker as runs
@@ -82,6 +84,7 @@ async def _scheduler(context: Context) -> bool:
     if _now() < context.next_scheduled_steps:
         return False
     await run_scheduled_steps(_now().date(), settings=context.settings)
+    await forget_done_jobs()
     context.next_scheduled_steps = _now() + SCHEDULER_INTERVAL
     return False
 

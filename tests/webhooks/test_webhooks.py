@@ -20,6 +20,7 @@ import msgspec
 import pytest
 from trip_factory import days, make_trip, person, signed_in
 
+from giveback.jobs.queue import forget_done_jobs
 from giveback.jobs.tables import Job
 from giveback.settings import Settings
 from giveback.trips import lifecycle
@@ -134,6 +135,10 @@ async def test_trip_steps_are_posted_signed_and_retried_until_the_receiver_takes
     assert await deliver_all(settings) == 1
     (tested,) = await WebhookDelivery.select().where(WebhookDelivery.event == "webhook.test")
     assert tested["last_error"] == "unreachable" and tested["status"] == "pending" and len(receiver.received) == 3
+
+    await Job.update({Job.finished_at: datetime.now(UTC) - timedelta(days=31)}).where(Job.status == "done")
+    assert await forget_done_jobs() == 2  # the two delivered events' jobs; the log keeps them
+    assert await Job.count() == 1 and await WebhookDelivery.count() == 3
 
 
 async def test_the_webhooks_page_registers_switches_off_and_shows_the_log(

@@ -57,6 +57,8 @@ async def claim_one(
     """Take the first row of ``ready`` (a select of the queue's id and whatever ``changes`` reads, in the order
     work is taken) and apply ``changes(row)`` to it, in one transaction; None when nothing is ready."""
     table: type[Table] = ready.table
+    if table._meta.db.engine_type == "sqlite" and await ready.first() is None:
+        return None  # nothing ready: no need to take SQLite's write lock to find out
     async with write_transaction(table._meta.db):
         row = await skip_locked(ready.limit(1)).first()
         if row is None:
@@ -165,6 +167,13 @@ async def fail_job(job: dict[str, Any], error: str) -> bool:
         }
     ).where(_ours(job))
     return last
+
+
+async def forget_done_jobs(older_than: timedelta = timedelta(days=30)) -> int:
+    """Delete the jobs done longer ago than ``older_than`` (what they did is kept where it matters, e.g. the
+    webhooks' delivery log); returns how many."""
+    gone = await Job.delete().where((Job.status == "done") & (Job.finished_at < now() - older_than)).returning(Job.id)
+    return len(gone)
 
 
 async def next_job_due(kinds: Sequence[str]) -> datetime | None:

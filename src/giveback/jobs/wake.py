@@ -22,6 +22,7 @@ CHANNEL = "giveback_work"
 SQLITE_POLL = timedelta(seconds=1)
 LONGEST_SLEEP = timedelta(minutes=1)  # a listening worker looks anyway this often (a notification may be lost)
 RECONNECT_AFTER = timedelta(seconds=5)
+SHORTEST_SLEEP = timedelta(milliseconds=50)  # work due but taken by another worker this instant: no busy loop
 
 
 async def notify(kind: str) -> None:
@@ -57,7 +58,7 @@ class Wakeups:
         longest = LONGEST_SLEEP if self.listening else SQLITE_POLL
         seconds = longest.total_seconds()
         if until is not None:
-            seconds = min(seconds, max((until - datetime.now(UTC)).total_seconds(), 0.0))
+            seconds = min(seconds, max((until - datetime.now(UTC)).total_seconds(), SHORTEST_SLEEP.total_seconds()))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.events[kind].wait(), timeout=seconds)
 
