@@ -101,7 +101,7 @@ async def test_trip_steps_are_posted_signed_and_retried_until_the_receiver_takes
         },
     )
     assert created.status_code == 201, created.text
-    secret, endpoint_id = created.json()["secret"], created.json()["endpoint"]["id"]
+    secret, endpoint_id = created.json()["signing_key"], created.json()["endpoint"]["id"]
     assert secret.startswith("whsec_") and "secret" not in (await client.get(f"/api/webhooks/{endpoint_id}")).json()
 
     vera = await person("vera@example.org", name="Véra Ağaoğlu")

@@ -45,16 +45,20 @@ def _ready(now: datetime, lease: timedelta) -> Any:
 
 
 async def _claim(
-    now: datetime, lease: timedelta, sender: str, only: Collection[str] | None = None
+    now: datetime | None, lease: timedelta, sender: str, only: Collection[str] | None = None
 ) -> dict[str, Any] | None:
-    ready = OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts).where(_ready(now, lease))
+    """Take the next due message; its lease starts at the claim itself (``now`` fixes the clock, for tests), so
+    waiting for SQLite's write lock does not shorten it."""
+    ready = OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts).where(
+        _ready(now or datetime.now(UTC), lease)
+    )
     if only is not None:
         ready = ready.where(OutboxMessage.message_id.is_in(list(only) or [""]))
     return await claim_one(
         ready.order_by(OutboxMessage.id),
         lambda row: {
             OutboxMessage.status: "sending",
-            OutboxMessage.claimed_at: now,
+            OutboxMessage.claimed_at: now or datetime.now(UTC),
             OutboxMessage.claimed_by: sender,
             OutboxMessage.attempts: row["attempts"] + 1,
         },
@@ -112,11 +116,10 @@ async def drain_outbox(
     backend = backend or mailer_for(settings).backend
     sent = 0
     for _ in range(limit):
-        moment = now or datetime.now(UTC)  # each message's lease starts when it is taken
-        row = await _claim(moment, lease, sender, only)
+        row = await _claim(now, lease, sender, only)
         if row is None:
             break
-        sent += await _send(row, backend, moment, lease)
+        sent += await _send(row, backend, now or datetime.now(UTC), lease)
     return sent
 
 

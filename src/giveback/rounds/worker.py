@@ -58,14 +58,13 @@ async def reap_dead_runs(dead_after: timedelta = DEAD_AFTER) -> int:
 
 async def claim_next_run(worker: str) -> dict[str, Any] | None:
     """Take the oldest queued run, or None; two workers never take the same one."""
-    moment = _now()
     claimed = await claim_one(
         SolverRun.select(SolverRun.id).where(SolverRun.status == "queued").order_by(SolverRun.id),
         lambda _row: {
             SolverRun.status: "running",
             SolverRun.worker: worker,
-            SolverRun.started_at: moment,
-            SolverRun.heartbeat_at: moment,
+            SolverRun.started_at: _now(),
+            SolverRun.heartbeat_at: _now(),
         },
         (SolverRun.id,),
     )

@@ -33,10 +33,10 @@ class EndpointOut(msgspec.Struct, kw_only=True):
 
 
 class EndpointCreated(msgspec.Struct, kw_only=True):
-    """A new endpoint and its signing secret, shown this once."""
+    """A new endpoint and the key its events are signed with (``whsec_…``), shown this once."""
 
     endpoint: EndpointOut
-    secret: str
+    signing_key: str
 
 
 class DeliveryOut(msgspec.Struct, kw_only=True):

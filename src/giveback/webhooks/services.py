@@ -93,7 +93,7 @@ async def create_endpoint(actor: SignedIn, data: EndpointIn) -> EndpointCreated:
         )
         endpoint_id = int(inserted[0]["id"])
         await audit(actor.person_id, "webhook.created", "webhook_endpoint", endpoint_id, host=urlsplit(url).hostname)
-    return EndpointCreated(endpoint=await endpoint_out(endpoint_id), secret=secret)
+    return EndpointCreated(endpoint=await endpoint_out(endpoint_id), signing_key=secret)
 
 
 async def set_active(actor: SignedIn, endpoint_id: int, active: bool) -> EndpointOut:
