@@ -69,7 +69,7 @@ class Kind:
 
 
 async def _runs(context: Context) -> bool:
-    return await runs.work_once(context.worker)
+    return await runs.work_once(context.worker, context.settings)
 
 
 async def _mail(context: Context) -> bool:

@@ -64,17 +64,23 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
     return people
 
 
-def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant]:
+def _recipients(trip: TripFacts, removed: list[Participant], only: Collection[int] = ()) -> list[Participant]:
     if removed:
         return removed
+    if only:
+        return [v for v in trip.travelling if v.person_id in set(only)]
     travelling = trip.travelling
     known = {v.person_id for v in travelling}
     return travelling + [c for c in trip.contacts if c.person_id not in known]
 
 
-def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str) -> dict[str, Any]:
+def _values(
+    trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str, accepted: bool = False
+) -> dict[str, Any]:
     """The invite's placeholders, in the current language (the reader's)."""
     return {
+        "accepted": accepted,
+        "trip_link": f"{base_url}/trips/{trip.trip_id}",
         "trip_title": trip.title,
         "host": trip.organization_short_name or trip.organization_name,
         "days": format_date_range(trip.first_day, trip.last_day),
@@ -89,27 +95,34 @@ def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None
 
 
 async def queue_invites(
-    trip: TripFacts, *, method: ics.Method, settings: Settings, removed_people: Collection[int] = ()
+    trip: TripFacts,
+    *,
+    method: ics.Method,
+    settings: Settings,
+    removed_people: Collection[int] = (),
+    only_people: Collection[int] = (),
 ) -> int:
     """Queue one iTIP message per recipient for the trip as described; returns how many were queued.
 
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip, named as declined attendees
-    (used with ``CANCEL``). The organizer is ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
+    (used with ``CANCEL``); ``only_people`` sends only to these volunteers (an invite sent again). A volunteer
+    who has answered gets no answer links, only what they answered. The organizer is ``GIVEBACK_MAIL_FROM``;
+    links start with ``settings.base_url``.
     Each recipient reads the message, and the event's texts, in their own language; the words come from the
     templates ``trip-invitation`` and ``trip-cancelled``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
-    recipients = _recipients(trip, removed)
+    recipients = _recipients(trip, removed, only_people)
     readers = {r.person_id: r for r in await accounts.recipients(r.person_id for r in recipients)}
     organizer = ics.organizer_address(settings.mail_from)
     template = "trip-cancelled" if method == "CANCEL" else "trip-invitation"
     for recipient in recipients:
         reader = readers.get(recipient.person_id) or Recipient(recipient.name, recipient.email)
         links = None
-        if method == "REQUEST" and recipient.member_id is not None:
+        if method == "REQUEST" and recipient.member_id is not None and recipient.response == "pending":
             links = (
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'accept')}",
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'decline')}",
@@ -117,7 +130,7 @@ async def queue_invites(
         with use_locale(reader.locale):
             event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
             calendar = ics.invite(event, method=method, organizer=organizer)
-            values = _values(trip, event, links, base)
+            values = _values(trip, event, links, base, accepted=recipient.response == "accepted")
         rendered = await render_to(settings, template, reader, values)
         message_id = new_message_id(settings.mail_from, f"trip{trip.trip_id}.seq{event.sequence}")
         await queue_message(
