@@ -19,7 +19,7 @@ import re
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -425,15 +425,22 @@ def _assigned(tree: nodes.Template) -> set[str]:
 
 def _compile(definition: Message, part: str, source: str) -> Any:
     """The compiled template, or TemplateRefused naming the line of a syntax error or an unknown placeholder."""
+    return _compiled(definition.names, part, source)
+
+
+@lru_cache(maxsize=1024)
+def _compiled(names: frozenset[str], part: str, source: str) -> Any:
+    """Compiled once per text (a refusal is not kept: it is said again, in the language of the moment). Every
+    e-mail of a message renders from the same few texts, so an approval of many trips compiles each once."""
     environment = ENVIRONMENTS[part]
     if len(source) > LONGEST_PART:
         raise _refuse(part, None, str(_("at most %(count)d characters", count=LONGEST_PART)))
     try:
         tree = environment.parse(source)
-        known = definition.names | BUILT_IN | _assigned(tree)
+        known = names | BUILT_IN | _assigned(tree)
         for name in tree.find_all(nodes.Name):
             if name.ctx == "load" and name.name not in known:
-                allowed = ", ".join(sorted(definition.names))
+                allowed = ", ".join(sorted(names))
                 reason = _(
                     "unknown placeholder “%(name)s”; this message knows %(names)s", name=name.name, names=allowed
                 )
