@@ -192,3 +192,39 @@ class ListOf(Text):
 
     def __reduce__(self) -> Any:
         return (ListOf, (self.items, self.style))
+
+
+def all_language_choices() -> list[tuple[str, str]]:
+    """(code, name) of every ISO 639-1 language, by name in the current language."""
+    return _all_language_choices(current_locale())
+
+
+@cache
+def _all_language_choices(locale: str) -> list[tuple[str, str]]:
+    codes = [language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2")]
+    return language_choices(codes)
+
+
+def language_code(text: str) -> str | None:
+    """The ISO 639-1 code a person means by ``text``: the language's name in the current language or in English
+    (case and accents aside), or its code; None if it names no language."""
+    return _codes_by_name("language", current_locale()).get(sort_key(text.strip()))
+
+
+def country_code(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code a person means by ``text``: the country's name in the current language or in
+    English (case and accents aside), or its code; None if it names no country."""
+    return _codes_by_name("country", current_locale()).get(sort_key(text.strip()))
+
+
+@cache
+def _codes_by_name(kind: str, locale: str) -> dict[str, str]:
+    choices = _all_language_choices(locale) if kind == "language" else _country_choices(locale)
+    english = geo.language_name if kind == "language" else geo.country_name
+    found: dict[str, str] = {}
+    for code, _name in choices:
+        found[sort_key(code)] = code
+        found.setdefault(sort_key(english(code)), code)
+    for code, name in choices:  # the name in the page's language wins over an English one that is the same
+        found[sort_key(name)] = code
+    return found
