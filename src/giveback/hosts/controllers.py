@@ -250,7 +250,8 @@ class PublicPages(Controller):
         return page(
             "hosts/organization.html",
             organization=await organizations.get_organization(organization_id),
-            requests=await services.public_requests(organization_id=organization_id),
+            requests=await services.public_requests(organization_id=organization_id, statuses=("accepted",)),
+            matched=await services.public_requests(organization_id=organization_id, statuses=("matched",)),
         )
 
 

@@ -721,12 +721,17 @@ def months_label(start: date, end: date) -> str:
 
 
 async def public_requests(
-    *, region: str | None = None, topic: str | None = None, organization_id: int | None = None
+    *,
+    region: str | None = None,
+    topic: str | None = None,
+    organization_id: int | None = None,
+    statuses: tuple[str, ...] = PUBLIC,
 ) -> list[PublicRequestOut]:
-    """Accepted and matched requests as the public sees them."""
+    """Accepted and matched requests as the public sees them (``statuses``: only accepted ones, say)."""
     if region and region not in geo.REGIONS:
         raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
-    query = HostRequest.select().where(HostRequest.status.is_in(list(PUBLIC))).order_by(HostRequest.id)
+    shown = [status for status in statuses if status in PUBLIC]
+    query = HostRequest.select().where(HostRequest.status.is_in(shown or list(PUBLIC))).order_by(HostRequest.id)
     if topic:
         query = query.where(
             HostRequest.id.is_in(RequestNeed.select(RequestNeed.request).where(RequestNeed.topic == topic))

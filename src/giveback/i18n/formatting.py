@@ -228,3 +228,22 @@ def _codes_by_name(kind: str, locale: str) -> dict[str, str]:
     for code, name in choices:  # the name in the page's language wins over an English one that is the same
         found[sort_key(name)] = code
     return found
+
+
+class Day(Text):
+    """A day in a message, written as the current language writes days (``3 mars 2027``); as a ``str``, ISO."""
+
+    __slots__ = ("day",)
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        text = str.__new__(cls, day.isoformat())
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.day = day
+        return text
+
+    def translated(self) -> str:
+        return format_date(self.day)
+
+    def __reduce__(self) -> Any:
+        return (Day, (self.day,))

@@ -22,6 +22,7 @@ from giveback.accounts.tables import Person, RoleGrant
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problems
 from giveback.i18n import _
+from giveback.i18n.formatting import Day
 from giveback.topics.tables import Topic
 from giveback.volunteers.schemas import (
     PROFICIENCY_LABELS,
@@ -433,22 +434,15 @@ async def get_window(user: SignedIn, window_id: int) -> WindowOut:
 
 async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | None, window_id: int | None) -> None:
     first_day = today()
+    problems = Problems()
     if data.end < data.start:
-        raise InvalidInput(_("the end date must be on or after the start date"), field="end")
+        problems.add("end", _("The last day must be on or after the first day"))
     if data.start < first_day and data.start != keep_start:
-        raise InvalidInput(
-            _("the start date must not be in the past (today is %(first_day)s)", first_day=first_day.isoformat()),
-            field="start",
-        )
+        problems.add("start", _("The first day must not be in the past (today is %(first_day)s)", first_day=Day(first_day)))
     last_day = _years_ahead(first_day, WINDOW_MAX_YEARS_AHEAD)
     if data.end > last_day:
-        raise InvalidInput(
-            _(
-                "the end date must be at most two years ahead (on or before %(last_day)s)",
-                last_day=last_day.isoformat(),
-            ),
-            field="end",
-        )
+        problems.add("end", _("The last day must be at most two years ahead (on or before %(last_day)s)", last_day=Day(last_day)))
+    problems.refuse()
     query = AvailabilityWindow.select(AvailabilityWindow.id, AvailabilityWindow.start, AvailabilityWindow.end).where(
         (AvailabilityWindow.profile == profile_id)
         & (AvailabilityWindow.start <= data.end)
@@ -460,9 +454,9 @@ async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | N
     if other is not None:
         raise Conflict(
             _(
-                "these dates overlap your window from %(start)s to %(end)s; change that window or choose other dates",
-                start=other["start"].isoformat(),
-                end=other["end"].isoformat(),
+                "These dates overlap your window from %(start)s to %(end)s: change that window or choose other dates",
+                start=Day(other["start"]),
+                end=Day(other["end"]),
             ),
             field="start",
         )
