@@ -247,3 +247,33 @@ class Day(Text):
 
     def __reduce__(self) -> Any:
         return (Day, (self.day,))
+
+
+def _english_weekday(number: str) -> str:
+    return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[int(number)]
+
+
+class Named(Text):
+    """A code shown by its name in the current language when the text is translated: a language (``kind``
+    "language"), a country ("country") or a weekday ("weekday", 0 = Monday); as a ``str``, the code."""
+
+    __slots__ = ("code", "kind")
+    code: str
+    kind: str
+
+    def __new__(cls, kind: str, code: str) -> Named:
+        english = {"language": geo.language_name, "country": geo.country_name}.get(kind, _english_weekday)(code)
+        text = str.__new__(cls, english)
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.kind, text.code = kind, code
+        return text
+
+    def translated(self) -> str:
+        if self.kind == "language":
+            return language_name(self.code)
+        if self.kind == "country":
+            return country_name(self.code)
+        return _shown(str(_babel_locale().days["format"]["wide"][int(self.code)]))
+
+    def __reduce__(self) -> Any:
+        return (Named, (self.kind, self.code))

@@ -438,10 +438,14 @@ async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | N
     if data.end < data.start:
         problems.add("end", _("The last day must be on or after the first day"))
     if data.start < first_day and data.start != keep_start:
-        problems.add("start", _("The first day must not be in the past (today is %(first_day)s)", first_day=Day(first_day)))
+        problems.add(
+            "start", _("The first day must not be in the past (today is %(first_day)s)", first_day=Day(first_day))
+        )
     last_day = _years_ahead(first_day, WINDOW_MAX_YEARS_AHEAD)
     if data.end > last_day:
-        problems.add("end", _("The last day must be at most two years ahead (on or before %(last_day)s)", last_day=Day(last_day)))
+        problems.add(
+            "end", _("The last day must be at most two years ahead (on or before %(last_day)s)", last_day=Day(last_day))
+        )
     problems.refuse()
     query = AvailabilityWindow.select(AvailabilityWindow.id, AvailabilityWindow.start, AvailabilityWindow.end).where(
         (AvailabilityWindow.profile == profile_id)
