@@ -17,13 +17,14 @@ from giveback.calendars import ics
 from giveback.calendars.events import Participant, TripFacts, trip_event
 from giveback.calendars.messages import invite_message
 from giveback.errors import NotFound
+from giveback.i18n import _
 from giveback.mail.messages import new_message_id
 from giveback.mail.outbox import queue_message
 from giveback.settings import Settings
 
 Answer = Literal["accept", "decline"]
 INVITE_SALT = "giveback.invite-answer"
-STALE_LINK = "this invite link is not valid; use the newest invite e-mail"
+STALE_LINK = _("this invite link is not valid; use the newest invite e-mail")
 _PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "pending": "NEEDS-ACTION"}
 
 

@@ -163,9 +163,9 @@ class ExportApi(Controller):
     @get("/{what:str}", summary="Trips or reports as CSV or JSON (stable columns, see docs/trips.md)")
     async def export(self, what: FromPath[str], format: FromQuery[str] = "csv") -> Response[Any]:
         if what not in ("trips", "reports"):
-            raise NotFound("exports are trips and reports", field="what")
+            raise NotFound(_("exports are trips and reports"), field="what")
         if format not in ("csv", "json"):
-            raise InvalidInput("format must be csv or json", field="format")
+            raise InvalidInput(_("format must be csv or json"), field="format")
         columns, rows = await exports.export(what)
         disposition = {"Content-Disposition": f'attachment; filename="giveback-{what}.{format}"'}
         if format == "json":
