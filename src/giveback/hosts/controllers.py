@@ -278,6 +278,12 @@ REQUEST_MESSAGES = {
     "advisory_level": _("Choose a travel advisory level from 1 to 4"),
     "organization_id": _("Choose an organization"),
 }
+# ... and for lists left empty (their other rules keep their own words).
+REQUEST_EMPTY = {
+    "needs": _("Choose at least one topic the visit should teach"),
+    "languages": _("Choose at least one audience language"),
+    "windows": _("Enter at least one hosting window"),
+}
 
 
 def _request_fields(form: Any, topic_slugs: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
@@ -310,6 +316,7 @@ def _request_fields(form: Any, topic_slugs: list[str]) -> tuple[dict[str, Any], 
         "country": countries[0] if countries else None,
         "notes": (form.get("notes") or "").replace("\r\n", "\n"),  # browsers send CRLF; maxlength counts one
     }
+    refused |= {name: REQUEST_EMPTY[name] for name in REQUEST_EMPTY if name not in refused and not body[name]}
     values = {**body, "weights": weights, "languages": typed_languages, "country": ", ".join(typed_country)}
     return body, {**values, "window_rows": rows}, refused
 
