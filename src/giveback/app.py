@@ -52,12 +52,13 @@ from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.trips.facts import feed_trips
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
 from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
-from giveback.web.errors import domain_error_handler, http_error_handler, internal_error_handler, too_large_handler
+from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
 from giveback.web.page_cache import CachedPages
+from giveback.web.refusals import http_error_handler
 from giveback.web.templates import template_engine
 
 PACKAGE_DIR = Path(__file__).parent

@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import msgspec
 from litestar import MediaType, Request, Response
-from litestar.exceptions import HTTPException, InternalServerException, PermissionDeniedException
+from litestar.exceptions import InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.exceptions.responses import create_debug_response, create_exception_response
 from litestar.response import Redirect, Template
@@ -20,7 +20,6 @@ from litestar.status_codes import (
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
-    HTTP_405_METHOD_NOT_ALLOWED,
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
@@ -35,7 +34,6 @@ from giveback.errors import (
     PermissionDenied,
     TooManyAttempts,
 )
-from giveback.i18n import _, language_of, use_locale
 
 STATUS_OF_ERROR: dict[type[DomainError], int] = {
     InvalidInput: HTTP_400_BAD_REQUEST,
@@ -100,36 +98,6 @@ def internal_error_handler(request: Request[Any, Any, Any], error: InternalServe
         "extra": [problem],
     }
     return Response(body, status_code=HTTP_400_BAD_REQUEST, media_type=MediaType.JSON)
-
-
-# What a browser reads for the HTTP refusals that come before any page's own rules (no such address, a method the
-# address does not take, a form sent without its token).
-_PLAIN_REFUSALS = {
-    HTTP_403_FORBIDDEN: _("You may not open this page."),
-    HTTP_404_NOT_FOUND: _("There is no page at this address. It may have moved, or the link may be mistyped."),
-    HTTP_405_METHOD_NOT_ALLOWED: _("This page cannot be used that way. Go back and try again from the page itself."),
-}
-
-
-def http_error_handler(request: Request[Any, Any, Any], error: HTTPException) -> Response[Any]:
-    """Unknown addresses and other refusals Litestar makes itself: JSON for the API, the error page with the site's
-    navigation for a browser (in the reader's language)."""
-    if wants_json(request) or error.status_code not in _PLAIN_REFUSALS:
-        if request.app.debug:
-            return create_debug_response(request, error)
-        return create_exception_response(request, error)
-    from giveback.web.locale import choose_locale  # the page layer; imported here to keep web.errors at the bottom
-
-    message = error.detail if isinstance(error, PermissionDeniedException) and error.detail != "Forbidden" else ""
-    # Rendered here, in the reader's language: no route matched, so the language middleware did not run.
-    locale = request.scope.get("state", {}).get("locale") or choose_locale(request)
-    template = request.app.template_engine.get_template("error.html")  # type: ignore[union-attr]
-    with use_locale(locale):
-        html = template.render(
-            request=request, status_code=error.status_code, message=message or _PLAIN_REFUSALS[error.status_code]
-        )
-    headers = {"Content-Language": language_of(locale).tag, "Vary": "Accept-Language, Cookie"}
-    return Response(html, status_code=error.status_code, media_type=MediaType.HTML, headers=headers)
 
 
 def too_large_handler(request: Request[Any, Any, Any], _: RequestEntityTooLarge) -> Response[Any]:
