@@ -144,7 +144,7 @@ async def test_availability_pages(make_person: Any, profile_body: Any) -> None:
 
     overlap = await client.post("/volunteer/availability", data={"start": days(15), "end": days(25)}, headers=HTML)
     assert overlap.status_code == 409
-    assert days(10) in error_next_to(overlap.text, "start")
+    assert format_date(date.fromisoformat(days(10)), "medium", locale="en") in error_next_to(overlap.text, "start")
 
     edit = await client.get(f"/volunteer/availability/{window['id']}/edit", headers=HTML)
     assert edit.status_code == 200 and f'value="{days(10)}"' in edit.text
