@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
@@ -14,8 +14,11 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from giveback.accounts import services, two_factor
+from giveback.accounts import api_tokens, services, two_factor
 from giveback.accounts.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenOut,
     CodeIn,
     EmailConfirmation,
     EmailOnly,
@@ -43,6 +46,7 @@ from giveback.web.auth import (
     LOGIN_COOKIE,
     LOGIN_COOKIE_SECONDS,
     SESSION_COOKIE,
+    SESSION_ONLY,
     client_address,
     cookie,
     cookie_name,
@@ -105,6 +109,7 @@ async def _finish_log_in(request: Request[Any, Any, Any], settings: Settings, co
 class AuthApi(Controller):
     path = "/api/auth"
     tags = ["accounts"]
+    opt = {SESSION_ONLY: True}
 
     @post("/signup", status_code=HTTP_202_ACCEPTED, summary="Sign up; a message is e-mailed to the address")
     async def sign_up(
@@ -253,6 +258,44 @@ class AuthApi(Controller):
         person_id = signed_in_user(request).person_id
         await two_factor.disable(person_id, data.code)
         return await two_factor.status(person_id)
+
+
+class ApiTokenApi(Controller):
+    """Your API tokens. Managing tokens needs a browser session: a token cannot make, list or revoke tokens."""
+
+    path = "/api/account/tokens"
+    tags = ["accounts"]
+    guards = [signed_in]
+    opt = {SESSION_ONLY: True}
+
+    @get(
+        "/",
+        summary="Your API tokens",
+        description="Newest first, revoked and expired ones included; never their secrets, only their first "
+        "characters.",
+    )
+    async def tokens(self, request: Request[Any, Any, Any]) -> list[ApiTokenOut]:
+        return await api_tokens.list_tokens(signed_in_user(request))
+
+    @post(
+        "/",
+        summary="Make an API token; its bearer_token is in this answer only",
+        description=(
+            "Send `bearer_token` as `Authorization: Bearer <bearer_token>` to call the JSON API as yourself. A "
+            "`read` token may only GET; a `write` token may also change what you may change. `service` tokens "
+            "(admins) are for an integration and every admin sees them."
+        ),
+    )
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ApiTokenCreate]) -> ApiTokenCreated:
+        return await api_tokens.create_token(signed_in_user(request), data)
+
+    @delete(
+        "/{token_id:int}",
+        status_code=200,
+        summary="Revoke an API token (yours; admins: any); it is refused from the next request on",
+    )
+    async def revoke(self, request: Request[Any, Any, Any], token_id: PathId) -> ApiTokenOut:
+        return await api_tokens.revoke_token(signed_in_user(request), token_id)
 
 
 class PeopleApi(Controller):
@@ -475,6 +518,44 @@ class AccountPages(Controller):
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/two_factor.html", problem, **await _two_factor_context(user))
         return redirect("/account/two-factor?disabled=1")
+
+
+class ApiTokenPages(Controller):
+    path = "/account/tokens"
+    include_in_schema = False
+    guards = [signed_in]
+
+    @get("/")
+    async def tokens(self, request: Request[Any, Any, Any]) -> Template:
+        return page("accounts/tokens.html", **await _tokens_context(signed_in_user(request)))
+
+    @post("/")
+    async def create(self, request: Request[Any, Any, Any]) -> Template:
+        user = signed_in_user(request)
+        fields = form_fields(await request.form())
+        if fields.get("expires_in_days") == "never":
+            fields["expires_in_days"] = None
+        try:
+            created = await api_tokens.create_token(user, parse(ApiTokenCreate, fields))
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/tokens.html", problem, **{**await _tokens_context(user), "values": fields})
+        context = await _tokens_context(user)
+        return page("accounts/tokens.html", HTTP_201_CREATED, **{**context, "created": created})
+
+    @post("/{token_id:int}/revoke")
+    async def revoke(self, request: Request[Any, Any, Any], token_id: PathId) -> Redirect:
+        await api_tokens.revoke_token(signed_in_user(request), token_id)
+        return redirect("/account/tokens?revoked=1")
+
+
+async def _tokens_context(user: SignedIn) -> dict[str, Any]:
+    return {
+        "tokens": await api_tokens.list_tokens(user),
+        "is_admin": user.has("admin"),
+        "values": {},
+        "created": None,
+        "errors": {},
+    }
 
 
 async def _account_context(user: SignedIn) -> dict[str, Any]:

@@ -10,13 +10,14 @@ Those e-mails hold no text a stranger typed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
-from giveback.accounts import throttle, two_factor
+from giveback.accounts import api_tokens, throttle, two_factor
 from giveback.accounts.audit import audit
 from giveback.accounts.passwords import check_strength, hash_password, verify_password
 from giveback.accounts.schemas import PersonOut, Role, SignUp
@@ -24,7 +25,8 @@ from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_
 from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from giveback.i18n import _
+from giveback.i18n import DEFAULT_LOCALE, LOCALES, _, current_locale
+from giveback.mail.outbox import Recipient
 
 log = structlog.get_logger()
 
@@ -156,6 +158,13 @@ async def _send_reset(mailer: SendsMail, email: str, token: str, base_url: str) 
     )
 
 
+def _page_locale() -> str | None:
+    """The language of the sign-up page, saved as the new account's (its e-mails are written in it); None for
+    English, which is also what a person without a choice reads."""
+    locale = current_locale()
+    return locale if locale in LOCALES and locale != DEFAULT_LOCALE else None
+
+
 # --- sign-up and confirmation ----------------------------------------------------------------------------------
 
 
@@ -177,7 +186,8 @@ async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str
         if existing is not None:
             await audit(None, "account.sign_up_for_existing_account", "person", existing["id"], client=client)
         else:
-            inserted = await Person.insert(Person(email=email, name=data.name.strip(), password_hash=password_hash))
+            person = Person(email=email, name=data.name.strip(), password_hash=password_hash, locale=_page_locale())
+            inserted = await Person.insert(person)
             person_id = int(inserted[0]["id"])
             await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
             token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
@@ -386,8 +396,10 @@ async def reset_two_factor(actor_id: int | None, person_id: int) -> PersonOut:
 
 
 async def forget_account_secrets(person_id: int, email: str) -> None:
-    """Delete a deleted account's second factor, log-in challenges and e-mail request counts."""
+    """Delete a deleted account's second factor, log-in challenges and e-mail request counts; revoke its API
+    tokens."""
     await two_factor.forget(person_id)
+    await api_tokens.revoke_all_tokens(person_id)
     await throttle.forget_mail_requests(email)
 
 
@@ -401,3 +413,21 @@ async def list_people(*, role: str | None = None) -> list[PersonOut]:
     if role:
         query = query.where(Person.id.is_in(RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)))
     return [await person_out(row["id"]) for row in await query]
+
+
+def _recipient(row: dict[str, Any]) -> Recipient:
+    return Recipient(name=row["name"], email=row["email"], locale=row["locale"] or DEFAULT_LOCALE, person_id=row["id"])
+
+
+async def recipients(person_ids: Iterable[int]) -> list[Recipient]:
+    """The people to tell (those with a live account: not deleted, not disabled), in id order, each with the
+    language they read."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    rows = (
+        await Person.select(Person.id, Person.name, Person.email, Person.locale)
+        .where(Person.id.is_in(ids) & Person.deleted_at.is_null() & Person.disabled_at.is_null())
+        .order_by(Person.id)
+    )
+    return [_recipient(row) for row in rows]

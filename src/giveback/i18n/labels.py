@@ -107,6 +107,14 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "accepted": _p("invite answer", "accepted"),
         "declined": _p("invite answer", "declined"),
     },
+    "checklist_item": {
+        "visa": _p("travel checklist item", "visa"),
+        "flights": _p("travel checklist item", "flights"),
+        "lodging": _p("travel checklist item", "lodging"),
+        "insurance": _p("travel checklist item", "insurance"),
+        "licence": _p("travel checklist item", "medical licence"),
+        "local_contact": _p("travel checklist item", "local contact"),
+    },
     "case_role": {
         "performed": _p("hands-on case role", "performed"),
         "assisted": _p("hands-on case role", "assisted"),

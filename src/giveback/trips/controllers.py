@@ -12,11 +12,11 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from giveback.errors import DomainError, InvalidInput, NotFound
-from giveback.i18n import _
+from giveback.i18n import LOCALES, _
 from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import exports, services
+from giveback.trips import checklist, documents, exports, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
@@ -195,14 +195,16 @@ async def _topics() -> list[dict[str, Any]]:
     return rows
 
 
-async def _trip_page(
+async def trip_page(
     request: Request[Any, Any, Any],
     trip_id: int,
     *,
     problem: Exception | None = None,
     values: dict[str, Any] | None = None,
 ) -> Template:
-    detail = await services.get_trip(signed_in_user(request), trip_id)
+    user = signed_in_user(request)
+    detail = await services.get_trip(user, trip_id)
+    settings: Settings = request.app.state.settings
     topics = await _topics()
     context: dict[str, Any] = {
         "detail": detail,
@@ -213,6 +215,13 @@ async def _trip_page(
         "case_lines": range(CASE_LINES),
         "values": values or {},
         "country_name": country_name,
+        "documents": await documents.visible_documents(user, trip_id, settings=settings),
+        "document_kinds": await documents.issue_choices(user, trip_id),
+        "locales": LOCALES,
+        "checklists": await checklist.visible_checklists(user, trip_id),
+        "checklist_roles": await checklist.my_roles(user, trip_id),
+        "checklist_items": [item.name for item in checklist.ITEMS],
+        "item_provisions": {item.name: item.provision for item in checklist.ITEMS},
     }
     if problem is not None:
         return form_error_page("trips/trip.html", problem, **context)
@@ -263,7 +272,7 @@ class TripPages(Controller):
 
     @get("/{trip_id:int}")
     async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> Template:
-        return await _trip_page(request, trip_id)
+        return await trip_page(request, trip_id)
 
     @post("/{trip_id:int}/actions", guards=[COORDINATORS], status_code=200)
     async def act(
@@ -293,7 +302,7 @@ class TripPages(Controller):
         except (FormInvalid, DomainError) as problem:
             if isinstance(problem, NotFound) and problem.field == "trip_id":
                 raise
-            return await _trip_page(request, trip_id, problem=problem, values=values)
+            return await trip_page(request, trip_id, problem=problem, values=values)
         return redirect(f"/trips/{trip_id}")
 
     @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
@@ -308,7 +317,7 @@ class TripPages(Controller):
             if isinstance(problem, NotFound):
                 raise
             values = {**fields, "kind": kind}
-            return await _trip_page(request, trip_id, problem=problem, values=values)
+            return await trip_page(request, trip_id, problem=problem, values=values)
         return redirect(f"/trips/{trip_id}")
 
 

@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
 from giveback.calendars import invites
 from giveback.calendars.ics import Method
@@ -33,11 +33,12 @@ from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
-from giveback.mail.outbox import queue_plain
+from giveback.i18n.formatting import format_date_range
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 from giveback.text import checked_reason
 from giveback.trips import booked
-from giveback.trips.booked import DEFAULT_GAP_DAYS, days_text
+from giveback.trips.booked import DEFAULT_GAP_DAYS
 from giveback.trips.bookings import bookings_of, refuse_if_booked, yearly_limits
 from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
@@ -390,37 +391,34 @@ async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswe
     return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=True)
 
 
-async def _coordinators() -> list[tuple[str, str]]:
-    rows = await RoleGrant.select(
-        RoleGrant.person.name.as_alias("name"), RoleGrant.person.email.as_alias("email")
-    ).where(
-        (RoleGrant.role == "coordinator")
-        & RoleGrant.person.deleted_at.is_null()
-        & RoleGrant.person.disabled_at.is_null()
-    )
-    return sorted({(r["name"], r["email"]) for r in rows}, key=lambda p: p[1])
+async def _coordinators() -> list[Recipient]:
+    rows = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == "coordinator")
+    return await recipients(int(row["person"]) for row in rows)
 
 
 async def _tell_coordinators_of_decline(row: dict[str, Any], person_id: int, settings: Settings) -> None:
     person = await Person.select(Person.name, Person.email).where(Person.id == person_id).first()
     assert person is not None
     (facts,) = await trip_facts([int(row["id"])])
-    host = facts.organization_short_name or facts.organization_name
-    visit = f"“{facts.title}” at {host} ({days_text(facts.first_day, facts.last_day)})"
-    what = (
-        "Nobody is left on this trip: it is declined and its request is back in the pool, ready for a follow-up round."
-        if row["status"] == "declined"
-        else "The other volunteers stay on the trip; the round page offers a replacement for the free place."
-    )
     base = settings.base_url.rstrip("/")
-    await queue_plain(
+
+    def values(_reader: Recipient) -> dict[str, Any]:
+        return {
+            "trip_title": facts.title,
+            "host": facts.organization_short_name or facts.organization_name,
+            "days": format_date_range(facts.first_day, facts.last_day),
+            "volunteer": person["name"],
+            "volunteer_email": person["email"],
+            "nobody_left": row["status"] == "declined",
+            "trip_link": f"{base}/trips/{row['id']}",
+            "round_link": f"{base}/coordinator/rounds/{row['round'] or ''}",
+        }
+
+    await queue_templated(
         settings=settings,
+        message_name="volunteer-declined",
         to=await _coordinators(),
-        subject=f"Declined: {person['name']} – {facts.title} ({host})",
-        text=(
-            f"{person['name']} <{person['email']}> declined the visit {visit}.\n\n{what}\n\n"
-            f"Trip: {base}/trips/{row['id']}\nRound: {base}/coordinator/rounds/{row['round'] or ''}"
-        ),
+        values=values,
         about=invites.about_trip(int(row["id"])),
     )
 

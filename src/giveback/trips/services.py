@@ -7,13 +7,14 @@ move trips, members and host contacts file reports, a signed link answers an inv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
 import structlog
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
@@ -23,7 +24,8 @@ from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
-from giveback.mail.outbox import queue_plain
+from giveback.i18n.formatting import format_date, format_date_range
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
@@ -82,7 +84,8 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     return row
 
 
-async def _request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Requests by id: title, country, organization (id and name) and primary need."""
     if not request_ids:
         return {}
     rows = await HostRequest.select(
@@ -126,7 +129,7 @@ async def _report_kinds(trip_ids: list[int]) -> dict[int, set[str]]:
 
 async def trip_outs(rows: list[dict[str, Any]]) -> list[TripOut]:
     ids = [int(row["id"]) for row in rows]
-    requests = await _request_info({int(row["request"]) for row in rows})
+    requests = await request_info({int(row["request"]) for row in rows})
     members = await _members(ids)
     kinds = await _report_kinds(ids)
     outs = []
@@ -183,6 +186,12 @@ async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
     if status:
         query = query.where(Trip.status == status)
     return await trip_outs(await query)
+
+
+async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
+    """Whether the trip is among those the person may see (``list_trips``)."""
+    visible = await _visible_trip_ids(user)
+    return visible is None or trip_id in visible
 
 
 async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
@@ -476,7 +485,7 @@ async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[Outsta
         raise PermissionDenied(_("only a coordinator sees outstanding reports"), field="role")
     day = on or today()
     owed = await owed_reports()
-    requests = await _request_info({int(row["request"]) for row, _ in owed})
+    requests = await request_info({int(row["request"]) for row, _ in owed})
     reminded: dict[int, datetime] = {}
     if owed:
         for reminder in await ReminderSent.select(ReminderSent.trip, ReminderSent.sent_at).where(
@@ -516,14 +525,19 @@ async def people_owing(row: dict[str, Any], missing: list[str]) -> list[Particip
     return list(unique.values())
 
 
-def reminder_text(row: dict[str, Any], name: str, title: str, base_url: str) -> tuple[str, str]:
-    subject = f"Giveback: your report on the visit {row['start'].isoformat()} – {row['end'].isoformat()} is due"
-    body = (
-        f'Hello {name},\n\nthe visit "{title}" ended on {row["end"].isoformat()}. Please file your report:\n\n'
-        f"{base_url}/trips/{row['id']}\n\nThe program counts lectures, hands-on cases and attendees from these "
-        "reports; thank you for taking ten minutes.\n"
-    )
-    return subject, body
+def reminder_values(facts: TripFacts, trip_id: int, base_url: str) -> Callable[[Recipient], dict[str, Any]]:
+    """The report reminder's placeholders, written in each reader's language."""
+
+    def values(_reader: Recipient) -> dict[str, Any]:
+        return {
+            "trip_title": facts.title,
+            "host": facts.organization_short_name or facts.organization_name,
+            "days": format_date_range(facts.first_day, facts.last_day),
+            "last_day": format_date(facts.last_day),
+            "link": f"{base_url.rstrip('/')}/trips/{trip_id}",
+        }
+
+    return values
 
 
 async def claim_reminder(trip_id: int, person_id: int, kind: str) -> bool:
@@ -548,23 +562,24 @@ async def send_reminders(
     The record and the queued e-mail commit together, and the outbox retries delivery: each reminder goes out
     exactly once however often this runs.
     """
-    requests = await _request_info({int(row["request"])})
-    title = requests.get(int(row["request"]), {}).get("title", "")
+    trip_id = int(row["id"])
+    (facts,) = await trip_facts([trip_id])
+    values = reminder_values(facts, trip_id, base_url)
     sent = 0
     async with write_transaction(ReminderSent._meta.db):
-        for person in await people_owing(row, missing):
-            if not await claim_reminder(int(row["id"]), person.person_id, kind):
+        for person in await recipients(p.person_id for p in await people_owing(row, missing)):
+            assert person.person_id is not None
+            if not await claim_reminder(trip_id, person.person_id, kind):
                 continue
-            subject, body = reminder_text(row, person.name, title, base_url)
-            await queue_plain(
+            queued = await queue_templated(
                 settings=settings,
-                to=[(person.name, person.email)],
-                subject=subject,
-                text=body,
+                message_name="report-reminder",
+                to=[person],
+                values=values,
                 kind="reminder",
-                about=about_trip(int(row["id"])),
+                about=about_trip(trip_id),
             )
-            sent += 1
+            sent += len(queued)
         if sent or actor_id is not None:
             await audit(actor_id, "trip.reminded", "trip", int(row["id"]), kind=kind, sent=sent)
     return sent
