@@ -40,12 +40,11 @@ from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
 from giveback.imports.services import stop_jobs as stop_import_jobs
 from giveback.logs import configure_logging, litestar_loggers, log_server_error
-from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
-from giveback.pages.controllers import choose_language, home
+from giveback.pages.controllers import choose_language, coordinator_home, home, my_home, volunteer_home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.search.controllers import SearchApi, SearchPages
@@ -85,11 +84,6 @@ def start_embedded_worker() -> subprocess.Popen[bytes]:
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
-
-
-def provide_mailer(state: State) -> Mailer:
-    mailer: Mailer = state.mailer
-    return mailer
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -138,6 +132,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            my_home,
+            coordinator_home,
+            volunteer_home,
             choose_language,
             health,
             AuthApi,
@@ -179,14 +176,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "engine": engine,
-                "mailer": mailer_for(settings),
                 "feed_trips": feed_trips,
                 "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
             }
         ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings), CachedPages()],
         before_send=[add_security_headers(settings)],

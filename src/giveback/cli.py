@@ -70,6 +70,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_config=server_log_config(settings.log_level, settings.log_format),
         log_level=settings.log_level.lower(),
+        date_header=False,  # the app writes Date from its own clock (giveback.web.headers)
     )
 
 

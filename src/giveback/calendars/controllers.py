@@ -5,7 +5,7 @@ The links in invites are answered by the trips domain (``giveback.trips.controll
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, cast
@@ -140,7 +140,11 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     settings: Settings = state.settings
     trips: FeedTrips = state.feed_trips
     result = await feeds.feed_body(name.removesuffix(".ics"), settings, trips)
-    headers = _feed_headers(result.etag, result.last_modified)
+    # RFC 9110 8.8.2.1: Last-Modified is never later than the answer's Date (the high-water mark can be a second
+    # ahead when the feed changed twice within one second); both are read from one clock here.
+    now = datetime.now(UTC).replace(microsecond=0)
+    date = (b"date", format_datetime(now, usegmt=True).encode())
+    headers = [*_feed_headers(result.etag, min(result.last_modified, now)), date]
     if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), result):
         await send(HTTPResponseStartEvent(type="http.response.start", status=304, headers=headers))
         await send(HTTPResponseBodyEvent(type="http.response.body", body=b"", more_body=False))

@@ -57,6 +57,8 @@ class TripEvent:
     changed: datetime
     url: str = ""
     attendees: list[Attendee] = field(default_factory=list)
+    withdrawn: bool = False
+    """Off the calendar (cancelled, declined, postponed without dates): STATUS:CANCELLED in feeds too."""
 
 
 def organizer_address(mail_from: str) -> tuple[str, str]:
@@ -79,8 +81,11 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return value
 
 
-def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False) -> Event:
-    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee."""
+def event_component(
+    trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False, status: bool = True
+) -> Event:
+    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee. Without
+    ``status`` it has no STATUS (a CANCEL that takes attendees off an event that goes on, RFC 5546 3.2.5)."""
     event = Event()
     event.add("uid", trip.uid)
     event.add("sequence", trip.sequence)
@@ -98,7 +103,9 @@ def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cance
     if trip.url:
         event.add("url", trip.url)
     event.add("transp", "OPAQUE")
-    event.add("status", "CANCELLED" if cancelled else EVENT_STATUS.get(trip.status, "TENTATIVE"))
+    if status:
+        withdrawn = cancelled or trip.withdrawn
+        event.add("status", "CANCELLED" if withdrawn else EVENT_STATUS.get(trip.status, "TENTATIVE"))
     if organizer is not None:
         event.add("organizer", _address(organizer[1], organizer[0]))
         for attendee in trip.attendees:
@@ -116,14 +123,16 @@ def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cance
     return event
 
 
-def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str]) -> bytes:
-    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel."""
+def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str], uninvite: bool = False) -> bytes:
+    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel. With
+    ``uninvite`` a CANCEL takes only the event's attendees off it, and the event goes on (no STATUS)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
-    calendar.add_component(event_component(trip, organizer=organizer, cancelled=method == "CANCEL"))
+    cancelled = method == "CANCEL"
+    calendar.add_component(event_component(trip, organizer=organizer, cancelled=cancelled, status=not uninvite))
     data: bytes = calendar.to_ical()
     return data
 

@@ -6,10 +6,14 @@ senders never send the same row at once. A row is marked sent right after the se
 sender dies between the server's acceptance and that mark, the lease runs out and the row is sent again
 with the SAME Message-ID: delivery is at least once, and a duplicate is recognisable by its Message-ID.
 A failure puts the row back to pending with exponential back-off; after ``MAX_ATTEMPTS`` it is failed.
+
+``send_now`` sends a few rows just queued (account e-mails) right after the answer that queued them, through
+the same claim: if the server is down they stay in the outbox and the worker's ``drain_outbox`` retries them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 from email import message_from_string
 from email.message import EmailMessage
@@ -18,7 +22,7 @@ from typing import Any
 
 import structlog
 
-from giveback.mail.service import MailBackend, mailer_for
+from giveback.mail.service import MailBackend, backend_for
 from giveback.mail.tables import OutboxMessage
 from giveback.settings import Settings
 
@@ -43,13 +47,11 @@ def _ready(now: datetime) -> Any:
     )
 
 
-async def _claim(now: datetime, limit: int) -> list[dict[str, Any]]:
-    candidates = (
-        await OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts)
-        .where(_ready(now))
-        .order_by(OutboxMessage.id)
-        .limit(limit)
-    )
+async def _claim(now: datetime, limit: int, only: Collection[str] | None = None) -> list[dict[str, Any]]:
+    query = OutboxMessage.select(OutboxMessage.id, OutboxMessage.attempts).where(_ready(now))
+    if only is not None:
+        query = query.where(OutboxMessage.message_id.is_in(list(only)))
+    candidates = await query.order_by(OutboxMessage.id).limit(limit)
     claimed = []
     for candidate in candidates:
         rows = (
@@ -76,13 +78,18 @@ def parse_stored(content: str) -> EmailMessage:
 
 
 async def drain_outbox(
-    settings: Settings, *, now: datetime | None = None, backend: MailBackend | None = None, limit: int = BATCH
+    settings: Settings,
+    *,
+    now: datetime | None = None,
+    backend: MailBackend | None = None,
+    limit: int = BATCH,
+    only: Collection[str] | None = None,
 ) -> int:
-    """Send what is due; returns how many messages the server accepted in this call."""
+    """Send what is due (of ``only``: those Message-IDs); returns how many messages the server accepted."""
     moment = now or datetime.now(UTC)
-    backend = backend or mailer_for(settings).backend
+    backend = backend or backend_for(settings)
     sent = 0
-    for row in await _claim(moment, limit):
+    for row in await _claim(moment, limit, only):
         try:
             await backend.deliver(parse_stored(row["content"]))
         except Exception as error:  # the server refused or is down: retry later
@@ -102,3 +109,15 @@ async def drain_outbox(
         ).where(OutboxMessage.id == row["id"])
         sent += 1
     return sent
+
+
+async def send_now(settings: Settings, message_ids: Collection[str]) -> int:
+    """Send these just-queued messages at once (a background task after an answer); never raises: a message the
+    server did not take stays in the outbox for the worker's next attempt."""
+    if not message_ids:
+        return 0
+    try:
+        return await drain_outbox(settings, only=message_ids, limit=len(message_ids))
+    except Exception:
+        log.exception("outbox.send_now_failed", messages=len(message_ids))
+        return 0

@@ -13,25 +13,26 @@ reminders): a late run sends the latest one due, never one twice.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import msgspec
 import structlog
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
-from giveback.accounts.tables import Person
 from giveback.calendars.invites import about_trip
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
-from giveback.i18n import _, gettext, use_locale
+from giveback.i18n import _
 from giveback.i18n.formatting import format_date, format_list
 from giveback.i18n.labels import label
-from giveback.mail.outbox import queue_plain
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 from giveback.trips import documents, services
 from giveback.trips.facts import host_contacts
@@ -354,53 +355,26 @@ def _items_text(items: list[str]) -> str:
     return format_list([label("checklist_item", item) for item in items])
 
 
-def volunteer_reminder_text(
-    *, name: str, title: str, first_day: date, days_left: int, items: list[str], link: str
-) -> tuple[str, str]:
-    """The e-mail to a volunteer whose own items are open (in the current language)."""
-    subject = gettext(
-        "Giveback: %(num)s days to your visit, still open: %(items)s", num=days_left, items=_items_text(items)
-    )
-    body = gettext(
-        'Hello %(name)s,\n\nyour visit "%(title)s" starts on %(day)s, in %(num)s days. On your travel checklist these '
-        "items are still open: %(items)s.\n\nPlease fill them in, so that the host and the coordinators know you are "
-        "ready:\n\n%(link)s\n",
-        name=name,
-        title=title,
-        day=format_date(first_day, "long"),
-        num=days_left,
-        items=_items_text(items),
-        link=link,
-    )
-    return subject, body
+def _reminder_values(
+    title: str, first_day: date, days_left: int, link: str, items: Callable[[], str]
+) -> Callable[[Recipient], dict[str, Any]]:
+    """A travel reminder's placeholders, written in each reader's language (``items``: the open items)."""
 
+    def values(_reader: Recipient) -> dict[str, Any]:
+        return {
+            "trip_title": title,
+            "first_day": format_date(first_day, "long"),
+            "days_left": str(days_left),
+            "open_items": items(),
+            "link": link,
+        }
 
-def host_reminder_text(
-    *, name: str, title: str, first_day: date, days_left: int, items: dict[str, list[str]], link: str
-) -> tuple[str, str]:
-    """The e-mail to a host contact whose organization's items are open, by volunteer (in the current language)."""
-    lines = "\n".join(f"- {volunteer}: {_items_text(open_ones)}" for volunteer, open_ones in items.items())
-    subject = gettext("Giveback: %(num)s days to the visit, the host's part is still open", num=days_left)
-    body = gettext(
-        'Hello %(name)s,\n\nthe visit "%(title)s" starts on %(day)s, in %(num)s days. These items of the travel '
-        "checklist are for the host and still open:\n\n%(lines)s\n\nPlease fill them in:\n\n%(link)s\n",
-        name=name,
-        title=title,
-        day=format_date(first_day, "long"),
-        num=days_left,
-        lines=lines,
-        link=link,
-    )
-    return subject, body
-
-
-async def _locale_of(person_id: int) -> str:
-    row = await Person.select(Person.locale).where(Person.id == person_id).first()
-    return (row or {}).get("locale") or "en"
+    return values
 
 
 async def send_travel_reminders(trip: dict[str, Any], today: date, *, settings: Settings, base_url: str) -> int:
-    """Record and queue the reminder due today for each person with open items on the trip (one transaction)."""
+    """Record and queue the reminder due today for each person with open items on the trip (one transaction);
+    the words are the templates ``travel-reminder`` (a volunteer's items) and ``travel-reminder-host``."""
     kind = reminder_due(trip["start"], today)
     if kind is None:
         return 0
@@ -413,58 +387,42 @@ async def send_travel_reminders(trip: dict[str, Any], today: date, *, settings: 
     days_left = (trip["start"] - today).days
     host_items: dict[str, list[str]] = {}
     sent = 0
+
+    def host_lines() -> str:
+        return "\n".join(f"- {volunteer}: {_items_text(items)}" for volunteer, items in host_items.items())
+
+    async def remind(reader: Recipient, message_name: str, items: Callable[[], str]) -> int:
+        assert reader.person_id is not None
+        if not await services.claim_reminder(trip_id, reader.person_id, kind):
+            return 0
+        queued = await queue_templated(
+            settings=settings,
+            message_name=message_name,
+            to=[reader],
+            values=_reminder_values(title, trip["start"], days_left, link, items),
+            kind="reminder",
+            about=about_trip(trip_id),
+        )
+        return len(queued)
+
     async with write_transaction(TravelChecklist._meta.db):
-        for member in await _travelling(trip_id, accepted_only=True):
+        members = await _travelling(trip_id, accepted_only=True)
+        readers = {r.person_id: r for r in await recipients(int(m["person"]) for m in members)}
+        for member in members:
             person_id = int(member["person"])
             row = rows.get(person_id) or default_row(trip_id, person_id)
             if host_open := open_items(row, provides, by=HOST):
                 host_items[member["name"] or ""] = host_open
             mine = open_items(row, provides, by=VOLUNTEER)
-            if not mine or not member["email"] or not await services.claim_reminder(trip_id, person_id, kind):
-                continue
-            with use_locale(member["locale"] or "en"):
-                subject, body = volunteer_reminder_text(
-                    name=member["name"],
-                    title=title,
-                    first_day=trip["start"],
-                    days_left=days_left,
-                    items=mine,
-                    link=link,
-                )
-            await queue_plain(
-                settings=settings,
-                to=[(member["name"], member["email"])],
-                subject=subject,
-                text=body,
-                kind="reminder",
-                about=about_trip(trip_id),
-            )
-            sent += 1
+            if mine and person_id in readers:
+                sent += await remind(readers[person_id], "travel-reminder", partial(_items_text, mine))
         if host_items:
             request = (
                 await HostRequest.select(HostRequest.organization).where(HostRequest.id == trip["request"]).first()
             )
-            for contact in await host_contacts(int(request["organization"])) if request else []:
-                if not contact.email or not await services.claim_reminder(trip_id, contact.person_id, kind):
-                    continue
-                with use_locale(await _locale_of(contact.person_id)):
-                    subject, body = host_reminder_text(
-                        name=contact.name,
-                        title=title,
-                        first_day=trip["start"],
-                        days_left=days_left,
-                        items=host_items,
-                        link=link,
-                    )
-                await queue_plain(
-                    settings=settings,
-                    to=[(contact.name, contact.email)],
-                    subject=subject,
-                    text=body,
-                    kind="reminder",
-                    about=about_trip(trip_id),
-                )
-                sent += 1
+            contacts = await host_contacts(int(request["organization"])) if request else []
+            for contact in await recipients(c.person_id for c in contacts):
+                sent += await remind(contact, "travel-reminder-host", host_lines)
         if sent:
             await audit(None, "trip.reminded", "trip", trip_id, kind=kind, sent=sent)
     return sent

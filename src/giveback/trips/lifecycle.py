@@ -29,7 +29,7 @@ from giveback.calendars.ics import Method
 from giveback.db.bulk import changes as column_values
 from giveback.db.bulk import insert_many
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound
+from giveback.errors import Conflict, Gone, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
@@ -44,6 +44,7 @@ from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.schemas import InviteAnswerOut
 from giveback.trips.tables import Trip, TripMember
+from giveback.trips.travel_tables import TripDocument
 
 PROPOSED = "proposed"
 BEFORE_TRAVEL = ("approved", "invited", "confirmed")
@@ -63,19 +64,29 @@ class Transition:
     sources: tuple[str, ...]
     targets: tuple[str, ...]
     bumps: bool = False
+    withdraws_letters: str = ""
+    """Why, when the step makes the trip's letters of invitation untrue: they are withdrawn with these words."""
 
 
 TRANSITIONS: dict[str, Transition] = {
     "opened": Transition((PROPOSED,), ("approved",)),
     "invited": Transition(("approved",), ("invited",)),
+    "reinvited": Transition(("invited",), ("invited",)),
     "accepted": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL),
     "confirmed": Transition(("approved", "invited"), ("confirmed",), bumps=True),
     "member_declined": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL, bumps=True),
     "member_added": Transition(BEFORE_TRAVEL, ("invited",), bumps=True),
-    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True),
-    "rescheduled": Transition((*BEFORE_TRAVEL, "postponed"), ("approved", "invited"), bumps=True),
-    "cancelled": Transition((*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True),
-    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True),
+    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True, withdraws_letters="the visit was postponed"),
+    "rescheduled": Transition(
+        (*BEFORE_TRAVEL, "postponed"),
+        ("approved", "invited"),
+        bumps=True,
+        withdraws_letters="the visit's dates changed",
+    ),
+    "cancelled": Transition(
+        (*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True, withdraws_letters="the visit was cancelled"
+    ),
+    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True, withdraws_letters="the visit was declined"),
     "started": Transition(("confirmed",), ("in_progress",)),
     "completed": Transition(("confirmed", "in_progress"), ("completed",)),
     "reported": Transition(("completed",), ("reported",)),
@@ -84,7 +95,8 @@ TRANSITIONS: dict[str, Transition] = {
 }
 """Every transition by the action its ``TripEvent`` records. ``accepted`` and ``member_declined`` are one
 volunteer's answer (the trip keeps its state unless everyone left); ``member_added`` puts a replacement on
-the trip; ``recorded`` is a trip of the past taken over from a program's history, ``record_changed`` the same
+the trip; ``reinvited`` sends the invite again to those who have not answered; ``recorded`` is a trip
+of the past taken over from a program's history, ``record_changed`` the same
 history telling it again with other facts (a second import)."""
 
 
@@ -186,7 +198,17 @@ async def _move(
         values[Trip.sequence] = int(row["sequence"]) + 1
     await Trip.update(values).where(Trip.id == row["id"])
     await _record(int(row["id"]), actor_id, action, row["status"], to_status, reason, details)
+    if transition.withdraws_letters:
+        await _withdraw_letters(int(row["id"]), actor_id, transition.withdraws_letters)
     return await _trip_row(int(row["id"]))
+
+
+async def _withdraw_letters(trip_id: int, actor_id: int | None, reason: str) -> None:
+    """Withdraw the trip's letters of invitation still standing (inside the step's transaction): a consulate that
+    checks one then reads that it no longer holds."""
+    await TripDocument.update(
+        {TripDocument.withdrawn_at: _now(), TripDocument.withdrawn_by: actor_id, TripDocument.withdrawn_reason: reason}
+    ).where((TripDocument.trip == trip_id) & (TripDocument.kind == "invitation") & TripDocument.withdrawn_at.is_null())
 
 
 async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
@@ -326,16 +348,42 @@ async def add_members(
         await _tell(trip_id, "REQUEST", settings)
 
 
+async def resend_invites(trip_id: int, *, actor_id: int | None, settings: Settings) -> int:
+    """Send the invite again (same revision, so calendars keep one event) to the volunteers who have not
+    answered; returns how many. Refused (Conflict) when everyone has answered."""
+    async with write_transaction(Trip._meta.db):
+        row = await _trip_row(trip_id, lock=True)
+        check("reinvited", row, "sent its invite again")
+        rows = await TripMember.select(TripMember.person).where(
+            (TripMember.trip == trip_id) & (TripMember.response == "pending")
+        )
+        people = sorted(int(r["person"]) for r in rows)
+        if not people:
+            raise Conflict(_("every volunteer on this trip has answered; nobody waits for the invite"), field="status")
+        await _record(trip_id, actor_id, "reinvited", row["status"], row["status"], "", {"people": people})
+        (facts,) = await trip_facts([trip_id])
+        await invites.queue_invites(facts, method="REQUEST", settings=settings, only_people=people)
+    return len(people)
+
+
 # --- a volunteer's answer -----------------------------------------------------------------------------------
 
 
-async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswerOut:
+def refuse_older_invite(sent_in: int | None, sequence: int, status: str, response: str) -> None:
+    """An answer from an invite older than the trip's newest (``sent_in`` its SEQUENCE) is refused while the
+    place still waits for one: the newer invite (new dates, a new team) asks again. Gone names the token."""
+    if sent_in is not None and sent_in < sequence and response == "pending" and allowed("accepted", status):
+        raise Gone(_("a newer invite was sent for this trip: use the links in the newest invite e-mail"), field="token")
+
+
+async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: int | None = None) -> InviteAnswerOut:
     """Record a volunteer's answer to their place (``accepted`` or ``declined``), with its consequences.
 
     Accepting is refused while the volunteer is booked on other days too close (the booked rule); when every
     remaining volunteer has accepted, the trip is ``confirmed``. Declining frees the place: the decliner gets
     a CANCEL, the others an updated REQUEST, and the coordinators a message; with nobody left the trip is
-    ``declined`` and its request returns to the pool.
+    ``declined`` and its request returns to the pool. ``sent_in``: the SEQUENCE of the invite the answer came
+    from (``refuse_older_invite``).
     """
     async with write_transaction(TripMember._meta.db):
         member = await locked(TripMember.select().where(TripMember.id == member_id)).first()
@@ -345,6 +393,7 @@ async def answer(member_id: int, wanted: str, settings: Settings) -> InviteAnswe
         row = await _trip_row(trip_id, lock=True)
         if member["response"] == wanted:
             return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=False)
+        refuse_older_invite(sent_in, int(row["sequence"]), row["status"], member["response"])
         if member["response"] != "pending":
             raise Conflict(
                 _(
