@@ -63,6 +63,7 @@ from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, secu
 from giveback.web.page_cache import CachedPages
 from giveback.web.refusals import http_error_handler
 from giveback.web.templates import template_engine
+from giveback.webhooks.controllers import WebhookApi, WebhookPages
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -144,6 +145,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApiTokenPages,
             AdminApi,
             AdminPages,
+            WebhookApi,
+            WebhookPages,
             SearchApi,
             SearchPages,
             OrganizationApi,

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from giveback.i18n import DEFAULT_LOCALE, use_locale
+from giveback.jobs.wake import notify
 from giveback.mail import preferences
 from giveback.mail.messages import alternative_message, new_message_id
 from giveback.mail.stored import render_for
@@ -41,8 +42,8 @@ async def queue_message(
     supersedes: bool = False,
 ) -> None:
     """Store one rendered message (``content``: the whole message as text, its Message-ID header equal to
-    ``message_id``) for the sender. ``about`` names what it is about (``trip:12``); ``kind`` what it is
-    (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    ``message_id``) for the sender, and wake the senders when the caller's transaction commits. ``about`` names
+    what it is about (``trip:12``); ``kind`` what it is (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
     if supersedes:
         await OutboxMessage.update({OutboxMessage.status: "superseded", OutboxMessage.claimed_at: None}).where(
             (OutboxMessage.recipient == recipient)
@@ -62,6 +63,7 @@ async def queue_message(
             content=content,
         )
     )
+    await notify("mail")
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,16 @@ from giveback.trips.report_tables import TripEvent
 from giveback.trips.schemas import InviteAnswerOut
 from giveback.trips.tables import Trip, TripMember
 from giveback.trips.travel_tables import TripDocument
+from giveback.webhooks import delivery as webhooks
 
+# The lifecycle's steps that webhooks announce (giveback.webhooks), by the event's name.
+WEBHOOK_EVENTS = {
+    "opened": "trip.approved",
+    "confirmed": "trip.confirmed",
+    "declined": "trip.declined",
+    "cancelled": "trip.cancelled",
+    "completed": "trip.completed",
+}
 PROPOSED = "proposed"
 BEFORE_TRAVEL = ("approved", "invited", "confirmed")
 PAST = ("completed", "reported", "cancelled")  # the states a trip of the past is recorded in
@@ -143,7 +152,8 @@ async def _record(
     details: dict[str, object],
     at: datetime | None = None,
 ) -> None:
-    """Write a step to the trip's transition log and to the audit log (inside the caller's transaction)."""
+    """Write a step to the trip's transition log and to the audit log, and queue its webhook event if it has one
+    (``WEBHOOK_EVENTS``), inside the caller's transaction."""
     await TripEvent.insert(
         TripEvent(
             trip=trip_id,
@@ -166,6 +176,31 @@ async def _record(
         reason=reason,
         **details,
     )
+    event = WEBHOOK_EVENTS.get(action)
+    if event is not None and await webhooks.wanted(event):
+        await webhooks.emit(event, await webhook_data(trip_id, reason=reason, from_status=from_status))
+
+
+async def webhook_data(trip_id: int, **extra: object) -> dict[str, Any]:
+    """A trip as its webhook events carry it: its dates, status, request and host, who travels (names only), and
+    its page's address."""
+    (facts,) = await trip_facts([trip_id])
+    row = await Trip.select(Trip.round, Trip.request).where(Trip.id == trip_id).first()
+    return {
+        "trip": {
+            "id": trip_id,
+            "status": facts.status,
+            "first_day": facts.first_day.isoformat(),
+            "last_day": facts.last_day.isoformat(),
+            "title": facts.title,
+            "request_id": row["request"] if row else None,
+            "round_id": row["round"] if row else None,
+            "organization": {"id": facts.organization_id, "name": facts.organization_name},
+            "country": facts.country,
+            "volunteers": [{"name": v.name, "response": v.response} for v in facts.volunteers],
+        },
+        **extra,
+    }
 
 
 async def _move(
