@@ -35,10 +35,15 @@ class Unmatched:
 
 @dataclass(frozen=True)
 class Violation:
-    """A broken hard rule (1 … 7), or `"score"` for an objective or visit score that does not add up."""
+    """A broken hard rule (1 … 7), or `"score"` for an objective or visit score that does not add up.
+
+    ``key`` names the message (``validate.MESSAGES``) and ``params`` its values (ids, ISO dates, numbers), so that
+    the platform can say it in a person's language with names in place of ids; ``message`` is it in English."""
 
     rule: int | str
     message: str
+    key: str = ""
+    params: tuple[tuple[str, str], ...] = ()
 
     def __str__(self) -> str:
         return f"rule {self.rule}: {self.message}" if isinstance(self.rule, int) else self.message

@@ -15,7 +15,7 @@ from litestar import Litestar, Router
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.exceptions import InternalServerException
+from litestar.exceptions import HTTPException, InternalServerException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.logging.config import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -61,6 +61,7 @@ from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, security_components
 from giveback.web.page_cache import CachedPages
+from giveback.web.refusals import http_error_handler
 from giveback.web.templates import template_engine
 from giveback.webhooks.controllers import WebhookApi, WebhookPages
 
@@ -190,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         exception_handlers={
             DomainError: domain_error_handler,
             InternalServerException: internal_error_handler,
+            HTTPException: http_error_handler,
             RequestEntityTooLarge: too_large_handler,
         },
         request_max_body_size=REQUEST_MAX_BODY_BYTES,

@@ -285,7 +285,7 @@ def create_user(email: str, name: str, roles: tuple[str, ...], password: str) ->
         data = msgspec.convert({"email": email, "name": name, "password": password}, SignUp)
     except msgspec.ValidationError as problem:
         field, words = explain(str(problem))
-        raise click.BadParameter(f"{field} {words}") from None
+        raise click.BadParameter(f"{field}: {words}") from None
 
     try:
         person_id = run_with_database(settings, lambda: create_confirmed_person(data, list(roles)))

@@ -16,7 +16,36 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    """A value breaks a rule: ``field`` names it, the message states the rule."""
+    """Values break rules: ``field`` names the first, the message states its rule; ``problems`` maps every broken
+    field to its message (a form shows them all at once)."""
+
+    def __init__(self, message: str, *, field: str | None = None, problems: dict[str, str] | None = None) -> None:
+        super().__init__(message, field=field)
+        self.problems = problems or {field or "form": message}
+
+
+class Problems:
+    """Collects the rules a submission breaks, one message per field, to refuse them together.
+
+    ``add`` keeps a field's first message; ``refuse`` raises one ``InvalidInput`` with all of them (nothing if none).
+    """
+
+    def __init__(self) -> None:
+        self.by_field: dict[str, str] = {}
+
+    def add(self, field: str, message: str) -> None:
+        self.by_field.setdefault(field, message)
+
+    def __contains__(self, field: str) -> bool:
+        return field in self.by_field
+
+    def __bool__(self) -> bool:
+        return bool(self.by_field)
+
+    def refuse(self) -> None:
+        if self.by_field:
+            field, message = next(iter(self.by_field.items()))
+            raise InvalidInput(message, field=field, problems=dict(self.by_field))
 
 
 class NotFound(DomainError):

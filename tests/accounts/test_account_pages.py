@@ -72,11 +72,11 @@ async def test_a_bad_sign_up_form_shows_the_message_next_to_the_field(client: ht
         },
     )
     assert response.status_code == 400
-    assert re.search(r'id="e-password">must be at least 12 characters<', response.text)
+    assert re.search(r'id="e-password">Enter at least 12 characters<', response.text)
     # A form of several fields also lists its messages at the top, each linking to its field.
     summary = re.search(r'<div class="alert error-summary" role="alert">(.*?)</div>', response.text, re.S)
     assert summary, "no error summary"
-    assert '<li><a href="#f-password">Password</a>: must be at least 12 characters</li>' in summary.group(1)
+    assert '<li><a href="#f-password">Password</a>: Enter at least 12 characters</li>' in summary.group(1)
     assert 'id="f-password"' in response.text
     assert 'value="short@example.org"' in response.text
     assert await Person.count() == 0

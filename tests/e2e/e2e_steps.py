@@ -69,8 +69,16 @@ async def log_out(actor: Actor) -> None:
 
 
 async def nav(actor: Actor, name: str) -> None:
-    """Follow a link of the main navigation."""
-    await actor.page.get_by_role("navigation", name="Main").get_by_role("link", name=name, exact=True).click()
+    """Follow a link of the main navigation: on a phone behind the "Menu" button, some inside a group."""
+    menu = actor.page.get_by_role("navigation", name="Main")
+    button = menu.get_by_role("button", name="Menu")
+    if await button.is_visible() and await button.get_attribute("aria-expanded") != "true":
+        await button.click()
+    link = menu.get_by_role("link", name=name, exact=True, include_hidden=True)
+    if not await link.is_visible():
+        inside = actor.page.get_by_role("link", name=name, exact=True, include_hidden=True)
+        await menu.locator("details.menu-group", has=inside).locator("summary").click()
+    await link.click()
 
 
 # --- through the API -----------------------------------------------------------------------------------

@@ -132,12 +132,28 @@ class Actor:
         return violations
 
     async def check(self, name: str) -> None:
-        """The page's screenshot and accessibility check."""
+        """The page's screenshot, accessibility check, and that it never scrolls sideways (at any width)."""
         started = time.monotonic()
+        await no_sideways_scroll(self)
         await self.shot(name)
         shot = time.monotonic()
         await self.axe(name)
         TIMINGS.append((name, shot - started, time.monotonic() - shot))
+
+
+async def no_sideways_scroll(actor: Actor) -> None:
+    """The page is no wider than the window; else the message names the elements that stick out."""
+    width = await actor.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    if width[0] <= width[1]:
+        return
+    wide = await actor.page.evaluate(
+        """(limit) => [...document.querySelectorAll('body *')]
+            .filter((e) => e.getBoundingClientRect().right > limit + 1 || e.getBoundingClientRect().left < -1)
+            .slice(-5).map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}.${e.className}`
+                + ` ${Math.round(e.getBoundingClientRect().width)}px`)""",
+        width[1],
+    )
+    raise AssertionError(f"{actor.page.url} scrolls sideways: {width[0]} px wide in {width[1]} px; {wide}")
 
 
 # Serious violations in pages other engineers own, reported to them; remove an entry once it is fixed.

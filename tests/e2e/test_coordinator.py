@@ -103,7 +103,9 @@ async def test_coordinator_runs_a_round(actors: Any, api: Any, live_server: Live
     moment = tokyo.page.locator("dl.facts time")
     utc = datetime.fromisoformat(str(await moment.get_attribute("datetime")))
     local = utc + timedelta(hours=9)
-    await expect(moment).to_have_text(f"{local.day} {local:%b %Y}, {local:%H:%M} GMT+9")
+    # In the page's language (English: "Dec 2, 2026, 12:44 PM"), like the server's own dates, not the browser's en-GB.
+    clock = f"{local:%I:%M %p}".lstrip("0")
+    await expect(moment).to_have_text(f"{local:%b} {local.day}, {local.year}, {clock} GMT+9")
     # The page's own UTC text (English as Babel writes it) moves to the tooltip.
     await expect(moment).to_have_attribute("title", format_moment(utc))
     await tokyo.check("round-frozen-tokyo")

@@ -9,12 +9,7 @@ from typing import Any
 import pytest
 from babel.dates import format_date
 from e2e_steps import api_volunteer, expect, in_days, log_in
-from e2e_support import PASSWORD, Actor, LiveServer
-
-
-async def no_sideways_scroll(actor: Actor) -> None:
-    width = await actor.page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
-    assert width[0] <= width[1], f"{actor.page.url} scrolls sideways: {width[0]} px wide in {width[1]} px"
+from e2e_support import PASSWORD, Actor, LiveServer, no_sideways_scroll
 
 
 async def nav(actor: Actor, name: str) -> None:
@@ -104,7 +99,7 @@ async def test_a_spanish_volunteer_chooses_the_language(actors: Any, live_server
     await page.get_by_label("Viajes por año").fill("9")
     await page.get_by_role("button", name="Guardar perfil").click()
     await expect(page.get_by_role("alert")).to_contain_text("El perfil aún no está guardado")
-    await expect(page.locator("#e-trips_per_year")).to_have_text("debe ser como máximo 6")
+    await expect(page.locator("#e-trips_per_year")).to_have_text("Elija de 1 a 6 viajes al año")
     await volunteer.check("profile-refused")
 
     # Her choice is saved with her account: another browser shows Spanish as soon as she logs in.

@@ -22,22 +22,32 @@ async def test_volunteer_signs_up_and_fills_the_profile(actors: Any, live_server
     await expect(page.get_by_text("You have no profile yet")).to_be_visible()
     await volunteer.check("empty-profile")
 
-    # A bad language code is named next to its field, and the other answers are kept.
+    # Three wrong answers at once (a language not in the list, too many trips, a bio too long): each is named
+    # next to its field in plain words, the summary counts them, and the other answers are kept.
     await page.get_by_label("Institution", exact=True).fill("Hospital das Clínicas")
     await page.get_by_label("Country you are based in").select_option(label="Portugal")
     await page.get_by_label("Embolization for hemorrhage and trauma").select_option("3")
     await page.get_by_label("Portal hypertension: TIPS, BRTO").select_option("2")
-    await page.get_by_label("Languages you can teach in").fill("english")
+    languages = page.get_by_role("group", name="Languages you can teach in")
+    await languages.get_by_label("Languages you can teach in, answer 1").fill("Elvish")
+    await page.get_by_label("Trips per year").fill("9")
     await page.get_by_role("button", name="Save profile").click()
-    languages = page.get_by_label("Languages you can teach in")
-    await expect(languages).to_have_attribute("aria-invalid", "true")
-    await expect(page.locator("#e-languages")).to_be_visible()
-    await expect(page.get_by_role("alert")).to_contain_text("The profile is not saved yet")
-    await expect(page.get_by_role("alert")).to_contain_text("The profile is not saved yet")
+    summary = page.get_by_role("alert")
+    await expect(summary).to_contain_text("The profile is not saved yet: please correct the 2 answers marked below.")
+    await expect(languages.get_by_label("Languages you can teach in, answer 1")).to_have_attribute(
+        "aria-invalid", "true"
+    )
+    await expect(page.locator("#e-languages")).to_have_text(
+        "Choose a language from the list: “Elvish” is not one of them"
+    )
+    await expect(page.locator("#e-trips_per_year")).to_have_text("Choose from 1 to 6 trips a year")
     await expect(page.get_by_label("Institution", exact=True)).to_have_value("Hospital das Clínicas")
     await volunteer.check("profile-error")
 
-    await languages.fill("en, pt")
+    # Languages are picked by name from a list; "Add another" gives one more input.
+    await languages.get_by_label("Languages you can teach in, answer 1").fill("English")
+    await languages.get_by_role("button", name="Add another").click()
+    await languages.get_by_label("Languages you can teach in, answer 2").fill("Portuguese")
     await page.get_by_label("Embolization for hemorrhage and trauma").select_option("3")
     await page.get_by_label("Portal hypertension: TIPS, BRTO").select_option("2")
     await page.get_by_label("Latin America").check()
@@ -46,7 +56,8 @@ async def test_volunteer_signs_up_and_fills_the_profile(actors: Any, live_server
     await page.get_by_label("List me in the public volunteer directory").check()
     await page.get_by_role("button", name="Save profile").click()
     await expect(page.get_by_role("status")).to_have_text("Profile saved.")
-    await expect(page.get_by_label("Languages you can teach in")).to_have_value("en, pt")
+    await expect(languages.get_by_label("Languages you can teach in, answer 1")).to_have_value("English")
+    await expect(languages.get_by_label("Languages you can teach in, answer 2")).to_have_value("Portuguese")
     await expect(page.get_by_label("Embolization for hemorrhage and trauma")).to_have_value("3")
     await volunteer.check("profile")
 

@@ -94,3 +94,16 @@ async def test_refusals_are_answered_without_a_stack_trace_in_the_log(client: Cl
     assert (await client.get("/no/such/page")).status_code == 404
     logged = [record for record in caplog.records if record.levelno >= logging.ERROR]
     assert logged == [], [record.getMessage()[:200] for record in logged]
+
+
+async def test_an_unknown_address_answers_a_page_for_browsers_and_json_for_the_api(client: Client) -> None:
+    page = await client.get("/no/such/page", headers={"accept": "text/html", "accept-language": "es"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<nav" in page.text and 'href="/requests/"' in page.text
+    assert "Página no encontrada" in page.text
+    assert (await client.get("/trips/not-a-number", headers={"accept": "text/html"})).status_code == 404
+    api = await client.get("/api/no/such/thing", headers={"accept": "text/html"})
+    assert api.status_code == 404 and api.json()["status_code"] == 404
+    plain = await client.get("/no/such/page", headers={"accept": "application/json"})
+    assert plain.status_code == 404 and plain.json()["status_code"] == 404

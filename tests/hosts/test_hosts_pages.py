@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ def request_form(org_id: int, **changes: Any) -> dict[str, Any]:
         "weight_venous": "1",
         "weight_aortic": "0",
         "primary_need": "",
-        "languages": "pt, en",
+        "languages": ["Portuguese", "english", ""],
         "formats": ["lectures", "simulation"],
         "provides": ["lodging"],
         "window_start_0": in_days(60),
@@ -80,11 +81,12 @@ async def test_a_host_claims_and_registers_through_the_pages(client: Client) -> 
     )
     assert bad.status_code == 400
     assert 'id="e-country"' in bad.text
-    assert "ISO 3166-1" in bad.text
+    assert "Choose a country from the list" in bad.text
     assert 'value="Kenyan IR Society"' in bad.text
+    assert '<datalist id="country-names">' in bad.text and '<option value="Kenya">' in bad.text
     assert await Organization.count() == organizations
     good = await client.post(
-        "/host/organizations", data={"kind": "society", "name": "Kenyan IR Society", "country": "KE"}, headers=HTML
+        "/host/organizations", data={"kind": "society", "name": "Kenyan IR Society", "country": "Kenya"}, headers=HTML
     )
     assert good.status_code == 303
     assert await OrganizationClaim.count() == 2
@@ -99,21 +101,41 @@ async def test_the_request_form(world: World) -> None:
 
     before = await HostRequest.count(), await RequestNeed.count(), await HostingWindow.count()
     bad_cases = [
-        ({"window_end_0": in_days(10)}, "windows", "end on or after"),
-        ({"weight_dialysis-access": "0", "weight_venous": "0"}, "needs", "at least one topic"),
-        ({"languages": "portuguese"}, "languages", "ISO 639-1"),
-        ({"duration_days": ""}, "duration_days", "int"),
-        ({"duration_days": "99"}, "duration_days", "60"),
-        ({"title": ""}, "title", "length"),
-        ({"primary_need": "aortic"}, "primary_need", "one of the needs"),
-        ({"window_start_1": in_days(100)}, "windows", ""),
+        ({"window_end_0": in_days(10)}, "windows", "Each window must end on or after its start"),
+        ({"weight_dialysis-access": "0", "weight_venous": "0"}, "needs", "Choose at least one topic"),
+        ({"languages": "portugese"}, "languages", "Choose a language from the list"),
+        ({"languages": ""}, "languages", "Choose at least one audience language"),
+        ({"duration_days": ""}, "duration_days", "Enter a visit length from 1 to 60 days"),
+        ({"duration_days": "99"}, "duration_days", "Enter a visit length from 1 to 60 days"),
+        ({"team_size": "9"}, "team_size", "Choose a team of 1 to 4 people"),
+        ({"title": ""}, "title", "Fill this in"),
+        ({"primary_need": "aortic"}, "primary_need", "Choose the primary need among the topics you weighted"),
+        ({"window_start_1": in_days(100)}, "windows", "Enter a date"),
+        ({"country": "Atlantis"}, "country", "Choose a country from the list"),
     ]
     for changes, field, words in bad_cases:
         response = await world.host.post("/host/requests/new", data=request_form(world.org_id, **changes), headers=HTML)
         assert response.status_code == 400, (changes, response.status_code)
         assert f'id="e-{field}"' in response.text, (changes, response.text[-3000:])
         assert words in response.text, changes
-        assert 'value="pt, en"' in response.text or changes.get("languages")
+        assert 'value="Portuguese"' in response.text or "languages" in changes
+
+    # Five wrong answers at once: each stands next to its field, and the summary lists all five.
+    five = request_form(
+        world.org_id, title="", languages="Klingon", team_size="7", window_start_0="2027-02-31", country="Atlantis"
+    )
+    response = await world.host.post("/host/requests/new", data=five, headers=HTML)
+    assert response.status_code == 400
+    assert "please correct the 5 answers marked below" in response.text
+    for field in ("title", "languages", "team_size", "windows", "country"):
+        assert f'id="e-{field}"' in response.text, field
+    assert "Klingon" in response.text and 'value="Atlantis"' in response.text
+    summary = re.search(r'<div class="alert error-summary".*?</div>', response.text, re.DOTALL)
+    assert summary is not None
+    words = re.sub(r"<[^>]+>", " ", summary.group(0))
+    assert "Team size : Choose a team of 1 to 4 people" in " ".join(words.split())
+    for machine_words in ("RFC3339", "Expected", "ISO", "team_size", "excluded_countries:"):
+        assert machine_words not in words, machine_words
     assert (await HostRequest.count(), await RequestNeed.count(), await HostingWindow.count()) == before
 
     created = await world.host.post("/host/requests/new", data=request_form(world.org_id), headers=HTML)

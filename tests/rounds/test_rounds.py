@@ -86,7 +86,7 @@ async def test_pins_are_checked_against_the_rules_at_once(client: httpx.AsyncCli
         json={"request": onco, "start": tuesday, "volunteers": [f"v-{program.volunteers[0]}"]},
     )
     assert wrong_day.status_code == 400
-    assert "rule 1" in wrong_day.json()["detail"]
+    assert "starts on a Tuesday; visits start on Monday" in wrong_day.json()["detail"]
     no_language = await client.post(
         f"/api/rounds/{round_id}/pins",
         json={
@@ -96,7 +96,7 @@ async def test_pins_are_checked_against_the_rules_at_once(client: httpx.AsyncCli
         },
     )
     assert no_language.status_code == 400
-    assert "rule 3" in no_language.json()["detail"]
+    assert "speaks none of the languages of" in no_language.json()["detail"]
     unknown = await client.post(
         f"/api/rounds/{round_id}/pins",
         json={"request": "r-999999", "start": PERIOD_START.isoformat(), "volunteers": ["v-1"]},

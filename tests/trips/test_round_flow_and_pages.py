@@ -78,7 +78,7 @@ async def test_trip_pages_and_forms(client: Client, new_client: Callable[[], Cli
     }
     refused = await client.post(f"/trips/{trip_id}/reports/volunteer", data=form, headers=HTML)
     assert refused.status_code == 400
-    assert "must be at most 200" in refused.text
+    assert "Enter a number of at most 200" in refused.text
     assert await TripReport.count() == 0
     filed = await client.post(f"/trips/{trip_id}/reports/volunteer", data={**form, "lecture_hours": "6"}, headers=HTML)
     assert filed.status_code == 303, filed.text

@@ -29,7 +29,7 @@ def good_form(**changes: str) -> dict[str, str]:
         "career_stage": "senior",
         "expertise.interventional-oncology": "3",
         "expertise.venous": "0",
-        "languages": "pt, en",
+        "languages": "Portuguese, english",
         "excluded_countries": "",
         "preferred_regions": "latin-america",
         "max_advisory_level": "2",
@@ -66,10 +66,11 @@ async def test_profile_form_saves_and_re_renders_refusals(make_person: Any) -> N
     client.headers["X-CSRF-Token"] = token
 
     for changes, field, words in (
-        ({"languages": "pt xx"}, "languages", "xx"),
+        ({"languages": "pt, xx"}, "languages", "Choose a language from the list: “xx” is not one of them"),
+        ({"excluded_countries": "Narnia"}, "excluded_countries", "Choose a country from the list"),
         ({"expertise.venous": "4"}, "expertise", ""),
         ({"trips_per_year": "0"}, "trips_per_year", ""),
-        ({"country": "ZZ"}, "country", "ZZ"),
+        ({"country": "ZZ"}, "country", "Choose a country from the list"),
         ({"bio": "b" * 2001}, "bio", ""),
     ):
         refused = await client.post("/volunteer/profile", data=good_form(**changes), headers=HTML)
@@ -77,6 +78,13 @@ async def test_profile_form_saves_and_re_renders_refusals(make_person: Any) -> N
         assert words in error_next_to(refused.text, field)
         assert 'value="Ana Souza"' in refused.text
     assert await VolunteerProfile.count() == 0
+    several = good_form(trips_per_year="9", bio="b" * 2001, languages="Elvish", name="")
+    refused = await client.post("/volunteer/profile", data=several, headers=HTML)
+    assert "please correct the 4 answers marked below" in refused.text
+    assert error_next_to(refused.text, "trips_per_year") == "Choose from 1 to 6 trips a year"
+    assert error_next_to(refused.text, "bio") == "Enter at most 2000 characters"
+    assert error_next_to(refused.text, "name") == "Fill this in"
+    assert "Elvish" in error_next_to(refused.text, "languages")
 
     saved = await client.post("/volunteer/profile", data=good_form(), headers=HTML)
     assert saved.status_code == 303
@@ -87,7 +95,8 @@ async def test_profile_form_saves_and_re_renders_refusals(make_person: Any) -> N
     assert [(e["topic"], e["proficiency"]) for e in profile["expertise"]] == [("interventional-oncology", 3)]
     again = await client.get("/volunteer/profile?saved=1", headers=HTML)
     assert "Profile saved." in again.text
-    assert 'value="pt, en"' in again.text
+    assert 'value="Portuguese"' in again.text and 'value="English"' in again.text
+    assert '<option value="Portuguese">' in again.text  # the names the pickers offer
 
     unticked = good_form()
     del unticked["directory_opt_in"]
@@ -135,7 +144,7 @@ async def test_availability_pages(make_person: Any, profile_body: Any) -> None:
 
     overlap = await client.post("/volunteer/availability", data={"start": days(15), "end": days(25)}, headers=HTML)
     assert overlap.status_code == 409
-    assert days(10) in error_next_to(overlap.text, "start")
+    assert format_date(date.fromisoformat(days(10)), "medium", locale="en") in error_next_to(overlap.text, "start")
 
     edit = await client.get(f"/volunteer/availability/{window['id']}/edit", headers=HTML)
     assert edit.status_code == 200 and f'value="{days(10)}"' in edit.text

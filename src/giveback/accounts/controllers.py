@@ -37,6 +37,7 @@ from giveback.accounts.schemas import (
 from giveback.accounts.sessions import SignedIn, end_session, load_session
 from giveback.accounts.two_factor import TwoFactorSetup, TwoFactorStatus
 from giveback.errors import DomainError
+from giveback.i18n import _
 from giveback.mail.sender import send_now
 from giveback.settings import Settings
 from giveback.web.auth import (
@@ -59,8 +60,8 @@ from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, 
 from giveback.web.openapi import PathId, no_content
 from giveback.web.pagination import PageCursor, PageLimit, paged
 
-RESET_SENT = "if an account has this address, we sent it a link"
-SIGN_UP_SENT = "we sent a message to this address: follow it to go on"
+RESET_SENT = _("if an account has this address, we sent it a link")
+SIGN_UP_SENT = _("we sent a message to this address: follow it to go on")
 
 
 def _sent_after(settings: Settings, queued: list[str]) -> BackgroundTask:

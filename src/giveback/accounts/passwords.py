@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
 
 from giveback.errors import InvalidInput
+from giveback.i18n import _
 
 _hasher = PasswordHasher()
 # One thread hashes: a burst of log-ins queues here, and the event loop keeps a core to itself.
@@ -82,4 +83,4 @@ async def check_strength(password: str, *, email: str, name: str) -> None:
         _HASHING_THREADS, _strength_problem, password, personal_words(email, name)
     )
     if problem:
-        raise InvalidInput(f"the password {problem}", field="password")
+        raise InvalidInput(_("the password %(problem)s", problem=problem), field="password")

@@ -26,7 +26,7 @@ from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_
 from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from giveback.i18n import DEFAULT_LOCALE, LOCALES, current_locale
+from giveback.i18n import DEFAULT_LOCALE, LOCALES, _, current_locale
 from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 
@@ -36,8 +36,8 @@ __all__ = ["audit"]  # other domains write the audit log through ``accounts.serv
 
 CONFIRMATION_LIFETIME = timedelta(days=2)
 RESET_LIFETIME = timedelta(hours=1)
-WRONG_CREDENTIALS = "the e-mail address or the password is wrong"
-INVALID_LINK = "this link is invalid, used, replaced by a newer one or expired; ask for a new one"
+WRONG_CREDENTIALS = _("the e-mail address or the password is wrong")
+INVALID_LINK = _("this link is invalid, used, replaced by a newer one or expired; ask for a new one")
 
 
 def normalize_email(email: str) -> str:
@@ -47,7 +47,7 @@ def normalize_email(email: str) -> str:
 async def person_out(person_id: int) -> PersonOut:
     row = await Person.select().where((Person.id == person_id) & Person.deleted_at.is_null()).first()
     if row is None:
-        raise NotFound(f"no person {person_id}", field="person_id")
+        raise NotFound(_("no person %(person_id)s", person_id=person_id), field="person_id")
     roles = await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == person_id).order_by(RoleGrant.role)
     return PersonOut(
         id=row["id"],
@@ -172,7 +172,7 @@ async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
     password_hash = await hash_password(data.password)
     async with write_transaction(Person._meta.db):
         if await Person.exists().where(Person.email == email):
-            raise Conflict("an account with this e-mail address exists", field="email")
+            raise Conflict(_("an account with this e-mail address exists"), field="email")
         person = await Person.insert(
             Person(email=email, name=data.name.strip(), password_hash=password_hash, email_confirmed_at=now())
         )
@@ -243,9 +243,9 @@ async def log_in(email: str, password: str, *, client: str, device_cookie: str |
         raise NotAuthenticated(WRONG_CREDENTIALS, field="password")
     person_id = int(row["id"])
     if row["email_confirmed_at"] is None:
-        raise PermissionDenied("confirm your e-mail address first: we sent you a link", field="email")
+        raise PermissionDenied(_("confirm your e-mail address first: we sent you a link"), field="email")
     if row["disabled_at"] is not None:
-        raise PermissionDenied("this account is disabled; ask the program's coordinators", field="email")
+        raise PermissionDenied(_("this account is disabled; ask the program's coordinators"), field="email")
     await throttle.forget_failures(buckets[0])
     new_device = None if device_id else throttle.new_device_cookie(secret_key, email)
     if await two_factor.is_enabled(person_id):
@@ -315,7 +315,7 @@ async def change_password(person_id: int, current: str, new: str, *, setup_only:
     same standing as before: a session waiting for a second factor still waits)."""
     row = await Person.select(Person.password_hash, Person.email, Person.name).where(Person.id == person_id).first()
     if row is None or not await verify_password(row["password_hash"], current):
-        raise InvalidInput("the current password is wrong", field="current_password")
+        raise InvalidInput(_("the current password is wrong"), field="current_password")
     await check_strength(new, email=row["email"], name=row["name"])
     password_hash = await hash_password(new)
     async with write_transaction(Person._meta.db):
@@ -333,9 +333,9 @@ async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> 
     """An admin sets a person's roles; the person's sessions end so the next log-in gets a fresh id."""
     async with write_transaction(Person._meta.db):
         if not await Person.exists().where((Person.id == person_id) & Person.deleted_at.is_null()):
-            raise NotFound(f"no person {person_id}", field="person_id")
+            raise NotFound(_("no person %(person_id)s", person_id=person_id), field="person_id")
         if actor_id == person_id and "admin" not in roles:
-            raise InvalidInput("an admin cannot remove their own admin role", field="roles")
+            raise InvalidInput(_("an admin cannot remove their own admin role"), field="roles")
         await RoleGrant.delete().where(RoleGrant.person == person_id)
         if roles:
             await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in sorted(set(roles))])
@@ -355,9 +355,9 @@ async def reset_two_factor(actor_id: int | None, person_id: int) -> PersonOut:
     """An admin (or, with ``actor_id`` None, the command line) removes a person's second factor; an admin cannot
     remove their own (another admin, or ``giveback user reset-two-factor``, can)."""
     if not await Person.exists().where((Person.id == person_id) & Person.deleted_at.is_null()):
-        raise NotFound(f"no person {person_id}", field="person_id")
+        raise NotFound(_("no person %(person_id)s", person_id=person_id), field="person_id")
     if actor_id == person_id:
-        raise Conflict("ask another admin to remove your own second factor", field="person_id")
+        raise Conflict(_("ask another admin to remove your own second factor"), field="person_id")
     await two_factor.reset_by_admin(actor_id, person_id)
     return await person_out(person_id)
 

@@ -27,6 +27,7 @@ from giveback.accounts.sessions import now
 from giveback.accounts.tables import LoginFailure, MailRequest
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import TooManyAttempts
+from giveback.i18n import _
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,8 @@ MAILS_PER_CLIENT = 20
 # Mail requests older than this are deleted as new ones come (they only count within the window).
 MAIL_KEPT = timedelta(days=1)
 
-BLOCKED = "too many failed log-ins from here for this account; try again later"
-CLIENT_BLOCKED = "too many failed log-ins from this address; try again later"
+BLOCKED = _("too many failed log-ins from here for this account; try again later")
+CLIENT_BLOCKED = _("too many failed log-ins from this address; try again later")
 
 
 def _digest(text: str) -> str:
@@ -159,12 +160,12 @@ async def allow_mail(address: str, client: str, purpose: str) -> None:
     from_client = await MailRequest.count().where((MailRequest.client == client) & (MailRequest.at > since))
     if to_address >= MAILS_PER_ADDRESS:
         raise TooManyAttempts(
-            "we sent this address several messages in the last hour; wait for them, or try again later",
+            _("we sent this address several messages in the last hour; wait for them, or try again later"),
             retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
         )
     if from_client >= MAILS_PER_CLIENT:
         raise TooManyAttempts(
-            "too many e-mails asked for from this address; try again later",
+            _("too many e-mails asked for from this address; try again later"),
             retry_after_seconds=int(MAIL_WINDOW.total_seconds()),
         )
     await MailRequest.insert(MailRequest(address_hash=address_hash, client=client[:64], purpose=purpose, at=moment))

@@ -25,13 +25,14 @@ from giveback.accounts.sessions import PRIVILEGED_ROLES, end_all_sessions, hash_
 from giveback.accounts.tables import LoginChallenge, RecoveryCode, RoleGrant, TwoFactor
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated
+from giveback.i18n import _
 
 ISSUER = "Giveback"
 RECOVERY_CODES = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read from paper without mistakes
 CHALLENGE_LIFETIME = timedelta(minutes=5)
 CHALLENGE_TRIES = 5
-WRONG_CODE = "the code is wrong: enter the 6 digits your authenticator app shows now, or a recovery code"
+WRONG_CODE = _("the code is wrong: enter the 6 digits your authenticator app shows now, or a recovery code")
 
 
 class TwoFactorSetup(msgspec.Struct, kw_only=True):
@@ -118,8 +119,8 @@ def _normal_recovery_code(code: str) -> str:
 
 def _new_recovery_codes() -> list[str]:
     codes = []
-    for _ in range(RECOVERY_CODES):
-        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _ in range(16))
+    for _number in range(RECOVERY_CODES):
+        raw = "".join(secrets.choice(_RECOVERY_ALPHABET) for _letter in range(16))
         codes.append("-".join(raw[i : i + 4] for i in range(0, 16, 4)))
     return codes
 
@@ -139,7 +140,7 @@ async def enable(person_id: int, code: str) -> list[str]:
     async with write_transaction(TwoFactor._meta.db):
         row = await locked(TwoFactor.select().where(TwoFactor.person == person_id)).first()
         if row is None or not row["pending_secret"]:
-            raise Conflict("start setting up two-factor log-in first", field="code")
+            raise Conflict(_("start setting up two-factor log-in first"), field="code")
         step = _matching_step(row["pending_secret"], code, now())
         if step is None:
             raise InvalidInput(WRONG_CODE, field="code")
@@ -204,7 +205,7 @@ async def disable(person_id: int, code: str) -> None:
     """Turn two-factor log-in off (not for coordinators and admins, who need it)."""
     if await requires_second_factor(person_id):
         raise Conflict(
-            "coordinators and admins need two-factor log-in; to change phones, set it up again instead", field="code"
+            _("coordinators and admins need two-factor log-in; to change phones, set it up again instead"), field="code"
         )
     if not await check_code(person_id, code):
         raise InvalidInput(WRONG_CODE, field="code")
@@ -252,7 +253,7 @@ async def challenge_person(raw: str | None) -> tuple[int, int]:
         .first()
     )
     if row is None or row["expires_at"] <= now():
-        raise NotAuthenticated("log in again: the time for the code ran out", field="code")
+        raise NotAuthenticated(_("log in again: the time for the code ran out"), field="code")
     return int(row["id"]), int(row["person"])
 
 

@@ -32,6 +32,7 @@ from giveback.calendars.feeds import FeedBody, FeedTrips
 from giveback.calendars.schemas import FeedCreate, FeedCreated, FeedOut, ImportIn, ImportOut
 from giveback.errors import DomainError, NotFound
 from giveback.hosts.services import contact_organization_ids
+from giveback.i18n import _
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.web.auth import WITHOUT_SESSION, signed_in, signed_in_user
@@ -138,7 +139,7 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
         raise MethodNotAllowedException(headers={"Allow": ", ".join(FEED_METHODS)})
     name = scope["path"].strip("/")  # the path under the mount point: "/<token>.ics/" (Litestar adds the "/")
     if not name.endswith(".ics") or "/" in name:
-        raise NotFound("no such feed", field="token")
+        raise NotFound(_("no such feed"), field="token")
     state = scope["litestar_app"].state
     settings: Settings = state.settings
     trips: FeedTrips = state.feed_trips

@@ -108,14 +108,14 @@ async def create_feed(user: SignedIn, data: FeedCreate, settings: Settings) -> F
     """Create a feed and show its secret address once; one feed per person, kind and organization."""
     organization_id = data.organization_id if data.kind == "organization" else None
     if data.kind == "organization" and organization_id is None:
-        raise InvalidInput("name the organization whose visits the feed shows", field="organization_id")
+        raise InvalidInput(_("name the organization whose visits the feed shows"), field="organization_id")
     if data.kind == "program" and not user.has("coordinator"):
-        raise PermissionDenied("only coordinators can subscribe to the program's feed", field="kind")
+        raise PermissionDenied(_("only coordinators can subscribe to the program's feed"), field="kind")
     if data.kind == "organization" and not await _may_have_feed(
         user.person_id, user.roles, "organization", organization_id
     ):
         raise PermissionDenied(
-            "only an approved contact can subscribe to an organization's visits", field="organization_id"
+            _("only an approved contact can subscribe to an organization's visits"), field="organization_id"
         )
     raw = secrets.token_urlsafe(32)
     async with write_transaction(FeedToken._meta.db):
@@ -125,7 +125,7 @@ async def create_feed(user: SignedIn, data: FeedCreate, settings: Settings) -> F
             FeedToken.organization.is_null() if organization_id is None else (FeedToken.organization == organization_id)
         )
         if await FeedToken.exists().where(query):
-            raise Conflict("you have this feed already; rotate it to get a new address", field="kind")
+            raise Conflict(_("you have this feed already; rotate it to get a new address"), field="kind")
         row = await FeedToken.insert(
             FeedToken(
                 kind=data.kind, person=user.person_id, organization=organization_id, token_hash=hash_feed_token(raw)
@@ -145,7 +145,7 @@ async def _created(user: SignedIn, feed_id: int, raw: str, settings: Settings) -
 async def _own_feed(user: SignedIn, feed_id: int) -> dict[str, Any]:
     row = await locked(FeedToken.select().where(FeedToken.id == feed_id)).first()
     if row is None or int(row["person"]) != user.person_id:
-        raise NotFound(f"no feed {feed_id}", field="feed_id")
+        raise NotFound(_("no feed %(feed_id)s", feed_id=feed_id), field="feed_id")
     return row
 
 
@@ -247,7 +247,7 @@ async def feed_body(raw: str, settings: Settings, trips: FeedTrips) -> FeedBody:
 async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips) -> FeedBody:
     row = await FeedToken.select().where(FeedToken.token_hash == token_hash).first()
     if row is None:
-        raise NotFound("no such feed", field="token")
+        raise NotFound(_("no such feed"), field="token")
     owner = await Person.select(Person.name, Person.deleted_at, Person.locale).where(Person.id == row["person"]).first()
     roles = frozenset(
         r["role"] for r in await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == row["person"])
@@ -257,7 +257,7 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
         or owner["deleted_at"] is not None
         or not await _may_have_feed(int(row["person"]), roles, row["kind"], row["organization"])
     ):
-        raise NotFound("no such feed", field="token")
+        raise NotFound(_("no such feed"), field="token")
     organization = (
         (await _organization_names([row["organization"]])).get(row["organization"]) if row["organization"] else None
     )

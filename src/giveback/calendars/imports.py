@@ -25,6 +25,7 @@ from giveback.calendars.schemas import BusyRange, ImportIn, ImportOut
 from giveback.calendars.tables import CalendarImport
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, PermissionDenied
+from giveback.i18n import _
 from giveback.jobs.wake import notify
 from giveback.volunteers.schemas import MatchingVolunteer
 from giveback.volunteers.tables import AvailabilityWindow, VolunteerProfile
@@ -46,9 +47,9 @@ def check_calendar_url(url: str) -> str:
         url = "https://" + url.removeprefix("webcal://")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InvalidInput("give an http://, https:// or webcal:// calendar address", field="url")
+        raise InvalidInput(_("give an http://, https:// or webcal:// calendar address"), field="url")
     if len(url) > 2000:
-        raise InvalidInput("the address is longer than 2000 characters", field="url")
+        raise InvalidInput(_("the address is longer than 2000 characters"), field="url")
     return url
 
 
@@ -62,7 +63,7 @@ async def _profile(person_id: int) -> dict[str, Any] | None:
 
 def _require_volunteer(user: SignedIn) -> None:
     if not user.has("volunteer"):
-        raise PermissionDenied("only volunteers import availability from a calendar", field="role")
+        raise PermissionDenied(_("only volunteers import availability from a calendar"), field="role")
 
 
 async def import_status(user: SignedIn) -> ImportOut:
@@ -104,7 +105,7 @@ async def link_calendar(user: SignedIn, data: ImportIn) -> ImportOut:
             VolunteerProfile.select(VolunteerProfile.id).where(VolunteerProfile.person == user.person_id)
         ).first()
         if profile is None:
-            raise Conflict("fill in your volunteer profile first", field="url")
+            raise Conflict(_("fill in your volunteer profile first"), field="url")
         await VolunteerProfile.update({VolunteerProfile.calendar_url: url}).where(VolunteerProfile.id == profile["id"])
         state = await locked(
             CalendarImport.select(CalendarImport.id).where(CalendarImport.person == user.person_id)
@@ -215,7 +216,7 @@ async def refresh_import(person_id: int, *, allow_hosts: Collection[str] = ()) -
     """
     profile = await _profile(person_id)
     if profile is None or not profile["calendar_url"]:
-        raise Conflict("link a calendar address first", field="url")
+        raise Conflict(_("link a calendar address first"), field="url")
     error = ""
     busy: list[tuple[date, date]] | None = None
     try:
@@ -250,7 +251,7 @@ async def queue_import_fetch(user: SignedIn) -> ImportOut:
     _require_volunteer(user)
     profile = await _profile(user.person_id)
     if profile is None or not profile["calendar_url"]:
-        raise Conflict("link a calendar address first", field="url")
+        raise Conflict(_("link a calendar address first"), field="url")
     async with write_transaction(CalendarImport._meta.db):
         state = await locked(
             CalendarImport.select(CalendarImport.id).where(CalendarImport.person == user.person_id)

@@ -38,7 +38,7 @@ from giveback.settings import Settings
 
 Answer = Literal["accept", "decline"]
 LINK_KEY_INFO = b"giveback invite answer links v2"
-STALE_LINK = "this invite link is not valid; use the newest invite e-mail"
+STALE_LINK = _("this invite link is not valid; use the newest invite e-mail")
 _PARTSTAT = {"accepted": "ACCEPTED", "declined": "DECLINED", "pending": "NEEDS-ACTION"}
 
 

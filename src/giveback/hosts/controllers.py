@@ -33,11 +33,12 @@ from giveback.hosts.schemas import (
     RequestOut,
 )
 from giveback.i18n import _
+from giveback.i18n.formatting import country_name, language_name
 from giveback.organizations import services as organizations
 from giveback.settings import Settings
 from giveback.topics.services import list_topics
 from giveback.web.auth import requires, signed_in_user
-from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, picked_codes, redirect
 from giveback.web.openapi import OptionalQueryId, PathId
 from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable, chosen
@@ -264,7 +265,8 @@ class PublicPages(Controller):
         return page(
             "hosts/organization.html",
             organization=await organizations.get_organization(organization_id),
-            requests=await services.public_requests(organization_id=organization_id),
+            requests=await services.public_requests(organization_id=organization_id, statuses=("accepted",)),
+            matched=await services.public_requests(organization_id=organization_id, statuses=("matched",)),
         )
 
 
@@ -313,8 +315,23 @@ async def _host_home(user: SignedIn, search: str = "", query: Any = None, **extr
     }
 
 
-def _request_fields(form: Any, topic_slugs: list[str]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The request form as the API's body, and as values to show again."""
+# The request form's own words for its numbers, where msgspec's rule alone would read "Enter a number of at most 4".
+REQUEST_MESSAGES = {
+    "duration_days": _("Enter a visit length from 1 to 60 days"),
+    "team_size": _("Choose a team of 1 to 4 people"),
+    "advisory_level": _("Choose a travel advisory level from 1 to 4"),
+    "organization_id": _("Choose an organization"),
+}
+# ... and for lists left empty (their other rules keep their own words).
+REQUEST_EMPTY = {
+    "needs": _("Choose at least one topic the visit should teach"),
+    "languages": _("Choose at least one audience language"),
+    "windows": _("Enter at least one hosting window"),
+}
+
+
+def _request_fields(form: Any, topic_slugs: list[str]) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The request form as the API's body, as values to show again, and the fields it could not read."""
     weights = {slug: str(form.get(f"weight_{slug}") or "0") for slug in topic_slugs}
     windows, rows = [], []
     for i in range(WINDOW_ROWS):
@@ -323,24 +340,29 @@ def _request_fields(form: Any, topic_slugs: list[str]) -> tuple[dict[str, Any], 
         rows.append({"start": start, "end": end, "preferred": preferred})
         if start or end:
             windows.append({"start": start, "end": end, "preferred": preferred})
-    languages = str(form.get("languages") or "")
+    languages, typed_languages, wrong_language = picked_codes(form, "languages", "language")
+    countries, typed_country, wrong_country = picked_codes(form, "country", "country")
+    refused = {
+        name: message for name, message in (("languages", wrong_language), ("country", wrong_country)) if message
+    }
     body = {
         "organization_id": form.get("organization_id") or "",
         "title": (form.get("title") or "").strip(),
         "needs": [{"topic": slug, "weight": weight} for slug, weight in weights.items() if weight != "0"],
         "primary_need": form.get("primary_need") or None,
-        "languages": [code.strip() for code in languages.split(",") if code.strip()],
+        "languages": languages,
         "formats": [v for v in form.getall("formats") if v] if "formats" in form else [],
         "provides": [v for v in form.getall("provides") if v] if "provides" in form else [],
         "windows": windows,
         "duration_days": form.get("duration_days") or "",
         "team_size": form.get("team_size") or "",
         "advisory_level": form.get("advisory_level") or "",
-        "country": (form.get("country") or "").strip() or None,
-        "notes": form.get("notes") or "",
+        "country": countries[0] if countries else None,
+        "notes": (form.get("notes") or "").replace("\r\n", "\n"),  # browsers send CRLF; maxlength counts one
     }
-    values = {**body, "weights": weights, "languages": languages, "window_rows": rows}
-    return body, values
+    refused |= {name: REQUEST_EMPTY[name] for name in REQUEST_EMPTY if name not in refused and not body[name]}
+    values = {**body, "weights": weights, "languages": typed_languages, "country": ", ".join(typed_country)}
+    return body, {**values, "window_rows": rows}, refused
 
 
 def _values_of(out: RequestOut) -> dict[str, Any]:
@@ -351,21 +373,24 @@ def _values_of(out: RequestOut) -> dict[str, Any]:
         "title": out.title,
         "weights": {n.topic: str(n.weight) for n in out.needs},
         "primary_need": out.primary_need,
-        "languages": ", ".join(out.languages),
+        "languages": [language_name(code) for code in out.languages],
         "formats": out.formats,
         "provides": out.provides,
         "window_rows": rows,
         "duration_days": out.duration_days,
         "team_size": out.team_size,
         "advisory_level": out.advisory_level,
-        "country": out.country,
+        "country": country_name(out.country) if out.country else "",
         "notes": out.notes,
     }
 
 
 async def _form_context(user: SignedIn, **extra: Any) -> dict[str, Any]:
     contact_ids = await services.contact_organization_ids(user.person_id)
+    first_day, last_day = services.window_limits()
     return {
+        "today_iso": first_day.isoformat(),
+        "last_day_iso": last_day.isoformat(),
         "topics": await list_topics(),
         "formats": FORMATS,
         "provisions": PROVISIONS,
@@ -407,14 +432,26 @@ class HostPages(Controller):
     @post("/organizations")
     async def register(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         user = signed_in_user(request)
-        fields = form_fields(await request.form())
+        form = await request.form()
+        fields = form_fields(form)
+        countries, typed, wrong = picked_codes(form, "country", "country")
+        values = {**fields, "country": ", ".join(typed)}
+        fields["country"] = countries[0] if countries else ""
+        refused = {"country": wrong} if wrong else {}
         try:
             await services.register_organization(
-                user.person_id, parse(NewOrganizationIn, fields), settings=_settings(request)
+                user.person_id,
+                parse(
+                    NewOrganizationIn,
+                    fields,
+                    refused=refused,
+                    messages={"country": _("Choose a country from the list")},
+                ),
+                settings=_settings(request),
             )
         except (FormInvalid, DomainError) as problem:
             context = await _host_home(user)
-            return form_error_page("hosts/home.html", problem, **{**context, "values": fields})
+            return form_error_page("hosts/home.html", problem, **{**context, "values": values})
         return redirect("/host?done=registered")
 
     @get("/requests/new")
@@ -425,7 +462,7 @@ class HostPages(Controller):
         values: dict[str, Any] = {
             "organization_id": organization_id,
             "weights": {},
-            "languages": "",
+            "languages": [],
             "formats": [],
             "provides": [],
             "window_rows": [{"start": "", "end": "", "preferred": i == 0} for i in range(WINDOW_ROWS)],
@@ -439,9 +476,11 @@ class HostPages(Controller):
     async def create_request(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         user = signed_in_user(request)
         context = await _form_context(user)
-        body, values = _request_fields(await request.form(), [t.slug for t in context["topics"]])
+        body, values, refused = _request_fields(await request.form(), [t.slug for t in context["topics"]])
         try:
-            created = await services.create_request(user, parse(RequestIn, body))
+            created = await services.create_request(
+                user, parse(RequestIn, body, refused=refused, messages=REQUEST_MESSAGES)
+            )
         except (FormInvalid, DomainError) as problem:
             return form_error_page("hosts/request_form.html", problem, values=values, existing=None, **context)
         return redirect(f"/host/requests/{created.id}/edit?done=saved")
@@ -462,9 +501,11 @@ class HostPages(Controller):
         user = signed_in_user(request)
         existing = await services.get_request(user, request_id)
         context = await _form_context(user)
-        body, values = _request_fields(await request.form(), [t.slug for t in context["topics"]])
+        body, values, refused = _request_fields(await request.form(), [t.slug for t in context["topics"]])
         try:
-            await services.update_request(user, request_id, parse(RequestIn, body))
+            await services.update_request(
+                user, request_id, parse(RequestIn, body, refused=refused, messages=REQUEST_MESSAGES)
+            )
         except (FormInvalid, DomainError) as problem:
             return form_error_page("hosts/request_form.html", problem, values=values, existing=existing, **context)
         return redirect(f"/host/requests/{request_id}/edit?done=saved")

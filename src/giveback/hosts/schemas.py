@@ -73,9 +73,9 @@ class RequestIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Bounded like the id column (Serial: 32-bit on PostgreSQL): a larger id overflowed the query (a 500).
     organization_id: Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
     title: Annotated[Name, msgspec.Meta(min_length=1, max_length=200)]
-    needs: list[NeedIn]
-    languages: list[Annotated[str, msgspec.Meta(max_length=10)]]
-    windows: list[WindowIn]
+    needs: Annotated[list[NeedIn], msgspec.Meta(min_length=1)]
+    languages: Annotated[list[Annotated[str, msgspec.Meta(max_length=10)]], msgspec.Meta(min_length=1)]
+    windows: Annotated[list[WindowIn], msgspec.Meta(min_length=1)]
     duration_days: Annotated[int, msgspec.Meta(ge=1, le=60, description="Visit length in days")]
     team_size: Annotated[int, msgspec.Meta(ge=1, le=4)] = 1
     advisory_level: Annotated[int, msgspec.Meta(ge=1, le=4, description="Travel advisory level 1 to 4")] = 1

@@ -21,7 +21,7 @@ from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problems
 from giveback.hosts import notices
 from giveback.hosts.schemas import (
     FORMATS,
@@ -38,7 +38,7 @@ from giveback.hosts.schemas import (
     WindowOut,
 )
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
-from giveback.i18n import _
+from giveback.i18n import _, _n
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.text import checked_reason
@@ -65,6 +65,11 @@ def _in_two_years(day: date) -> date:
         return day.replace(year=day.year + 2)
     except ValueError:  # 29 February
         return day.replace(year=day.year + 2, day=28)
+
+
+def window_limits() -> tuple[date, date]:
+    """The first and last day a hosting window may cover: from today to two years ahead."""
+    return today(), _in_two_years(today())
 
 
 def _same_text(column: Varchar, text: str) -> Where:
@@ -189,18 +194,20 @@ async def claim_organization(
 
 async def register_organization(person_id: int, data: NewOrganizationIn, *, settings: Settings) -> ClaimOut:
     """Create an organization that is not listed yet and a pending claim on it, in one transaction."""
+    problems = Problems()
     name = " ".join(data.name.split())
     if len(name) < 2:
-        raise InvalidInput(_("name must have at least 2 characters"), field="name")
+        problems.add("name", _("Enter a name of at least 2 characters"))
     country = data.country.strip().upper()
-    if not geo.is_country(country):
-        raise InvalidInput(_("country must be an ISO 3166-1 alpha-2 code such as BR"), field="country")
     region = geo.region_of(country)
-    if region is None:
-        raise InvalidInput(_("this country belongs to no region the program serves"), field="country")
+    if not geo.is_country(country):
+        problems.add("country", _("Choose a country from the list (an ISO 3166-1 code such as BR)"))
+    elif region is None:
+        problems.add("country", _("This country belongs to no region the program serves"))
     website = data.website.strip()
     if website and not website.startswith(("https://", "http://")):
-        raise InvalidInput(_("website must start with https:// or http://"), field="website")
+        problems.add("website", _("Enter a web address that starts with https:// or http://"))
+    problems.refuse()
     async with write_transaction(Organization._meta.db):
         if await Organization.exists().where(_same_text(Organization.name, name)):
             raise Conflict(_("an organization with this name exists: claim it instead"), field="name")
@@ -301,87 +308,88 @@ async def delete_host_data(person_id: int) -> None:
 
 
 async def _check_request(data: RequestIn, organization: dict[str, Any]) -> dict[str, Any]:
-    """Apply every rule to a request; the normalized values, or InvalidInput naming the field."""
+    """Apply every rule to a request; the normalized values, or one InvalidInput naming every broken field."""
+    problems = Problems()
     title = " ".join(data.title.split())
     if not title:
-        raise InvalidInput(_("title must not be empty"), field="title")
+        problems.add("title", _("Enter a title"))
     country = (data.country or "").strip().upper() or organization["country"]
     if not country:
-        raise InvalidInput(_("country is required: the organization has no country of its own"), field="country")
-    if not geo.is_country(country):
-        raise InvalidInput(_("country must be an ISO 3166-1 alpha-2 code such as BR"), field="country")
+        problems.add("country", _("Choose the country of the visit: the organization has no country of its own"))
+    elif not geo.is_country(country):
+        problems.add("country", _("Choose a country from the list (an ISO 3166-1 code such as BR)"))
     if not 1 <= data.advisory_level <= 4:
-        raise InvalidInput(_("advisory_level must be between 1 and 4"), field="advisory_level")
+        problems.add("advisory_level", _("Choose a travel advisory level from 1 to 4"))
     if not 1 <= data.duration_days <= 60:
-        raise InvalidInput(_("duration_days must be between 1 and 60"), field="duration_days")
+        problems.add("duration_days", _("Enter a visit length from 1 to 60 days"))
     if not 1 <= data.team_size <= 4:
-        raise InvalidInput(_("team_size must be between 1 and 4"), field="team_size")
+        problems.add("team_size", _("Choose a team of 1 to 4 people"))
 
-    if not data.needs:
-        raise InvalidInput(_("name at least one topic the visit should teach"), field="needs")
     slugs = [need.topic for need in data.needs]
-    if len(set(slugs)) != len(slugs):
-        raise InvalidInput(_("each topic may be listed once"), field="needs")
-    known = {
-        row["slug"] for row in await Topic.select(Topic.slug).where(Topic.slug.is_in(slugs) & Topic.retired.eq(False))
-    }
-    for need in data.needs:
-        if need.topic not in known:
-            raise InvalidInput(_("unknown or retired topic: %(topic)s", topic=need.topic), field="needs")
-        if not 1 <= need.weight <= 3:
-            raise InvalidInput(_("each need's weight must be 1, 2 or 3"), field="needs")
-    if data.primary_need:
-        if data.primary_need not in slugs:
-            raise InvalidInput(_("primary_need must be one of the needs"), field="primary_need")
-        primary = data.primary_need
+    primary = data.primary_need or ""
+    if not data.needs:
+        problems.add("needs", _("Choose at least one topic the visit should teach"))
+    elif len(set(slugs)) != len(slugs):
+        problems.add("needs", _("Choose each topic once"))
     else:
-        heaviest = max(need.weight for need in data.needs)
-        primary = next(need.topic for need in data.needs if need.weight == heaviest)
+        known = {
+            row["slug"]
+            for row in await Topic.select(Topic.slug).where(Topic.slug.is_in(slugs) & Topic.retired.eq(False))
+        }
+        for need in data.needs:
+            if need.topic not in known:
+                problems.add(
+                    "needs", _("Choose topics from the list: %(topic)s is unknown or retired", topic=need.topic)
+                )
+            if not 1 <= need.weight <= 3:
+                problems.add("needs", _("Give each topic a weight of 1, 2 or 3"))
+        if data.primary_need and data.primary_need not in slugs:
+            problems.add("primary_need", _("Choose the primary need among the topics you weighted"))
+        elif not data.primary_need:
+            heaviest = max(need.weight for need in data.needs)
+            primary = next(need.topic for need in data.needs if need.weight == heaviest)
 
     languages = [code.strip().lower() for code in data.languages if code.strip()]
     if not languages:
-        raise InvalidInput(_("name at least one audience language"), field="languages")
-    for code in languages:
-        if not geo.is_language(code):
-            raise InvalidInput(_("not an ISO 639-1 language code: %(code)s", code=code), field="languages")
-    if len(set(languages)) != len(languages):
-        raise InvalidInput(_("each language may be listed once"), field="languages")
+        problems.add("languages", _("Choose at least one audience language"))
+    elif not all(geo.is_language(code) for code in languages):
+        problems.add("languages", _("Choose languages from the list (ISO 639-1 codes such as pt)"))
+    elif len(set(languages)) != len(languages):
+        problems.add("languages", _("Choose each language once"))
 
     formats = list(dict.fromkeys(data.formats))
     if any(value not in FORMATS for value in formats):
-        raise InvalidInput(_("formats must be among %(formats)s", formats=", ".join(FORMATS)), field="formats")
+        problems.add("formats", _("Choose teaching formats from the list"))
     provides = list(dict.fromkeys(data.provides))
     if any(value not in PROVISIONS for value in provides):
-        raise InvalidInput(
-            _("provides must be among %(provisions)s", provisions=", ".join(PROVISIONS)), field="provides"
-        )
+        problems.add("provides", _("Choose what you provide from the list"))
 
     if not data.windows:
-        raise InvalidInput(_("give at least one hosting window"), field="windows")
-    if len(data.windows) > MAX_WINDOWS:
-        raise InvalidInput(_("give at most %(max_windows)s hosting windows", max_windows=MAX_WINDOWS), field="windows")
-    first_day, last_day = today(), _in_two_years(today())
+        problems.add("windows", _("Enter at least one hosting window"))
+    elif len(data.windows) > MAX_WINDOWS:
+        problems.add("windows", _("Enter at most %(max_windows)s hosting windows", max_windows=MAX_WINDOWS))
+    first_day, last_day = window_limits()
     for window in data.windows:
         if window.end < window.start:
-            raise InvalidInput(_("a window must end on or after its start"), field="windows")
-        if window.start < first_day:
-            raise InvalidInput(_("a window must not start in the past"), field="windows")
-        if window.end > last_day:
-            raise InvalidInput(_("a window must end within two years from today"), field="windows")
-        if (window.end - window.start).days + 1 < data.duration_days:
-            raise InvalidInput(
-                _(
-                    "each window must be at least the visit's length (%(duration_days)s days) long",
-                    duration_days=data.duration_days,
+            problems.add("windows", _("Each window must end on or after its start"))
+        elif window.start < first_day:
+            problems.add("windows", _("A window must not start in the past"))
+        elif window.end > last_day:
+            problems.add("windows", _("A window must end within two years from today"))
+        elif (window.end - window.start).days + 1 < data.duration_days and "duration_days" not in problems:
+            problems.add(
+                "windows",
+                _n(
+                    "Each window must be at least as long as the visit (%(num)d day)",
+                    "Each window must be at least as long as the visit (%(num)d days)",
+                    data.duration_days,
                 ),
-                field="windows",
             )
     ordered = sorted(data.windows, key=lambda window: window.start)
     for before, after in combinations(ordered, 2):
         if after.start <= before.end and not _preferred_inside(before, after):
-            raise InvalidInput(
-                _("hosting windows must not overlap (a preferred period may lie inside a window)"), field="windows"
-            )
+            problems.add("windows", _("Hosting windows must not overlap (a preferred period may lie inside a window)"))
+    problems.refuse()
 
     return {
         "title": title,
@@ -749,12 +757,17 @@ def months_label(start: date, end: date) -> str:
 
 
 async def public_requests(
-    *, region: str | None = None, topic: str | None = None, organization_id: int | None = None
+    *,
+    region: str | None = None,
+    topic: str | None = None,
+    organization_id: int | None = None,
+    statuses: tuple[str, ...] = PUBLIC,
 ) -> list[PublicRequestOut]:
-    """Accepted and matched requests as the public sees them."""
+    """Accepted and matched requests as the public sees them (``statuses``: only accepted ones, say)."""
     if region and region not in geo.REGIONS:
         raise InvalidInput(_("region must be one of %(regions)s", regions=", ".join(geo.REGIONS)), field="region")
-    query = HostRequest.select().where(HostRequest.status.is_in(list(PUBLIC))).order_by(HostRequest.id)
+    shown = [status for status in statuses if status in PUBLIC]
+    query = HostRequest.select().where(HostRequest.status.is_in(shown or list(PUBLIC))).order_by(HostRequest.id)
     if topic:
         query = query.where(
             HostRequest.id.is_in(RequestNeed.select(RequestNeed.request).where(RequestNeed.topic == topic))

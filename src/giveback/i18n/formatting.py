@@ -193,3 +193,88 @@ class ListOf(Text):
 
     def __reduce__(self) -> Any:
         return (ListOf, (self.items, self.style))
+
+
+def all_language_choices() -> list[tuple[str, str]]:
+    """(code, name) of every ISO 639-1 language, by name in the current language."""
+    return _all_language_choices(current_locale())
+
+
+@cache
+def _all_language_choices(locale: str) -> list[tuple[str, str]]:
+    codes = [language.alpha_2 for language in pycountry.languages if hasattr(language, "alpha_2")]
+    return language_choices(codes)
+
+
+def language_code(text: str) -> str | None:
+    """The ISO 639-1 code a person means by ``text``: the language's name in the current language or in English
+    (case and accents aside), or its code; None if it names no language."""
+    return _codes_by_name("language", current_locale()).get(sort_key(text.strip()))
+
+
+def country_code(text: str) -> str | None:
+    """The ISO 3166-1 alpha-2 code a person means by ``text``: the country's name in the current language or in
+    English (case and accents aside), or its code; None if it names no country."""
+    return _codes_by_name("country", current_locale()).get(sort_key(text.strip()))
+
+
+@cache
+def _codes_by_name(kind: str, locale: str) -> dict[str, str]:
+    choices = _all_language_choices(locale) if kind == "language" else _country_choices(locale)
+    english = geo.language_name if kind == "language" else geo.country_name
+    found: dict[str, str] = {}
+    for code, _name in choices:
+        found[sort_key(code)] = code
+        found.setdefault(sort_key(english(code)), code)
+    for code, name in choices:  # the name in the page's language wins over an English one that is the same
+        found[sort_key(name)] = code
+    return found
+
+
+class Day(Text):
+    """A day in a message, written as the current language writes days (``3 mars 2027``); as a ``str``, ISO."""
+
+    __slots__ = ("day",)
+    day: date
+
+    def __new__(cls, day: date) -> Day:
+        text = str.__new__(cls, day.isoformat())
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.day = day
+        return text
+
+    def translated(self) -> str:
+        return format_date(self.day)
+
+    def __reduce__(self) -> Any:
+        return (Day, (self.day,))
+
+
+def _english_weekday(number: str) -> str:
+    return ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[int(number)]
+
+
+class Named(Text):
+    """A code shown by its name in the current language when the text is translated: a language (``kind``
+    "language"), a country ("country") or a weekday ("weekday", 0 = Monday); as a ``str``, the code."""
+
+    __slots__ = ("code", "kind")
+    code: str
+    kind: str
+
+    def __new__(cls, kind: str, code: str) -> Named:
+        english = {"language": geo.language_name, "country": geo.country_name}.get(kind, _english_weekday)(code)
+        text = str.__new__(cls, english)
+        text.message, text.plural, text.number, text.context, text.params = str(text), None, None, None, {}
+        text.kind, text.code = kind, code
+        return text
+
+    def translated(self) -> str:
+        if self.kind == "language":
+            return language_name(self.code)
+        if self.kind == "country":
+            return country_name(self.code)
+        return _shown(str(_babel_locale().days["format"]["wide"][int(self.code)]))
+
+    def __reduce__(self) -> Any:
+        return (Named, (self.kind, self.code))

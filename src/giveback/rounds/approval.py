@@ -132,7 +132,7 @@ async def _today(round_row: dict[str, Any], planned: dict[str, Any]) -> solver.P
 async def _request_waits(request: str) -> list[str]:
     row = await locked(HostRequest.select(HostRequest.status).where(HostRequest.id == mapping.id_of(request))).first()
     if row is None or row["status"] != "accepted":
-        return [f"{request} is no longer waiting for a visit"]
+        return [_("%(request)s is no longer waiting for a visit", request=request)]
     return []
 
 
@@ -140,9 +140,9 @@ def recheck(today: solver.Problem, visit: dict[str, Any]) -> list[str]:
     """Rules 1–6 for one approved visit against today's records."""
     request = visit["request"]
     if all(r.id != request for r in today.requests):
-        return [f"{request} is no longer an accepted request with windows in the period"]
+        return [_("%(request)s is no longer an accepted request with windows in the period", request=request)]
     available = {v.id for v in today.volunteers}
     missing = [v for v in visit["volunteers"] if v not in available]
     if missing:
-        return [f"{v} no longer has availability in the period" for v in missing]
+        return [_("%(volunteer)s no longer has availability in the period", volunteer=v) for v in missing]
     return visit_problems(today, request, date.fromisoformat(visit["start"]), list(visit["volunteers"]))

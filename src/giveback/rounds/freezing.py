@@ -25,7 +25,7 @@ from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
 from giveback.rounds import mapping
 from giveback.rounds.schemas import ChangedSinceFreeze, RoundOut, RoundSettings
-from giveback.rounds.services import adjustments_of, round_out, round_row, visit_problems
+from giveback.rounds.services import adjustments_of, round_out, round_row, visit_findings
 from giveback.rounds.tables import MatchRound, RoundAdjustment
 from giveback.trips.bookings import bookings_of
 from giveback.volunteers.services import list_volunteers_for_matching
@@ -140,7 +140,7 @@ async def _drop_stale_adjustments(
                 reason = await _why_volunteer_left(gone[0], left_out)
         if reason is None and adjustment["kind"] == "pin":
             loaded = solver.load_problem(mapping.with_adjustments(problem, kept))
-            broken = visit_problems(
+            broken = visit_findings(
                 loaded, adjustment["request_key"], adjustment["start"], list(adjustment["volunteer_keys"])
             )
             reason = {"code": "rules", "rules": broken} if broken else None

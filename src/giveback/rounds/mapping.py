@@ -16,8 +16,8 @@ import msgspec
 import solver
 from giveback.calendars.imports import subtract_busy
 from giveback.hosts.schemas import MatchingRequest
-from giveback.i18n import Text, _
-from giveback.i18n.formatting import ListOf
+from giveback.i18n import N_, Text, _
+from giveback.i18n.formatting import Day, ListOf, Named
 from giveback.rounds.schemas import RoundSettings
 from giveback.trips import booked
 from giveback.volunteers.schemas import MatchingVolunteer
@@ -269,6 +269,71 @@ DROPPED = {
 }
 
 
+# The solver's rule messages (solver.validate.MESSAGES) by key, for people: ids stay in them until ``in_words``
+# (rounds.services) puts names in their place.
+RULE_MESSAGES: dict[str, str] = {
+    "wrong-end": N_("the visit to %(request)s from %(start)s ends %(end)s, but %(days)s days end %(last_day)s"),
+    "outside-horizon": N_("the visit to %(request)s from %(start)s to %(last_day)s leaves the round's period"),
+    "outside-request-windows": N_(
+        "the visit to %(request)s from %(start)s to %(last_day)s is outside every hosting window of the request"
+    ),
+    "volunteer-unavailable": N_("%(volunteer)s is not available for all of %(start)s to %(last_day)s"),
+    "wrong-weekday": N_("the visit to %(request)s starts on a %(weekday)s; visits start on %(allowed)s"),
+    "no-needed-topic": N_("%(volunteer)s has none of the topics %(request)s needs (%(topics)s)"),
+    "no-shared-language": N_("%(volunteer)s speaks none of the languages of %(request)s (%(languages)s)"),
+    "excluded-country": N_("%(volunteer)s does not travel to %(country)s (%(request)s)"),
+    "advisory-too-high": N_(
+        "%(request)s has travel advisory level %(level)s, above the level %(maximum)s %(volunteer)s accepts"
+    ),
+    "forbidden-pair": N_("%(volunteer)s is excluded from %(request)s"),
+    "team-of": N_("%(request)s needs a team of %(team_size)s, not %(count)s"),
+    "volunteer-twice": N_("the visit to %(request)s from %(start)s lists a volunteer twice"),
+    "wrong-team-size": N_(
+        "the visit to %(request)s from %(start)s has %(count)s volunteers; the team is %(team_size)s"
+    ),
+    "visited-twice": N_("%(request)s is visited %(count)s times"),
+    "too-many-trips": N_("%(volunteer)s would make %(count)s visits, more than the %(max_trips)s they offer"),
+    "gap-too-short": N_(
+        "%(volunteer)s would have %(free_days)s free days between %(request)s and %(later_request)s; "
+        "the round asks for %(gap)s"
+    ),
+    "pin-missing": N_("the pinned visit to %(request)s from %(start)s with %(volunteers)s is missing or changed"),
+}
+_DAY_PARAMS = ("start", "end", "last_day")
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def rule_text(key: str, params: Iterable[Any], english: str = "") -> str:
+    """A broken rule (a ``solver.Violation``'s key and params) in the reader's language; ``english`` if the key
+    is unknown. Days in the reader's form, weekdays, languages and countries by their names."""
+    if key not in RULE_MESSAGES:
+        return english
+    values: dict[str, Any] = {}
+    for name, value in params:
+        if name in _DAY_PARAMS:
+            values[name] = Day(date.fromisoformat(value))
+        elif name == "weekday":
+            values[name] = Named("weekday", str(_WEEKDAYS.index(value)))
+        elif name == "allowed":
+            values[name] = ListOf((Named("weekday", str(_WEEKDAYS.index(day))) for day in value.split(", ")), "or")
+        elif name == "languages":
+            values[name] = ListOf(Named("language", code) for code in value.split(", "))
+        elif name == "country":
+            values[name] = Named("country", value)
+        elif name in ("topics", "volunteers"):
+            values[name] = ListOf(value.split(", "))
+        else:
+            values[name] = value
+    return Text(RULE_MESSAGES[key], params=values)
+
+
+def stored_rule(record: Any) -> str:
+    """A rule stored with a dropped adjustment: ``{"key", "params", "message"}``, or (older notes) English text."""
+    if isinstance(record, dict):
+        return rule_text(record.get("key", ""), record.get("params", []), record.get("message", ""))
+    return str(record)
+
+
 def dropped_reason(reason: dict[str, Any], in_words: Callable[[str], str]) -> Text:
     """Why an adjustment was dropped, in words (``in_words`` puts names in place of problem ids)."""
     if reason["code"] == "booked":
@@ -277,5 +342,7 @@ def dropped_reason(reason: dict[str, Any], in_words: Callable[[str], str]) -> Te
             reasons=ListOf(booked.reason_text(r) for r in reason["reasons"]),
         )
     if reason["code"] == "rules":
-        return _("it no longer fits the rules: %(rules)s", rules="; ".join(in_words(r) for r in reason["rules"]))
+        return _(
+            "it no longer fits the rules: %(rules)s", rules=ListOf(in_words(stored_rule(r)) for r in reason["rules"])
+        )
     return DROPPED[reason["code"]]

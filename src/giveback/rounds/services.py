@@ -21,7 +21,8 @@ from giveback.db.engine import locked, write_transaction
 from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.tables import HostRequest, OrganizationClaim
-from giveback.i18n import _
+from giveback.i18n import Text, _
+from giveback.i18n.formatting import ListOf
 from giveback.jobs.wake import notify
 from giveback.rounds import mapping
 from giveback.rounds.schemas import (
@@ -91,7 +92,8 @@ PROBLEM_KEY = re.compile(r"\b([vr])-(\d+)\b")
 
 
 def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]) -> str:
-    """A solver's or rule's message with problem ids (``v-7``, ``r-12``) replaced by names and titles."""
+    """A solver's or rule's message with problem ids (``v-7``, ``r-12``) replaced by names and titles; a text for
+    the catalogs stays one, with the names in its values."""
 
     def name(match: re.Match[str]) -> str:
         record = int(match.group(2))
@@ -100,7 +102,23 @@ def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]
         label = requests.get(record)
         return f"“{label['title']}” ({label['host']})" if label else _("a deleted request")
 
-    return PROBLEM_KEY.sub(name, text)
+    if isinstance(text, ListOf):
+        return ListOf((named(item, people, requests) for item in text.items), text.style)
+    if isinstance(text, Text) and type(text) is Text:
+        params = {key: named(value, people, requests) for key, value in text.params.items()}
+        return Text(text.message, plural=text.plural, count=text.number, context=text.context, params=params)
+    if isinstance(text, Text):
+        return text  # a day, a language or a weekday: no id in it
+    return PROBLEM_KEY.sub(name, text) if isinstance(text, str) else text
+
+
+def _all_words(text: Any) -> str:
+    """A text with the values of its placeholders, where problem ids may hide."""
+    if isinstance(text, ListOf):
+        return " ".join(_all_words(item) for item in text.items)
+    if isinstance(text, Text):
+        return " ".join([str(text), *(_all_words(value) for value in text.params.values())])
+    return str(text)
 
 
 def _mentioned(texts: list[str], people: dict[int, str], requests: dict[int, dict[str, str]]) -> dict[str, str]:
@@ -113,7 +131,7 @@ def _mentioned(texts: list[str], people: dict[int, str], requests: dict[int, dic
 
 async def in_words(texts: list[str]) -> list[str]:
     """Messages with every problem id replaced by the volunteer's name or the request's title and host."""
-    keys = [match for text in texts for match in PROBLEM_KEY.findall(text)]
+    keys = [match for text in texts for match in PROBLEM_KEY.findall(_all_words(text))]
     people = await names_of({int(number) for kind, number in keys if kind == "v"})
     requests = await _request_labels({int(number) for kind, number in keys if kind == "r"})
     return [named(text, people, requests) for text in texts]
@@ -243,15 +261,30 @@ def _check_keys(problem: dict[str, Any], request: str, volunteers: list[str]) ->
             )
 
 
-def visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
-    """Rules 1–6 broken by one visit in this problem, as messages."""
+def visit_findings(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[dict[str, Any]]:
+    """Rules 1–6 broken by one visit in this problem, as records ``{"key", "params", "message"}`` (what a freeze
+    stores; ``mapping.stored_rule`` says one in the reader's language)."""
     request_entry = next(r for r in loaded.requests if r.id == request)
     visit = solver.Visit(request, start, request_entry.last_day(start), tuple(volunteers))
     if len(set(volunteers)) != request_entry.team_size:
-        return [f"{request} needs a team of {request_entry.team_size}, not {len(set(volunteers))}"]
+        params = {"request": request, "team_size": request_entry.team_size, "count": len(set(volunteers))}
+        message = f"{request} needs a team of {request_entry.team_size}, not {len(set(volunteers))}"
+        return [{"key": "team-of", "params": [[k, str(v)] for k, v in params.items()], "message": message}]
     forbidden = {(f.volunteer, f.request) for f in loaded.forbidden}
-    problems = [f"{v} is excluded from {request}" for v in volunteers if (v, request) in forbidden]
-    return problems + [str(v) for v in rule_violations(loaded, [visit])]
+    found = [
+        {"key": "forbidden-pair", "params": [["volunteer", v], ["request", request]], "message": f"{v} is excluded"}
+        for v in volunteers
+        if (v, request) in forbidden
+    ]
+    return found + [
+        {"key": v.key, "params": [list(pair) for pair in v.params], "message": str(v)}
+        for v in rule_violations(loaded, [visit])
+    ]
+
+
+def visit_problems(loaded: solver.Problem, request: str, start: date, volunteers: list[str]) -> list[str]:
+    """Rules 1–6 broken by one visit in this problem, as messages in the reader's language (ids still in them)."""
+    return [mapping.stored_rule(record) for record in visit_findings(loaded, request, start, volunteers)]
 
 
 async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> AdjustmentOut:
@@ -266,7 +299,7 @@ async def add_pin(actor: SignedIn, round_id: int, data: PinCreate) -> Adjustment
             )
         broken = visit_problems(_loaded(problem), data.request, data.start, data.volunteers)
         if broken:
-            raise InvalidInput("; ".join(broken), field="start")
+            raise InvalidInput(ListOf(broken), field="start")
         return await _add_adjustment(actor, round_id, "pin", data.request, data.volunteers, data.start, "")
 
 

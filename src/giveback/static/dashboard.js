@@ -7,6 +7,8 @@
   // Right-to-left pages (Arabic) mirror the charts too: axes, legends and tooltips.
   const rtl = document.documentElement.dir === "rtl";
   const palette = ["#0b6e6e", "#f0a500", "#5b4b8a", "#c8553d", "#2a7ab0", "#6a994e"];
+  // A reader who asked their system for less motion gets the charts drawn at once, without animation.
+  const still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   for (const chart of charts) {
     const canvas = document.getElementById(`c-${chart.id}`);
     if (!canvas || !chart.series.length) continue;
@@ -24,10 +26,12 @@
           backgroundColor: type === "doughnut" ? palette : colour,
           borderColor: colour,
           fill: false,
-          tension: 0.2,
+          // Straight segments: a curve would bulge above a cumulative line's last value between two points.
+          tension: 0,
         }],
       },
       options: {
+        animation: still ? false : undefined,
         indexAxis: horizontal ? "y" : "x",
         maintainAspectRatio: !horizontal,
         aspectRatio: 2,

@@ -2,12 +2,9 @@
 // scripts are off; here it becomes the browser's local time, written in the page's language (the UTC text moves
 // to the tooltip).
 (function () {
-  // The browser's own regional variant when it speaks the page's language (en-GB on an English page), else
-  // the page's language.
-  const page = document.documentElement.lang || "";
-  const browser = navigator.language || "";
-  const same = page && browser.split("-")[0].toLowerCase() === page.split("-")[0].toLowerCase();
-  const language = same ? browser : page || undefined;
+  // The page's language, not the browser's regional variant: dates then read the same as the ones the server
+  // writes (Babel's medium form, "Mar 3, 2027" on an English page), one format on every page.
+  const language = document.documentElement.lang || undefined;
   const day = { year: "numeric", month: "short", day: "numeric" };
   const moment = { ...day, hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
   document.querySelectorAll("time[data-local]").forEach((node) => {

@@ -29,6 +29,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
+from giveback.i18n import _
 from giveback.i18n.formatting import format_date, format_list
 from giveback.i18n.labels import label
 from giveback.mail.outbox import Recipient, queue_templated
@@ -251,16 +252,16 @@ def _check_values(values: dict[str, Any], row: dict[str, Any]) -> None:
             try:
                 values[field] = datetime.fromisoformat(values[field])
             except ValueError:
-                raise InvalidInput("give a real day and time", field=field) from None
+                raise InvalidInput(_("give a real day and time"), field=field) from None
     merged = {**row, **values}
     if merged["arrival_at"] and merged["departure_at"] and merged["departure_at"] < merged["arrival_at"]:
-        raise InvalidInput("the departure cannot be before the arrival", field="departure_at")
+        raise InvalidInput(_("the departure cannot be before the arrival"), field="departure_at")
     if (
         merged["visa_applied_on"]
         and merged["visa_granted_on"]
         and merged["visa_granted_on"] < merged["visa_applied_on"]
     ):
-        raise InvalidInput("the visa cannot be granted before it was applied for", field="visa_granted_on")
+        raise InvalidInput(_("the visa cannot be granted before it was applied for"), field="visa_granted_on")
 
 
 async def update(user: SignedIn, trip_id: int, person_id: int, data: ChecklistIn) -> ChecklistOut:
@@ -273,7 +274,10 @@ async def update(user: SignedIn, trip_id: int, person_id: int, data: ChecklistIn
     trip = await documents.seen(user, trip_id)
     if trip["status"] not in EDITABLE:
         raise Conflict(
-            f"a travel checklist is kept before and during travel; this trip is {trip['status'].replace('_', ' ')}",
+            _(
+                "a travel checklist is kept before and during travel; this trip is %(status)s",
+                status=trip["status"].replace("_", " "),
+            ),
             field="status",
         )
     member = (
@@ -282,16 +286,18 @@ async def update(user: SignedIn, trip_id: int, person_id: int, data: ChecklistIn
         .first()
     )
     if member is None:
-        raise NotFound("this volunteer is not travelling on this trip", field="person_id")
+        raise NotFound(_("this volunteer is not travelling on this trip"), field="person_id")
     provides = await _provides(trip)
     request = await HostRequest.select(HostRequest.organization).where(HostRequest.id == trip["request"]).first()
     is_host = request is not None and await hosts.is_contact(user.person_id, int(request["organization"]))
     for field in values:
         who = _setter(field, provides)
         if who == VOLUNTEER and user.person_id != person_id:
-            raise PermissionDenied(f"{field.replace('_', ' ')} is set by the volunteer", field=field)
+            raise PermissionDenied(_("%(answer)s is set by the volunteer", answer=field.replace("_", " ")), field=field)
         if who == HOST and not is_host:
-            raise PermissionDenied(f"{field.replace('_', ' ')} is set by a contact of the host", field=field)
+            raise PermissionDenied(
+                _("%(answer)s is set by a contact of the host", answer=field.replace("_", " ")), field=field
+            )
     key = f"{trip_id}:{person_id}"
     async with write_transaction(TravelChecklist._meta.db):
         await TravelChecklist.insert(TravelChecklist(key=key, trip=trip_id, person=person_id)).on_conflict(
@@ -314,7 +320,7 @@ async def update(user: SignedIn, trip_id: int, person_id: int, data: ChecklistIn
 async def open_travel(actor: SignedIn, *, on: date | None = None) -> list[OpenTravelOut]:
     """Trips before travel (approved, invited, confirmed) with checklist items still open, the soonest first."""
     if not services.is_coordinator(actor):
-        raise PermissionDenied("only a coordinator sees every trip's open items", field="role")
+        raise PermissionDenied(_("only a coordinator sees every trip's open items"), field="role")
     day = on or services.today()
     trips = await Trip.select().where(Trip.status.is_in(["approved", "invited", "confirmed"]) & (Trip.start >= day))
     trips = sorted(trips, key=lambda t: (t["start"], t["id"]))

@@ -200,9 +200,9 @@ class ExportApi(Controller):
     @get("/{what:str}", summary="Trips or reports as CSV or JSON (stable columns, see docs/trips.md)")
     async def export(self, what: FromPath[str], format: FromQuery[str] = "csv") -> Response[Any]:
         if what not in ("trips", "reports"):
-            raise NotFound("exports are trips and reports", field="what")
+            raise NotFound(_("exports are trips and reports"), field="what")
         if format not in ("csv", "json"):
-            raise InvalidInput("format must be csv or json", field="format")
+            raise InvalidInput(_("format must be csv or json"), field="format")
         columns, rows = await exports.export(what)
         disposition = {"Content-Disposition": f'attachment; filename="giveback-{what}.{format}"'}
         if format == "json":
@@ -222,7 +222,7 @@ def _date(value: Any, name: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise FormInvalid({name: _("give a date as YYYY-MM-DD")}) from None
+        raise FormInvalid({name: _("Enter a date")}) from None
 
 
 async def _topics() -> list[dict[str, Any]]:
@@ -265,6 +265,13 @@ async def trip_page(
     return page("trips/trip.html", **context)
 
 
+REPORT_MESSAGES = {
+    "rating_overall": _("Choose a rating from 1 to 5"),
+    "rating_teaching": _("Choose a rating from 1 to 5"),
+    "rating_logistics": _("Choose a rating from 1 to 5"),
+}
+
+
 def _report_fields(form: Any) -> dict[str, Any]:
     fields: dict[str, Any] = {key: form.get(key) for key in form if key != "csrf_token" and not key.startswith("case_")}
     cases = []
@@ -275,6 +282,9 @@ def _report_fields(form: Any) -> dict[str, Any]:
                 {"topic": form.get(f"case_topic_{line}", ""), "role": form.get(f"case_role_{line}", ""), "count": count}
             )
     fields = {key: value for key, value in fields.items() if value not in (None, "")}
+    for name in ("equipment_notes", "comments"):
+        if isinstance(fields.get(name), str):
+            fields[name] = fields[name].replace("\r\n", "\n")  # browsers send CRLF; maxlength counts one
     fields["cases"] = cases
     return fields
 
@@ -365,7 +375,7 @@ class TripPages(Controller):
     ) -> Template | Redirect:
         fields = _report_fields(await request.form())
         try:
-            data = parse(ReportIn, fields)
+            data = parse(ReportIn, fields, messages=REPORT_MESSAGES)
             await services.submit_report(signed_in_user(request), trip_id, kind, data)
         except (FormInvalid, DomainError) as problem:
             if isinstance(problem, NotFound):

@@ -79,7 +79,7 @@ def kind_words(kind: str) -> str:
 async def _trip_row(trip_id: int) -> dict[str, Any]:
     row = await Trip.select().where(Trip.id == trip_id).first()
     if row is None:
-        raise NotFound(f"no trip {trip_id}", field="trip_id")
+        raise NotFound(_("no trip %(trip_id)s", trip_id=trip_id), field="trip_id")
     return row
 
 
@@ -105,9 +105,9 @@ async def seen(user: SignedIn, trip_id: int) -> dict[str, Any]:
     if not await may_see(user, row):
         if await services.can_see_trip(user, trip_id):
             raise PermissionDenied(
-                "only the trip's volunteers, the host's contacts and coordinators see its documents", field="trip_id"
+                _("only the trip's volunteers, the host's contacts and coordinators see its documents"), field="trip_id"
             )
-        raise NotFound(f"no trip {trip_id}", field="trip_id")
+        raise NotFound(_("no trip %(trip_id)s", trip_id=trip_id), field="trip_id")
     return row
 
 
@@ -115,9 +115,11 @@ async def _check_issuer(user: SignedIn, kind: str, row: dict[str, Any]) -> bool:
     """Refuse a person who may not issue this kind; True when they issue it as a contact of the host."""
     is_contact = await hosts.is_contact(user.person_id, await _organization_of(row))
     if kind == "invitation" and not is_contact:
-        raise PermissionDenied("a letter of invitation is signed by a contact of the host organization", field="kind")
+        raise PermissionDenied(
+            _("a letter of invitation is signed by a contact of the host organization"), field="kind"
+        )
     if kind == "certificate" and not (is_contact or services.is_coordinator(user)):
-        raise PermissionDenied("a certificate is issued by a contact of the host or a coordinator", field="kind")
+        raise PermissionDenied(_("a certificate is issued by a contact of the host or a coordinator"), field="kind")
     return is_contact
 
 
@@ -126,7 +128,12 @@ def check_state(kind: str, status: str) -> None:
     if status not in ISSUED_FOR[kind]:
         states = " or ".join(s.replace("_", " ") for s in ISSUED_FOR[kind])
         raise Conflict(
-            f"{kind_words(kind)} is issued for a {states} trip; this trip is {status.replace('_', ' ')}",
+            _(
+                "%(document)s is issued for a %(states)s trip; this trip is %(status)s",
+                document=kind_words(kind),
+                states=states,
+                status=status.replace("_", " "),
+            ),
             field="status",
         )
 
@@ -143,7 +150,7 @@ async def _traveller(trip_id: int, person_id: int) -> dict[str, Any]:
         .first()
     )
     if member is None or member["response"] == "declined":
-        raise InvalidInput("a document is issued for a volunteer travelling on this trip", field="person_id")
+        raise InvalidInput(_("a document is issued for a volunteer travelling on this trip"), field="person_id")
     return member
 
 
@@ -217,7 +224,7 @@ async def _teaching(trip_id: int) -> dict[str, Any]:
 def _locale(wanted: str, person_locale: str | None) -> str:
     if wanted:
         if wanted not in LOCALES:
-            raise InvalidInput(f"locale must be one of {', '.join(LOCALES)}", field="locale")
+            raise InvalidInput(_("locale must be one of %(locales)s", locales=", ".join(LOCALES)), field="locale")
         return wanted
     return person_locale if person_locale in LOCALES else "en"
 
@@ -331,7 +338,7 @@ async def withdraw(user: SignedIn, trip_id: int, document_id: int, reason: str, 
     text = checked_reason(reason, required="say why the document is withdrawn")
     row = await seen(user, trip_id)
     if not (services.is_coordinator(user) or await hosts.is_contact(user.person_id, await _organization_of(row))):
-        raise PermissionDenied("a document is withdrawn by a contact of the host or a coordinator", field="role")
+        raise PermissionDenied(_("a document is withdrawn by a contact of the host or a coordinator"), field="role")
     async with write_transaction(TripDocument._meta.db):
         document = await locked(
             TripDocument.select(TripDocument.id, TripDocument.withdrawn_at, TripDocument.code).where(
@@ -339,9 +346,9 @@ async def withdraw(user: SignedIn, trip_id: int, document_id: int, reason: str, 
             )
         ).first()
         if document is None:
-            raise NotFound(f"no document {document_id} on this trip", field="document_id")
+            raise NotFound(_("no document %(document_id)s on this trip", document_id=document_id), field="document_id")
         if document["withdrawn_at"] is not None:
-            raise Conflict("this document is withdrawn already", field="document_id")
+            raise Conflict(_("this document is withdrawn already"), field="document_id")
         await TripDocument.update(
             {
                 TripDocument.withdrawn_at: _now(),
@@ -415,7 +422,7 @@ async def download(user: SignedIn, trip_id: int, document_id: int) -> tuple[str,
         .first()
     )
     if row is None:
-        raise NotFound(f"no document {document_id} on this trip", field="document_id")
+        raise NotFound(_("no document %(document_id)s on this trip", document_id=document_id), field="document_id")
     return row["filename"], bytes(row["content"])
 
 

@@ -132,8 +132,12 @@ def check(action: str, row: dict[str, Any], words: str) -> None:
     """Refuse ``action`` from the trip's current state, naming the states it may start from."""
     if not allowed(action, row["status"]):
         raise Conflict(
-            f"a trip can be {words} only when it is {_state_words(TRANSITIONS[action].sources)}; "
-            f"this trip is {row['status'].replace('_', ' ')}",
+            _(
+                "a trip can be %(words)s only when it is %(states)s; this trip is %(status)s",
+                words=words,
+                states=_state_words(TRANSITIONS[action].sources),
+                status=row["status"].replace("_", " "),
+            ),
             field="status",
         )
 
@@ -213,7 +217,15 @@ async def _move(
     changes, and the log; returns the row as it is now."""
     transition = TRANSITIONS[action]
     if row["status"] not in transition.sources or to_status not in transition.targets:
-        raise Conflict(f"a trip cannot go from {row['status']} to {to_status} by {action}", field="status")
+        raise Conflict(
+            _(
+                "a trip cannot go from %(status)s to %(to_status)s by %(action)s",
+                status=row["status"],
+                to_status=to_status,
+                action=action,
+            ),
+            field="status",
+        )
     values: dict[Any, Any] = {Trip.status: to_status, Trip.updated_at: _now(), **(changes or {})}
     if reason:
         values[Trip.status_reason] = reason
@@ -238,7 +250,7 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     query = Trip.select().where(Trip.id == trip_id)
     row: dict[str, Any] | None = await (locked(query) if lock else query).first()
     if row is None:
-        raise NotFound(f"no trip {trip_id}", field="trip_id")
+        raise NotFound(_("no trip %(trip_id)s", trip_id=trip_id), field="trip_id")
     return row
 
 
@@ -278,11 +290,11 @@ def reason_text(reason: str, words: str) -> str:
 def check_dates(start: date, end: date) -> None:
     """New dates of a trip: the last day not before the first, at most ``MAX_TRIP_DAYS``, not in the past."""
     if end < start:
-        raise InvalidInput("the last day cannot be before the first day", field="end")
+        raise InvalidInput(_("the last day cannot be before the first day"), field="end")
     if (end - start).days + 1 > MAX_TRIP_DAYS:
-        raise InvalidInput(f"a visit lasts at most {MAX_TRIP_DAYS} days", field="end")
+        raise InvalidInput(_("a visit lasts at most %(max_trip_days)s days", max_trip_days=MAX_TRIP_DAYS), field="end")
     if start < today():
-        raise InvalidInput("new dates must not be in the past", field="start")
+        raise InvalidInput(_("new dates must not be in the past"), field="start")
 
 
 def new_uid(base_url: str) -> str:
@@ -364,7 +376,7 @@ async def add_members(
         on_trip = await TripMember.select(TripMember.person).where(TripMember.trip == trip_id)
         already = sorted({int(r["person"]) for r in on_trip} & set(people))
         if already:
-            raise Conflict("a replacement cannot be someone who was on this trip already", field="volunteers")
+            raise Conflict(_("a replacement cannot be someone who was on this trip already"), field="volunteers")
         await refuse_if_booked(people, row["start"], row["end"], gap_days=int(row["gap_days"]), field="volunteers")
         await TripMember.insert(*[TripMember(trip=trip_id, person=m.person_id, score=m.score) for m in members])
         row = await _move(row, actor_id, "member_added", "invited", people=people, run=run_id)
@@ -411,7 +423,7 @@ async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: in
     async with write_transaction(TripMember._meta.db):
         member = await locked(TripMember.select().where(TripMember.id == member_id)).first()
         if member is None:
-            raise NotFound("this invite is no longer valid: the trip was changed or removed", field="token")
+            raise NotFound(_("this invite is no longer valid: the trip was changed or removed"), field="token")
         trip_id = int(member["trip"])
         row = await _trip_row(trip_id, lock=True)
         if member["response"] == wanted:
@@ -419,10 +431,17 @@ async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: in
         refuse_older_invite(sent_in, int(row["sequence"]), row["status"], member["response"])
         if member["response"] != "pending":
             raise Conflict(
-                f"you {member['response']} this trip already; write to the coordinators to change it", field="answer"
+                _(
+                    "you %(response)s this trip already; write to the coordinators to change it",
+                    response=member["response"],
+                ),
+                field="answer",
             )
         if row["status"] not in BEFORE_TRAVEL:
-            raise Conflict(f"this trip is {row['status'].replace('_', ' ')}; it takes no answers", field="answer")
+            raise Conflict(
+                _("this trip is %(status)s; it takes no answers", status=row["status"].replace("_", " ")),
+                field="answer",
+            )
         person_id = int(member["person"])
         if wanted == "accepted":
             await refuse_if_booked(
@@ -504,7 +523,7 @@ async def postpone(
     as an updated REQUEST; without them a CANCEL takes the old days out of everyone's calendar."""
     text = reason_text(reason, "postponed")
     if (start is None) != (end is None):
-        raise InvalidInput("give both new dates, or neither", field="end" if end is None else "start")
+        raise InvalidInput(_("give both new dates, or neither"), field="end" if end is None else "start")
     if start is not None and end is not None:
         check_dates(start, end)
     async with write_transaction(Trip._meta.db):
@@ -531,7 +550,7 @@ async def reschedule(
         row = await _trip_row(trip_id, lock=True)
         check("rescheduled", row, "rescheduled")
         if (row["start"], row["end"]) == (start, end) and not row["undated"]:
-            raise InvalidInput("these are the trip's dates already", field="start")
+            raise InvalidInput(_("these are the trip's dates already"), field="start")
         await refuse_if_booked(
             await _travelling(trip_id), start, end, gap_days=int(row["gap_days"]), other_than=trip_id, field="start"
         )
@@ -594,7 +613,7 @@ async def complete(trip_id: int, reason: str = "", *, actor_id: int | None) -> N
         row = await _trip_row(trip_id, lock=True)
         check("completed", row, "marked completed")
         if row["status"] == "confirmed" and row["start"] > today():
-            raise Conflict("a trip cannot be completed before its first day", field="status")
+            raise Conflict(_("a trip cannot be completed before its first day"), field="status")
         await _move(row, actor_id, "completed", "completed", reason=text)
 
 
@@ -646,11 +665,11 @@ class PastTrip:
 
 def _check_past(trip: PastTrip) -> None:
     if trip.status not in PAST:
-        raise InvalidInput("a past trip is recorded as completed, reported or cancelled", field="status")
+        raise InvalidInput(_("a past trip is recorded as completed, reported or cancelled"), field="status")
     if trip.end < trip.start:
-        raise InvalidInput("the last day cannot be before the first day", field="end")
+        raise InvalidInput(_("the last day cannot be before the first day"), field="end")
     if trip.status != "cancelled" and trip.end >= today():
-        raise InvalidInput("a trip of the past ended before today", field="end")
+        raise InvalidInput(_("a trip of the past ended before today"), field="end")
 
 
 async def _refuse_past_clashes(
@@ -775,12 +794,13 @@ async def record_past_trips(
             ).run()
             old = {int(row["id"]): row for row in rows}
             if set(old) != set(changes):
-                raise NotFound(f"no trip {min(set(changes) - set(old))}", field="trip_id")
+                raise NotFound(_("no trip %(trip_id)s", trip_id=min(set(changes) - set(old))), field="trip_id")
             recorded = await recorded_trip_ids(sorted(changes))
             for trip_id in sorted(changes):
                 if trip_id not in recorded:
                     raise Conflict(
-                        f"trip {trip_id} was made on the platform; history cannot change it", field="trip_id"
+                        _("trip %(trip_id)s was made on the platform; history cannot change it", trip_id=trip_id),
+                        field="trip_id",
                     )
                 check(RECORD_CHANGED, old[trip_id], "changed from history")
         await _refuse_past_clashes(

@@ -85,7 +85,7 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     query = Trip.select().where(Trip.id == trip_id)
     row: dict[str, Any] | None = await (locked(query) if lock else query).first()
     if row is None:
-        raise NotFound(f"no trip {trip_id}", field="trip_id")
+        raise NotFound(_("no trip %(trip_id)s", trip_id=trip_id), field="trip_id")
     return row
 
 
@@ -206,7 +206,7 @@ async def trip_page(
 async def _visible_trips(user: SignedIn, status: str) -> Any:
     """The query of the trips the person may see with the status asked; None when they may see none."""
     if status and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise InvalidInput(_("status must be one of %(statuses)s", statuses=", ".join(STATUSES)), field="status")
     visible = await _visible_trip_ids(user)
     query = Trip.select(*Trip.all_columns())
     if visible is not None:
@@ -228,7 +228,7 @@ async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
     row = await _trip_row(trip_id)
     visible = await _visible_trip_ids(user)
     if visible is not None and trip_id not in visible:
-        raise NotFound(f"no trip {trip_id}", field="trip_id")
+        raise NotFound(_("no trip %(trip_id)s", trip_id=trip_id), field="trip_id")
     return row
 
 
@@ -402,7 +402,7 @@ async def waiting_answers(user: SignedIn) -> list[TripOut]:
 
 def _require_coordinator(actor: SignedIn) -> None:
     if not is_coordinator(actor):
-        raise PermissionDenied("only a coordinator moves a trip", field="role")
+        raise PermissionDenied(_("only a coordinator moves a trip"), field="role")
 
 
 async def postpone(
@@ -450,7 +450,7 @@ async def complete(actor: SignedIn, trip_id: int, reason: str = "") -> TripDetai
 async def _member_trip(member_id: int) -> tuple[dict[str, Any], TripFacts]:
     member = await TripMember.select().where(TripMember.id == member_id).first()
     if member is None:
-        raise NotFound("this invite is no longer valid: the trip was changed or removed", field="token")
+        raise NotFound(_("this invite is no longer valid: the trip was changed or removed"), field="token")
     (facts,) = await trip_facts([int(member["trip"])])
     return member, facts
 
@@ -501,9 +501,11 @@ async def _check_topics(data: ReportIn) -> None:
     known = {row["slug"] for row in await Topic.select(Topic.slug).where(Topic.slug.is_in(sorted(slugs)))}
     unknown = sorted(slugs - known)
     if unknown:
-        raise InvalidInput(f"unknown topic {', '.join(unknown)} in the hands-on cases", field="cases")
+        raise InvalidInput(
+            _("unknown topic %(topics)s in the hands-on cases", topics=", ".join(unknown)), field="cases"
+        )
     if len(data.cases) > 50:
-        raise InvalidInput("at most 50 lines of hands-on cases", field="cases")
+        raise InvalidInput(_("at most 50 lines of hands-on cases"), field="cases")
 
 
 async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn) -> ReportOut:
@@ -513,7 +515,7 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
     trip becomes reported and its request fulfilled.
     """
     if kind not in ("volunteer", "host"):
-        raise NotFound(f"no report kind {kind}", field="kind")
+        raise NotFound(_("no report kind %(kind)s", kind=kind), field="kind")
     await _check_topics(data)
     async with write_transaction(Trip._meta.db):
         row = await _seen_trip(user, trip_id)
@@ -521,15 +523,18 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
         allowed = await report_roles(user, row)
         if kind not in allowed:
             who = "a volunteer on this trip" if kind == "volunteer" else "a contact of the host organization"
-            raise PermissionDenied(f"only {who} files this report", field="kind")
+            raise PermissionDenied(_("only %(who)s files this report", who=who), field="kind")
         if row["status"] != "completed":
             raise Conflict(
-                f"reports are filed once the trip has ended (status completed); this trip is {row['status']}",
+                _(
+                    "reports are filed once the trip has ended (status completed); this trip is %(status)s",
+                    status=row["status"],
+                ),
                 field="status",
             )
         key = f"{trip_id}:{kind}"
         if await TripReport.exists().where(TripReport.key == key):
-            raise Conflict(f"the {kind} report of this trip is filed already", field="kind")
+            raise Conflict(_("the %(kind)s report of this trip is filed already", kind=kind), field="kind")
         inserted = await TripReport.insert(
             TripReport(
                 key=key,
@@ -594,7 +599,7 @@ async def owed_reports(trip_ids: list[int] | None = None) -> list[tuple[dict[str
 
 async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[OutstandingOut]:
     if not is_coordinator(actor):
-        raise PermissionDenied("only a coordinator sees outstanding reports", field="role")
+        raise PermissionDenied(_("only a coordinator sees outstanding reports"), field="role")
     day = on or today()
     owed = await owed_reports()
     requests = await request_info({int(row["request"]) for row, _ in owed})
@@ -700,12 +705,15 @@ async def send_reminders(
 async def remind(actor: SignedIn, trip_id: int, *, settings: Settings) -> ReminderOut:
     """A coordinator's reminder to everyone still owing a report on a completed trip."""
     if not is_coordinator(actor):
-        raise PermissionDenied("only a coordinator sends reminders", field="role")
+        raise PermissionDenied(_("only a coordinator sends reminders"), field="role")
     row = await _trip_row(trip_id)
     owed = await owed_reports([trip_id])
     if not owed:
         raise Conflict(
-            f"reminders go out for completed trips with missing reports; this trip is {row['status']}",
+            _(
+                "reminders go out for completed trips with missing reports; this trip is %(status)s",
+                status=row["status"],
+            ),
             field="status",
         )
     kind = f"manual-{_now().strftime('%Y%m%d%H%M%S%f')}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +18,7 @@ from giveback import geo
 from giveback.accounts.sessions import SignedIn
 from giveback.errors import DomainError, InvalidInput, NotFound
 from giveback.i18n import _
+from giveback.i18n.formatting import country_name, language_name
 from giveback.topics.services import list_topics
 from giveback.volunteers import services
 from giveback.volunteers.schemas import (
@@ -34,13 +34,12 @@ from giveback.volunteers.schemas import (
     WindowOut,
 )
 from giveback.web.auth import requires, signed_in, signed_in_user
-from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
+from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, picked_codes, redirect
 from giveback.web.openapi import PathId, download
 from giveback.web.pagination import PageCursor, PageLimit, paged
 from giveback.web.tables import Column, SortableTable
 
 EXPERTISE_PREFIX = "expertise."
-_CODES = re.compile(r"[\s,;]+")
 DIRECTORY = SortableTable(Column("name"), Column("country_name"))
 WINDOWS = SortableTable(
     Column("start", "date"),
@@ -253,8 +252,8 @@ def _values_of(profile: ProfileOut | None, user: SignedIn) -> dict[str, Any]:
         "country": profile.country or "",
         "career_stage": profile.career_stage,
         "expertise": {e.topic: e.proficiency for e in profile.expertise},
-        "languages": ", ".join(profile.languages),
-        "excluded_countries": ", ".join(profile.excluded_countries),
+        "languages": [language_name(code) for code in profile.languages],
+        "excluded_countries": [country_name(code) for code in profile.excluded_countries],
         "preferred_regions": profile.preferred_regions,
         "max_advisory_level": profile.max_advisory_level,
         "trips_per_year": profile.trips_per_year,
@@ -263,8 +262,9 @@ def _values_of(profile: ProfileOut | None, user: SignedIn) -> dict[str, Any]:
     }
 
 
-def _profile_fields(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The posted profile form as ProfileIn's fields, and the values to show again on a refused post."""
+def _profile_fields(form: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
+    """The posted profile form as ProfileIn's fields, the values to show again on a refused post, and the fields
+    the form could not read (a name not in the list)."""
     fields = form_fields(form, lists=("preferred_regions",))
     expertise: dict[str, str] = {}
     for key in list(fields):
@@ -274,15 +274,21 @@ def _profile_fields(form: Any) -> tuple[dict[str, Any], dict[str, Any]]:
                 expertise[key.removeprefix(EXPERTISE_PREFIX)] = level
     values = {**fields, "expertise": expertise, "directory_opt_in": bool(fields.get("directory_opt_in"))}
     fields["expertise"] = expertise
-    for name in ("languages", "excluded_countries"):
-        fields[name] = [code for code in _CODES.split(str(fields.get(name) or "")) if code]
+    refused: dict[str, str] = {}
+    for name, kind in (("languages", "language"), ("excluded_countries", "country")):
+        fields[name], values[name], wrong = picked_codes(form, name, kind)
+        if wrong:
+            refused[name] = wrong
     fields["directory_opt_in"] = bool(fields.get("directory_opt_in"))
     if isinstance(fields.get("bio"), str):
         fields["bio"] = fields["bio"].replace("\r\n", "\n")  # browsers send CRLF; maxlength counts one
     for name in ("country", "institution", "bio"):
         if name in fields and fields[name] is None:
             fields.pop(name)
-    return fields, values
+    return fields, values, refused
+
+
+PROFILE_MESSAGES = {"trips_per_year": _("Choose from 1 to 6 trips a year")}
 
 
 class VolunteerPages(Controller):
@@ -314,9 +320,9 @@ class VolunteerPages(Controller):
     @post("/profile")
     async def save_profile(self, request: Request[Any, Any, Any]) -> Template | Redirect:
         user = signed_in_user(request)
-        fields, values = _profile_fields(await request.form())
+        fields, values, refused = _profile_fields(await request.form())
         try:
-            await services.save_profile(user, parse(ProfileIn, fields))
+            await services.save_profile(user, parse(ProfileIn, fields, refused=refused, messages=PROFILE_MESSAGES))
         except (FormInvalid, DomainError) as problem:
             context = await self._profile_context(user, await services.find_profile(user))
             return form_error_page("volunteers/profile.html", problem, values=values, **context)

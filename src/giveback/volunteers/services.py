@@ -20,8 +20,9 @@ from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person, RoleGrant
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problems
 from giveback.i18n import _
+from giveback.i18n.formatting import Day
 from giveback.topics.tables import Topic
 from giveback.volunteers.schemas import (
     PROFICIENCY_LABELS,
@@ -112,43 +113,27 @@ async def _topics() -> dict[str, dict[str, Any]]:
 
 
 def _clean_profile(data: ProfileIn, topics: dict[str, dict[str, Any]], current_topics: set[str]) -> dict[str, Any]:
-    """The profile's columns from valid input; ``InvalidInput`` naming the first broken field."""
+    """The profile's columns from valid input; one ``InvalidInput`` naming every broken field."""
+    problems = Problems()
     for slug in data.expertise:
         topic = topics.get(slug)
         if topic is None:
-            raise InvalidInput(
-                _("expertise: there is no topic '%(slug)s'; see /api/topics", slug=slug), field="expertise"
-            )
-        if topic["retired"] and slug not in current_topics:
-            raise InvalidInput(
-                _("expertise: the topic '%(slug)s' is retired and cannot be chosen", slug=slug), field="expertise"
-            )
+            problems.add("expertise", _("Choose topics from the list: there is no topic '%(slug)s'", slug=slug))
+        elif topic["retired"] and slug not in current_topics:
+            problems.add("expertise", _("The topic %(name)s is retired and cannot be chosen", name=topic["name"]))
     languages = _unique(code.strip().lower() for code in data.languages if code.strip())
-    for code in languages:
-        if not geo.is_language(code):
-            raise InvalidInput(
-                _("languages: '%(code)s' is not an ISO 639-1 language code such as en, es or pt", code=code),
-                field="languages",
-            )
+    if not all(geo.is_language(code) for code in languages):
+        problems.add("languages", _("Choose languages from the list (ISO 639-1 codes such as en, es or pt)"))
     country = data.country.strip().upper() if data.country and data.country.strip() else None
     if country is not None and not geo.is_country(country):
-        raise InvalidInput(
-            _("country: '%(country)s' is not an ISO 3166-1 alpha-2 code such as BR", country=country), field="country"
-        )
+        problems.add("country", _("Choose a country from the list (an ISO 3166-1 code such as BR)"))
     excluded = _unique(code.strip().upper() for code in data.excluded_countries if code.strip())
-    for code in excluded:
-        if not geo.is_country(code):
-            raise InvalidInput(
-                _("excluded_countries: '%(code)s' is not an ISO 3166-1 alpha-2 code such as BR", code=code),
-                field="excluded_countries",
-            )
+    if not all(geo.is_country(code) for code in excluded):
+        problems.add("excluded_countries", _("Choose countries from the list (ISO 3166-1 codes such as BR)"))
     regions = _unique(code.strip().lower() for code in data.preferred_regions if code.strip())
-    for code in regions:
-        if code not in geo.REGIONS:
-            raise InvalidInput(
-                _("preferred_regions: '%(code)s' is not one of %(regions)s", code=code, regions=", ".join(geo.REGIONS)),
-                field="preferred_regions",
-            )
+    if any(code not in geo.REGIONS for code in regions):
+        problems.add("preferred_regions", _("Choose regions from the list"))
+    problems.refuse()
     return {
         "institution": data.institution.strip(),
         "country": country,
@@ -449,22 +434,19 @@ async def get_window(user: SignedIn, window_id: int) -> WindowOut:
 
 async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | None, window_id: int | None) -> None:
     first_day = today()
+    problems = Problems()
     if data.end < data.start:
-        raise InvalidInput(_("the end date must be on or after the start date"), field="end")
+        problems.add("end", _("The last day must be on or after the first day"))
     if data.start < first_day and data.start != keep_start:
-        raise InvalidInput(
-            _("the start date must not be in the past (today is %(first_day)s)", first_day=first_day.isoformat()),
-            field="start",
+        problems.add(
+            "start", _("The first day must not be in the past (today is %(first_day)s)", first_day=Day(first_day))
         )
     last_day = _years_ahead(first_day, WINDOW_MAX_YEARS_AHEAD)
     if data.end > last_day:
-        raise InvalidInput(
-            _(
-                "the end date must be at most two years ahead (on or before %(last_day)s)",
-                last_day=last_day.isoformat(),
-            ),
-            field="end",
+        problems.add(
+            "end", _("The last day must be at most two years ahead (on or before %(last_day)s)", last_day=Day(last_day))
         )
+    problems.refuse()
     query = AvailabilityWindow.select(AvailabilityWindow.id, AvailabilityWindow.start, AvailabilityWindow.end).where(
         (AvailabilityWindow.profile == profile_id)
         & (AvailabilityWindow.start <= data.end)
@@ -476,9 +458,9 @@ async def _check_window(profile_id: int, data: WindowIn, *, keep_start: date | N
     if other is not None:
         raise Conflict(
             _(
-                "these dates overlap your window from %(start)s to %(end)s; change that window or choose other dates",
-                start=other["start"].isoformat(),
-                end=other["end"].isoformat(),
+                "These dates overlap your window from %(start)s to %(end)s: change that window or choose other dates",
+                start=Day(other["start"]),
+                end=Day(other["end"]),
             ),
             field="start",
         )

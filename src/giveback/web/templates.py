@@ -20,6 +20,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from giveback.i18n import LOCALES, current_locale, language_of
 from giveback.i18n.catalogs import pseudo, translations
 from giveback.i18n.formatting import (
+    all_language_choices,
     country_choices,
     country_name,
     format_date,
@@ -119,6 +120,7 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         interface_languages=list(LOCALES.values()),
         country_name=country_name,
         country_choices=country_choices,
+        language_list=all_language_choices,
         language_name=language_name,
         topic_name=topic_name,
         label=label,
