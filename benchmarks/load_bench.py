@@ -42,6 +42,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+import pyotp
 from litestar import Litestar, get
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -175,7 +176,20 @@ def log_in(base_url: str, email: str = DEMO_VOLUNTEER) -> tuple[str, str]:
     cookie = answer.cookies.get("giveback_session")
     if not cookie:
         raise SystemExit("log-in set no giveback_session cookie")
+    if answer.json().get("withheld_roles"):
+        return with_two_factor(base_url, cookie, answer.json()["csrf_token"])
     return cookie, answer.json()["csrf_token"]
+
+
+def with_two_factor(base_url: str, cookie: str, csrf: str) -> tuple[str, str]:
+    """Set up two-factor log-in for a demo coordinator or admin (their roles wait for it); the fresh session."""
+    headers = {"Cookie": f"giveback_session={cookie}", "X-CSRF-Token": csrf}
+    setup = httpx.post(f"{base_url}/api/auth/two-factor/setup", headers=headers, timeout=30)
+    setup.raise_for_status()
+    code = pyotp.TOTP(setup.json()["key"]).now()
+    enabled = httpx.post(f"{base_url}/api/auth/two-factor/enable", json={"code": code}, headers=headers, timeout=30)
+    enabled.raise_for_status()
+    return enabled.cookies["giveback_session"], enabled.json()["session"]["csrf_token"]
 
 
 def personal_feed(base_url: str, cookie: str, csrf: str) -> tuple[str, str] | None:

@@ -44,7 +44,7 @@ from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
-from giveback.pages.controllers import choose_language, home
+from giveback.pages.controllers import choose_language, coordinator_home, home, my_home, volunteer_home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.search.controllers import SearchApi, SearchPages
@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            my_home,
+            coordinator_home,
+            volunteer_home,
             choose_language,
             health,
             AuthApi,

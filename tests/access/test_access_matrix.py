@@ -185,6 +185,11 @@ ACCESS: dict[str, Rule] = {
     "POST /api/requests/{request_id:int}/decline": COORDINATOR,
     "PUT /api/requests/{request_id:int}/priority": COORDINATOR,
     "GET /host": HOST,
+    "GET /home": SIGNED_IN,
+    "GET /coordinator": COORDINATOR,
+    "GET /volunteer": VOLUNTEER,
+    "GET /coordinator/volunteers/{person_id:int}": COORDINATOR,
+    "GET /coordinator/requests/{request_id:int}": COORDINATOR,
     "POST /host/claims": HOST,
     "POST /host/organizations": HOST,
     "GET /host/requests/new": HOST,
@@ -258,6 +263,10 @@ ACCESS: dict[str, Rule] = {
     "POST /api/trips/{trip_id:int}/complete": COORDINATOR,
     "POST /api/trips/{trip_id:int}/reminders": COORDINATOR,
     "POST /trips/{trip_id:int}/actions": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/invites/resend": COORDINATOR,
+    "POST /trips/{trip_id:int}/resend": COORDINATOR,
     # documents and the travel checklist (a volunteer files neither document; a host contact issues both)
     "GET /api/trips/{trip_id:int}/documents": only("volunteer", "host", "coordinator", own="trip_id"),
     "POST /api/trips/{trip_id:int}/documents": only("host", "coordinator", own="trip_id"),
@@ -338,6 +347,7 @@ ACCESS: dict[str, Rule] = {
 
 # Valid bodies, so that ownership (checked after validation) decides the answer.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/trips/{trip_id:int}/answer": {"answer": "accepted"},
     "POST /api/volunteers/me/windows": {"start": f"{NEXT_YEAR}-08-01", "end": f"{NEXT_YEAR}-08-31"},
     "PUT /api/volunteers/me/windows/{window_id:int}": {
         "start": f"{NEXT_YEAR}-03-02",
@@ -366,6 +376,7 @@ BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
 BODIES["POST /api/account/tokens"] = {"name": "matrix script"}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
+    "POST /trips/{trip_id:int}/answer": {"answer": "accept"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
     "POST /trips/{trip_id:int}/documents": {"kind": "certificate", "person_id": "1", "signed": "yes"},

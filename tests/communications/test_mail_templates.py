@@ -107,7 +107,7 @@ async def test_an_edited_template_changes_the_next_email_and_a_broken_one_is_ref
     assert "Dear Ngozi Okafor," in preview.json()["text"]
 
     remind = await client.post(f"/api/trips/{trip_id}/reminders")
-    assert remind.status_code == 201, remind.text
+    assert remind.status_code == 200, remind.text
     inbox.messages.clear()
     await drain_outbox(settings)
     shaped = inbox.last_to("amira@example.org")
@@ -218,6 +218,12 @@ async def test_emails_invites_and_feeds_arrive_in_the_readers_language(
     account = {"csrf_token": token, "email": "ines@example.org", "name": "Inês Araújo", "password": PASSWORD}
     assert (await visitor.post("/signup", data={**account, "roles": ["volunteer"]})).status_code == 200
     assert (await Person.select(Person.locale).where(Person.email == "ines@example.org").first())["locale"] == "pt_BR"
+    confirmation = inbox.last_to("ines@example.org")  # an account mail: in the page's language, multipart
+    assert confirmation["Subject"] == "Confirme sua conta do Giveback"
+    assert re.search(
+        r'<a href="http://[^"]+/confirm\?token=[^"]+">Confirmar meu endereço de e-mail</a>',
+        parts(confirmation)["text/html"],
+    )
 
     spanish = await signed_in(client, "lucia@example.org", ["volunteer"], name="Lucía Fernández")
     arabic = await person("omar@example.org", ["volunteer"], name="عمر الفاروق")

@@ -126,7 +126,7 @@ class AuthApi(Controller):
         queued = await services.sign_up(data, settings=settings, client=client_address(request))
         return Response(Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=_sent_after(settings, queued))
 
-    @post("/confirm", summary="Confirm an e-mail address with the e-mailed token")
+    @post("/confirm", status_code=200, summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
         return await services.confirm_email(data.token)
 
@@ -187,7 +187,7 @@ class AuthApi(Controller):
         queued = await services.request_password_reset(data.email, settings=settings, client=client_address(request))
         return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=_sent_after(settings, queued))
 
-    @post("/password-reset/confirm", summary="Set a new password with the e-mailed token")
+    @post("/password-reset/confirm", status_code=200, summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
         await services.reset_password(data.token, data.password)
         return Message("password changed; log in with the new one")
@@ -374,7 +374,7 @@ class AccountPages(Controller):
     @post("/login")
     async def log_in(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template | Redirect:
         fields = form_fields(await request.form())
-        next_path = _safe_next(str(fields.pop("next", "/") or "/"))
+        next_path = _landing(str(fields.pop("next", "/") or "/"))
         try:
             outcome = await _log_in(request, settings, parse(LogIn, fields))
         except (FormInvalid, DomainError) as problem:
@@ -557,6 +557,12 @@ async def _two_factor_context(user: SignedIn) -> dict[str, Any]:
         "setup": await two_factor.pending_setup(user.person_id, user.email),
         "withheld": sorted(user.withheld_roles),
     }
+
+
+def _landing(path: str) -> str:
+    """Where a log-in leads: the page asked for, else (the public home asked for) the person's own home."""
+    safe = _safe_next(path)
+    return "/home" if safe == "/" else safe
 
 
 def _safe_next(path: str) -> str:

@@ -27,7 +27,10 @@ from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from giveback.i18n import DEFAULT_LOCALE, LOCALES, current_locale
-from giveback.mail.outbox import Recipient, queue_plain
+from giveback.mail.messages import alternative_message, new_message_id
+from giveback.mail.outbox import Recipient, queue_message
+from giveback.mail.stored import render_for
+from giveback.mail.templating import message
 from giveback.settings import Settings
 
 log = structlog.get_logger()
@@ -101,48 +104,39 @@ async def _consume_token(raw: str, purpose: str) -> int:
 # (``giveback.mail.sender.send_now``), and the worker retries any the mail server did not take.
 
 
-async def _queue_confirmation(settings: Settings, email: str, token: str) -> list[str]:
-    return await queue_plain(
-        settings=settings,
-        to=[("", email)],
-        subject="Confirm your Giveback account",
-        text=(
-            "Hello,\n\nconfirm your e-mail address to start using Giveback:\n\n"
-            f"{_base(settings)}/confirm?token={token}\n\nThe link works once and expires in two days. If you did "
-            "not sign up, ignore this message: no account is made without it.\n"
-        ),
-        kind="confirmation",
+async def _queue(settings: Settings, email: str, message_name: str, kind: str, **values: str) -> list[str]:
+    """An account mail made from its template, in the language of the page it was asked from; it names nobody
+    (the address may not be the asker's). Returns its Message-ID in a list."""
+    base = _base(settings)
+    given = {"reader": "", "site_link": f"{base}/", **values}
+    rendered = await render_for(message(message_name), current_locale(), given)
+    message_id = new_message_id(settings.mail_from, kind)
+    content = alternative_message(
+        mail_from=settings.mail_from,
+        to=("", email),
+        subject=rendered.subject,
+        text=rendered.text,
+        html=rendered.html,
+        message_id=message_id,
     )
+    await queue_message(message_id=message_id, recipient=email, subject=rendered.subject, content=content, kind=kind)
+    return [message_id]
+
+
+async def _queue_confirmation(settings: Settings, email: str, token: str) -> list[str]:
+    link = f"{_base(settings)}/confirm?token={token}"
+    return await _queue(settings, email, "account-confirm", "confirmation", link=link)
 
 
 async def _queue_existing_account_notice(settings: Settings, email: str) -> list[str]:
     base = _base(settings)
-    return await queue_plain(
-        settings=settings,
-        to=[("", email)],
-        subject="You already have a Giveback account",
-        text=(
-            "Hello,\n\nsomeone, perhaps you, tried to sign up to Giveback with this address. It already has an "
-            f"account: log in at {base}/login, or choose a new password at {base}/forgot-password "
-            "(that also confirms the address if it was never confirmed).\n\n"
-            "If it was not you, ignore this message: nothing has changed.\n"
-        ),
-        kind="account-notice",
-    )
+    links = {"login_link": f"{base}/login", "reset_link": f"{base}/forgot-password"}
+    return await _queue(settings, email, "account-exists", "account-notice", **links)
 
 
 async def _queue_reset(settings: Settings, email: str, token: str) -> list[str]:
-    return await queue_plain(
-        settings=settings,
-        to=[("", email)],
-        subject="Reset your Giveback password",
-        text=(
-            f"Hello,\n\nchoose a new password here:\n\n{_base(settings)}/reset-password?token={token}\n\n"
-            "The link works once, expires in one hour, and stops working when a newer one is sent. If you did not "
-            "ask for it, ignore this message.\n"
-        ),
-        kind="reset",
-    )
+    link = f"{_base(settings)}/reset-password?token={token}"
+    return await _queue(settings, email, "account-reset", "reset", link=link)
 
 
 def _base(settings: Settings) -> str:
@@ -419,3 +413,9 @@ async def recipients(person_ids: Iterable[int]) -> list[Recipient]:
         .order_by(Person.id)
     )
     return [_recipient(row) for row in rows]
+
+
+async def recipients_with_role(role: str) -> list[Recipient]:
+    """Everyone with a live account holding the role (the coordinators to tell of a waiting step)."""
+    grants = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)
+    return await recipients(int(grant["person"]) for grant in grants)

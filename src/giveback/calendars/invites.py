@@ -96,17 +96,23 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
     return people
 
 
-def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant]:
+def _recipients(trip: TripFacts, removed: list[Participant], only: Collection[int] = ()) -> list[Participant]:
     if removed:
         return removed
+    if only:
+        return [v for v in trip.travelling if v.person_id in set(only)]
     travelling = trip.travelling
     known = {v.person_id for v in travelling}
     return travelling + [c for c in trip.contacts if c.person_id not in known]
 
 
-def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str) -> dict[str, Any]:
+def _values(
+    trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str, accepted: bool = False
+) -> dict[str, Any]:
     """The invite's placeholders, in the current language (the reader's)."""
     return {
+        "accepted": accepted,
+        "trip_link": f"{base_url}/trips/{trip.trip_id}",
         "trip_title": trip.title,
         "host": trip.organization_short_name or trip.organization_name,
         "days": format_date_range(trip.first_day, trip.last_day),
@@ -121,29 +127,36 @@ def _values(trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None
 
 
 async def queue_invites(
-    trip: TripFacts, *, method: ics.Method, settings: Settings, removed_people: Collection[int] = ()
+    trip: TripFacts,
+    *,
+    method: ics.Method,
+    settings: Settings,
+    removed_people: Collection[int] = (),
+    only_people: Collection[int] = (),
 ) -> int:
     """Queue one iTIP message per recipient for the trip as described; returns how many were queued.
 
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip (used with ``CANCEL``): the event
-    names only them, as declined attendees, and has no STATUS while the trip goes on. Each message supersedes the
-    recipient's unsent older invites of the trip. The organizer is ``GIVEBACK_MAIL_FROM``; links start with
-    ``settings.base_url``. Each recipient reads the message, and the event's texts, in their own language; the
-    words come from the templates ``trip-invitation`` and ``trip-cancelled``.
+    names only them, as declined attendees, and has no STATUS while the trip goes on; ``only_people`` sends only to
+    these volunteers (an invite sent again). A volunteer who has answered gets no answer links, only what they
+    answered. Each message supersedes the recipient's unsent older invites of the trip. The organizer is
+    ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
+    Each recipient reads the message, and the event's texts, in their own language; the words come from the
+    templates ``trip-invitation`` and ``trip-cancelled``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
     uninvite = bool(removed) and not withdrawn(trip)  # off an event that goes on, not a cancelled one
-    recipients = _recipients(trip, removed)
+    recipients = _recipients(trip, removed, only_people)
     readers = {r.person_id: r for r in await accounts.recipients(r.person_id for r in recipients)}
     organizer = ics.organizer_address(settings.mail_from)
     template = "trip-cancelled" if method == "CANCEL" else "trip-invitation"
     for recipient in recipients:
         reader = readers.get(recipient.person_id) or Recipient(recipient.name, recipient.email)
         links = None
-        if method == "REQUEST" and recipient.member_id is not None:
+        if method == "REQUEST" and recipient.member_id is not None and recipient.response == "pending":
             accept, decline = (
                 answer_token(settings.secret_key, AnswerLink(recipient.member_id, answer, trip.sequence, trip.last_day))
                 for answer in ("accept", "decline")
@@ -154,7 +167,7 @@ async def queue_invites(
             if removed:  # they are off the trip: its description must not tell them its status
                 event = replace(event, description=_left_trip_description(trip))
             calendar = ics.invite(event, method=method, organizer=organizer, uninvite=uninvite)
-            values = _values(trip, event, links, base)
+            values = _values(trip, event, links, base, accepted=recipient.response == "accepted")
         rendered = await render_to(settings, template, reader, values)
         message_id = new_message_id(settings.mail_from, f"trip{trip.trip_id}.seq{event.sequence}")
         await queue_message(

@@ -119,6 +119,8 @@ MESSAGES: Final[dict[str, Message]] = {
                     "https://giveback.example.org/invites/d",
                 ),
                 _p("calendar_link", N_("the reader's calendars page"), "https://giveback.example.org/calendar"),
+                _p("trip_link", N_("the trip's page on the platform"), "https://giveback.example.org/trips/12"),
+                _p("accepted", N_("yes when the reader accepted their place already"), False),
             ),
         ),
         Message(
@@ -151,6 +153,79 @@ MESSAGES: Final[dict[str, Message]] = {
             ),
         ),
         Message(
+            "claim-waiting",
+            N_("To coordinators: a claim on an organization waits for a decision"),
+            "notice",
+            (
+                _p("claimant", N_("the person who claims the organization"), "Hana Haddad"),
+                _p("organization", N_("the organization claimed"), "Sociedad Argentina de Radiología"),
+                _p("claims_link", N_("the claims page"), "https://giveback.example.org/coordinator/claims"),
+            ),
+        ),
+        Message(
+            "claim-approved",
+            N_("To a host contact: their claim is approved"),
+            "notice",
+            (
+                _p("organization", N_("the organization claimed"), "Sociedad Argentina de Radiología"),
+                _p("request_link", N_("the page of a new request"), "https://giveback.example.org/host/requests/new"),
+            ),
+        ),
+        Message(
+            "claim-rejected",
+            N_("To a host contact: their claim is not approved"),
+            "notice",
+            (
+                _p("organization", N_("the organization claimed"), "Sociedad Argentina de Radiología"),
+                _p("reason", N_("why the coordinator refused it"), "Not on the society's board"),
+                _p("host_link", N_("the host contact's page"), "https://giveback.example.org/host"),
+            ),
+        ),
+        Message(
+            "request-waiting",
+            N_("To coordinators: a request waits for a decision"),
+            "notice",
+            (
+                _p("title", N_("the request's title"), "Interventional oncology workshop"),
+                _p("organization", N_("the host organization"), "SAR"),
+                _p(
+                    "review_link",
+                    N_("the request's review page"),
+                    "https://giveback.example.org/coordinator/requests/7",
+                ),
+            ),
+        ),
+        Message(
+            "request-accepted",
+            N_("To host contacts: their request is accepted"),
+            "notice",
+            (
+                _p("title", N_("the request's title"), "Interventional oncology workshop"),
+                _p("request_link", N_("the request's page"), "https://giveback.example.org/host/requests/7/edit"),
+            ),
+        ),
+        Message(
+            "request-declined",
+            N_("To host contacts: their request is declined"),
+            "notice",
+            (
+                _p("title", N_("the request's title"), "Interventional oncology workshop"),
+                _p("reason", N_("why the coordinator declined it"), "The dates clash with the congress"),
+                _p("request_link", N_("the request's page"), "https://giveback.example.org/host/requests/7/edit"),
+            ),
+        ),
+        Message(
+            "visit-proposed",
+            N_("To host contacts: a round proposes a visit for their request"),
+            "notice",
+            (
+                _p("title", N_("the request's title"), "Interventional oncology workshop"),
+                _p("volunteers", N_("the volunteers proposed"), "Amira Haddad and Li Wei"),
+                _p("days", N_("the visit's days, written in the reader's language"), "Mon, Mar 3 – Fri, Mar 7, 2027"),
+                _p("proposals_link", N_("the host's proposals page"), "https://giveback.example.org/host/proposals/"),
+            ),
+        ),
+        Message(
             "travel-reminder",
             N_("Reminder to a volunteer: travel checklist items still open"),
             "notice",
@@ -173,6 +248,31 @@ MESSAGES: Final[dict[str, Message]] = {
                 _p("open_items", N_("the open items, one line per volunteer"), "- Amira Haddad: lodging"),
                 _p("link", N_("the trip's checklist"), "https://giveback.example.org/trips/1#checklist"),
             ),
+        ),
+        Message(
+            "account-confirm",
+            N_("Confirm the e-mail address of a new account"),
+            "account",
+            (_p("link", N_("the confirmation link"), "https://giveback.example.org/confirm?token=t"),),
+        ),
+        Message(
+            "account-exists",
+            N_("Someone signed up with an address that has an account"),
+            "account",
+            (
+                _p("login_link", N_("the log-in page"), "https://giveback.example.org/login"),
+                _p(
+                    "reset_link",
+                    N_("the page where a new password is chosen"),
+                    "https://giveback.example.org/forgot-password",
+                ),
+            ),
+        ),
+        Message(
+            "account-reset",
+            N_("A link to choose a new password"),
+            "account",
+            (_p("link", N_("the password link"), "https://giveback.example.org/reset-password?token=t"),),
         ),
         Message(
             "account-invitation",

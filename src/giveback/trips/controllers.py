@@ -20,6 +20,7 @@ from giveback.trips import checklist, documents, exports, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
+    AnswerIn,
     DatesIn,
     InviteAnswerOut,
     InviteView,
@@ -29,6 +30,7 @@ from giveback.trips.schemas import (
     ReminderOut,
     ReportIn,
     ReportOut,
+    ResentOut,
     TripDetail,
     TripOut,
 )
@@ -122,6 +124,28 @@ class TripApi(Controller):
     async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
         return await services.complete(signed_in_user(request), trip_id, data.reason)
 
+    @post("/{trip_id:int}/answer", status_code=200, summary="Accept or decline your own place on the trip")
+    async def answer(
+        self,
+        trip_id: PathId,
+        data: JSONBody[AnswerIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> InviteAnswerOut:
+        return await services.answer_place(signed_in_user(request), trip_id, data.answer, settings=settings)
+
+    @post(
+        "/{trip_id:int}/invites/resend",
+        guards=[COORDINATORS],
+        status_code=200,
+        summary="Send the invite again to the volunteers who have not answered",
+    )
+    async def resend(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> ResentOut:
+        sent = await services.resend_invites(signed_in_user(request), trip_id, settings=settings)
+        return ResentOut(trip_id=trip_id, sent_to=sent)
+
     @get("/{trip_id:int}/reports", summary="The trip's volunteer report and host evaluation")
     async def reports(self, trip_id: PathId, request: Request[Any, Any, Any]) -> list[ReportOut]:
         return await services.list_reports(signed_in_user(request), trip_id)
@@ -132,7 +156,7 @@ class TripApi(Controller):
     ) -> ReportOut:
         return await services.submit_report(signed_in_user(request), trip_id, kind, data)
 
-    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
+    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], status_code=200, summary="Remind everyone owing a report")
     async def remind(
         self,
         trip_id: PathId,
@@ -299,6 +323,33 @@ class TripPages(Controller):
                 raise
             return await trip_page(request, trip_id, problem=problem, values=values)
         return redirect(f"/trips/{trip_id}")
+
+    @post("/{trip_id:int}/answer", status_code=200)
+    async def answer(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        form = await request.form()
+        wanted = {"accept": "accepted", "decline": "declined"}.get(str(form.get("answer") or ""), "")
+        try:
+            done = await services.answer_place(signed_in_user(request), trip_id, wanted, settings=settings)
+        except DomainError as problem:
+            if isinstance(problem, NotFound):
+                raise
+            return await trip_page(request, trip_id, problem=problem)
+        back = "/volunteer/" if form.get("next") == "home" else f"/trips/{trip_id}"
+        return redirect(f"{back}?answered={done.response}")
+
+    @post("/{trip_id:int}/resend", guards=[COORDINATORS], status_code=200)
+    async def resend(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        try:
+            sent = await services.resend_invites(signed_in_user(request), trip_id, settings=settings)
+        except DomainError as problem:
+            if isinstance(problem, NotFound):
+                raise
+            return await trip_page(request, trip_id, problem=problem)
+        return redirect(f"/trips/{trip_id}?resent={sent}")
 
     @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
     async def report(

@@ -68,6 +68,7 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     "opened": Transition((PROPOSED,), ("approved",)),
     "invited": Transition(("approved",), ("invited",)),
+    "reinvited": Transition(("invited",), ("invited",)),
     "accepted": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL),
     "confirmed": Transition(("approved", "invited"), ("confirmed",), bumps=True),
     "member_declined": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL, bumps=True),
@@ -84,7 +85,8 @@ TRANSITIONS: dict[str, Transition] = {
 }
 """Every transition by the action its ``TripEvent`` records. ``accepted`` and ``member_declined`` are one
 volunteer's answer (the trip keeps its state unless everyone left); ``member_added`` puts a replacement on
-the trip; ``recorded`` is a trip of the past taken over from a program's history, ``record_changed`` the same
+the trip; ``reinvited`` sends the invite again to those who have not answered; ``recorded`` is a trip
+of the past taken over from a program's history, ``record_changed`` the same
 history telling it again with other facts (a second import)."""
 
 
@@ -312,6 +314,24 @@ async def add_members(
         await TripMember.insert(*[TripMember(trip=trip_id, person=m.person_id, score=m.score) for m in members])
         row = await _move(row, actor_id, "member_added", "invited", people=people, run=run_id)
         await _tell(trip_id, "REQUEST", settings)
+
+
+async def resend_invites(trip_id: int, *, actor_id: int | None, settings: Settings) -> int:
+    """Send the invite again (same revision, so calendars keep one event) to the volunteers who have not
+    answered; returns how many. Refused (Conflict) when everyone has answered."""
+    async with write_transaction(Trip._meta.db):
+        row = await _trip_row(trip_id, lock=True)
+        check("reinvited", row, "sent its invite again")
+        rows = await TripMember.select(TripMember.person).where(
+            (TripMember.trip == trip_id) & (TripMember.response == "pending")
+        )
+        people = sorted(int(r["person"]) for r in rows)
+        if not people:
+            raise Conflict(_("every volunteer on this trip has answered; nobody waits for the invite"), field="status")
+        await _record(trip_id, actor_id, "reinvited", row["status"], row["status"], "", {"people": people})
+        (facts,) = await trip_facts([trip_id])
+        await invites.queue_invites(facts, method="REQUEST", settings=settings, only_people=people)
+    return len(people)
 
 
 # --- a volunteer's answer -----------------------------------------------------------------------------------

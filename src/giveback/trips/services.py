@@ -34,9 +34,12 @@ from giveback.trips.facts import host_contacts, trip_facts
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.schemas import (
     STATUSES,
+    BriefingOut,
+    ContactOut,
     EventOut,
     InviteAnswerOut,
     InviteView,
+    NeedBrief,
     OutstandingOut,
     ReminderOut,
     ReportIn,
@@ -267,9 +270,15 @@ async def _events(trip_id: int) -> list[EventOut]:
     ]
 
 
-def actions_for(status: str) -> list[str]:
-    """The coordinator's actions that a trip in this state allows."""
-    return [name for name, step in COORDINATOR_ACTIONS.items() if lifecycle.allowed(step, status)]
+def actions_for(row: dict[str, Any]) -> list[str]:
+    """The coordinator's actions that the trip allows now: those its state allows, but "mark completed" only
+    once its first day has come."""
+    early = row["status"] == "confirmed" and row["start"] > today()
+    return [
+        name
+        for name, step in COORDINATOR_ACTIONS.items()
+        if lifecycle.allowed(step, row["status"]) and not (name == "complete" and early)
+    ]
 
 
 async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
@@ -282,18 +291,83 @@ async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
     return kinds
 
 
+async def _briefing(row: dict[str, Any]) -> BriefingOut | None:
+    request = await hosts.request_by_id(int(row["request"]))
+    if request is None:
+        return None
+    contacts = await host_contacts(request.organization_id)
+    return BriefingOut(
+        request_id=request.id,
+        organization_short_name=request.organization_short_name,
+        region=request.region,
+        needs=[NeedBrief(topic=n.topic, weight=n.weight) for n in sorted(request.needs, key=lambda n: -n.weight)],
+        primary_need=request.primary_need,
+        languages=request.languages,
+        formats=request.formats,
+        provides=request.provides,
+        duration_days=request.duration_days,
+        team_size=request.team_size,
+        advisory_level=request.advisory_level,
+        host_contacts=[ContactOut(person_id=c.person_id, name=c.name, email=c.email) for c in contacts],
+    )
+
+
 async def get_trip(user: SignedIn, trip_id: int) -> TripDetail:
+    """The trip as its reader may see it: the briefing, the timeline, the reports, and the steps they may take
+    now (a volunteer's answer to their place, a coordinator's moves)."""
     row = await _seen_trip(user, trip_id)
     trip = (await trip_outs([row]))[0]
     filed = {kind for kind, done in (("volunteer", trip.volunteer_report), ("host", trip.host_evaluation)) if done}
     can_report = [k for k in await report_roles(user, row) if k not in filed] if row["status"] == "completed" else []
+    mine = next((m.response for m in trip.members if m.person_id == user.person_id), "")
+    coordinator = is_coordinator(user)
     return TripDetail(
         trip=trip,
         events=await _events(trip_id),
         reports=await _report_outs(trip_id),
         can_report_as=can_report,
-        actions=actions_for(row["status"]) if is_coordinator(user) else [],
+        actions=actions_for(row) if coordinator else [],
+        briefing=await _briefing(row),
+        my_response=mine,
+        can_answer=mine == "pending" and lifecycle.allowed("accepted", row["status"]),
+        can_resend=coordinator
+        and lifecycle.allowed("reinvited", row["status"])
+        and any(m.response == "pending" for m in trip.members),
     )
+
+
+async def answer_place(user: SignedIn, trip_id: int, wanted: str, *, settings: Settings) -> InviteAnswerOut:
+    """A volunteer answers their place on the trip in the app, as the invite's links would (``lifecycle.answer``)."""
+    member = (
+        await TripMember.select(TripMember.id)
+        .where((TripMember.trip == trip_id) & (TripMember.person == user.person_id))
+        .first()
+    )
+    if member is None:
+        await _seen_trip(user, trip_id)  # no trip, or not theirs to see: NotFound
+        raise PermissionDenied(_("you have no place on this trip to answer"), field="answer")
+    if wanted not in ("accepted", "declined"):
+        raise InvalidInput(_("answer with accept or decline"), field="answer")
+    return await lifecycle.answer(int(member["id"]), wanted, settings)
+
+
+async def resend_invites(actor: SignedIn, trip_id: int, *, settings: Settings) -> int:
+    """A coordinator sends the invite again to the trip's volunteers who have not answered; returns how many."""
+    _require_coordinator(actor)
+    await _trip_row(trip_id)
+    return await lifecycle.resend_invites(trip_id, actor_id=actor.person_id, settings=settings)
+
+
+async def waiting_answers(user: SignedIn) -> list[TripOut]:
+    """The viewer's trips whose invite waits for their answer, first day first."""
+    rows = await TripMember.select(TripMember.trip).where(
+        (TripMember.person == user.person_id) & (TripMember.response == "pending")
+    )
+    ids = [int(r["trip"]) for r in rows]
+    if not ids:
+        return []
+    trips = await Trip.select().where(Trip.id.is_in(ids) & Trip.status.is_in(list(lifecycle.BEFORE_TRAVEL)))
+    return sorted(await trip_outs(trips), key=lambda t: (t.start, t.id))
 
 
 # --- the coordinator's steps (what each does: giveback.trips.lifecycle) ---------------------------------------
