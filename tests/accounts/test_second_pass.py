@@ -137,7 +137,7 @@ async def test_only_the_newest_reset_link_works_and_only_once(client: Client, ne
     changed = await client.post(
         "/api/auth/password", json={"current_password": PASSWORD, "new_password": "another unusual passphrase"}
     )
-    assert changed.status_code == 200, changed.text
+    assert changed.status_code == 201, changed.text
     late = await new_client().post("/api/auth/password-reset/confirm", json={"token": pending, "password": PASSWORD})
     assert late.status_code == 400
 
