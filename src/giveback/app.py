@@ -62,6 +62,7 @@ from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, security_components
 from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
+from giveback.webhooks.controllers import WebhookApi, WebhookPages
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -143,6 +144,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApiTokenPages,
             AdminApi,
             AdminPages,
+            WebhookApi,
+            WebhookPages,
             SearchApi,
             SearchPages,
             OrganizationApi,

@@ -27,10 +27,7 @@ from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from giveback.i18n import DEFAULT_LOCALE, LOCALES, current_locale
-from giveback.mail.messages import alternative_message, new_message_id
-from giveback.mail.outbox import Recipient, queue_message
-from giveback.mail.stored import render_for
-from giveback.mail.templating import message
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 
 log = structlog.get_logger()
@@ -106,21 +103,9 @@ async def _consume_token(raw: str, purpose: str) -> int:
 
 async def _queue(settings: Settings, email: str, message_name: str, kind: str, **values: str) -> list[str]:
     """An account mail made from its template, in the language of the page it was asked from; it names nobody
-    (the address may not be the asker's). Returns its Message-ID in a list."""
-    base = _base(settings)
-    given = {"reader": "", "site_link": f"{base}/", **values}
-    rendered = await render_for(message(message_name), current_locale(), given)
-    message_id = new_message_id(settings.mail_from, kind)
-    content = alternative_message(
-        mail_from=settings.mail_from,
-        to=("", email),
-        subject=rendered.subject,
-        text=rendered.text,
-        html=rendered.html,
-        message_id=message_id,
-    )
-    await queue_message(message_id=message_id, recipient=email, subject=rendered.subject, content=content, kind=kind)
-    return [message_id]
+    (the address may not be the asker's)."""
+    reader = Recipient(name="", email=email, locale=current_locale())
+    return await queue_templated(settings=settings, message_name=message_name, to=[reader], values=values, kind=kind)
 
 
 async def _queue_confirmation(settings: Settings, email: str, token: str) -> list[str]:

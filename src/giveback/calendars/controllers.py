@@ -10,7 +10,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from litestar import Controller, Request, asgi, delete, get, post, put
+from litestar import Controller, Request, Response, asgi, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException
 from litestar.params import JSONBody
@@ -37,6 +37,7 @@ from giveback.settings import Settings
 from giveback.web.auth import WITHOUT_SESSION, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
+from giveback.web.pagination import PageCursor, PageLimit, with_next_link
 
 FEED_CONTENT_TYPE = b"text/calendar; charset=utf-8"
 FEED_METHODS = ("GET", "HEAD")
@@ -48,8 +49,11 @@ class CalendarApi(Controller):
     guards = [signed_in]
 
     @get("/feeds", summary="Your calendar feeds (their secret addresses are shown only when made)")
-    async def feeds(self, request: Request[Any, Any, Any]) -> list[FeedOut]:
-        return await feeds.list_feeds(signed_in_user(request))
+    async def feeds(
+        self, request: Request[Any, Any, Any], cursor: PageCursor = None, limit: PageLimit = None
+    ) -> Response[list[FeedOut]]:
+        found = await feeds.feed_page(signed_in_user(request), cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @post("/feeds", summary="Make a feed: personal, organization (contacts) or program (coordinators)")
     async def create_feed(

@@ -139,12 +139,12 @@ async def queue_invites(
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip (used with ``CANCEL``): the event
-    names only them, as declined attendees, and has no STATUS while the trip goes on; ``only_people`` sends only to
-    these volunteers (an invite sent again). A volunteer who has answered gets no answer links, only what they
+    names only them, as declined attendees, and has no STATUS while the trip goes on; ``only_people`` sends only
+    to these volunteers (an invite sent again). A volunteer who has answered gets no answer links, only what they
     answered. Each message supersedes the recipient's unsent older invites of the trip. The organizer is
-    ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
-    Each recipient reads the message, and the event's texts, in their own language; the words come from the
-    templates ``trip-invitation`` and ``trip-cancelled``.
+    ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``. Each recipient reads the message, and the
+    event's texts, in their own language; the words come from the templates ``trip-invitation`` and
+    ``trip-cancelled``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]

@@ -56,13 +56,6 @@ def as_text(message: EmailMessage) -> str:
     return message.as_string(policy=SEVEN_BIT)
 
 
-def plain_message(*, mail_from: str, to: tuple[str, str], subject: str, text: str, message_id: str) -> str:
-    """A plain-text message (a notice to coordinators, a reminder), as the text the outbox stores."""
-    message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
-    message.set_content(text)
-    return as_text(message)
-
-
 def alternative_message(
     *,
     mail_from: str,

@@ -37,6 +37,7 @@ from giveback.trips.schemas import (
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
 from giveback.web.openapi import LINK_GONE, PathId
+from giveback.web.pagination import PageCursor, PageLimit, with_next_link
 from giveback.web.tables import Column, SortableTable, chosen
 
 COORDINATORS = requires("coordinator")
@@ -65,8 +66,15 @@ class TripApi(Controller):
     guards = [signed_in]
 
     @get("/", summary="Trips I may see (volunteer: mine; host: my organizations'; coordinator: all)")
-    async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> list[TripOut]:
-        return await services.list_trips(signed_in_user(request), status=status)
+    async def index(
+        self,
+        request: Request[Any, Any, Any],
+        status: FromQuery[str] = "",
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[TripOut]]:
+        found = await services.trip_page(signed_in_user(request), status=status, cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @get("/outstanding", guards=[COORDINATORS], summary="Completed trips with reports still missing")
     async def outstanding(self, request: Request[Any, Any, Any]) -> list[OutstandingOut]:

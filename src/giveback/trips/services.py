@@ -20,6 +20,7 @@ from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
 from giveback.calendars.invites import AnswerLink, about_trip, read_answer_token
 from giveback.db.engine import locked, write_transaction
+from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
@@ -49,6 +50,7 @@ from giveback.trips.schemas import (
     TripOut,
 )
 from giveback.trips.tables import Trip, TripMember
+from giveback.webhooks import delivery as webhooks
 
 log = structlog.get_logger()
 
@@ -178,17 +180,42 @@ async def _visible_trip_ids(user: SignedIn) -> set[int] | None:
 
 
 async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
+    """Every trip the person may see (with the status asked), the latest first."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return []
+    return await trip_outs(await query.order_by(Trip.start, ascending=False).order_by(Trip.id))
+
+
+TRIP_START = SortKey(f"CAST({Trip.start._meta.get_full_name(with_alias=False)} AS TEXT)", str)
+
+
+async def trip_page(
+    user: SignedIn, *, status: str = "", cursor: str | None = None, limit: int | None = None
+) -> Page[TripOut]:
+    """One page of the trips the person may see, the latest first day first (then the newest trip)."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return Page(items=[])
+    rows, next_cursor = await keyset_page(
+        query, key=TRIP_START, id_column=Trip.id, descending=True, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=await trip_outs(rows), next_cursor=next_cursor)
+
+
+async def _visible_trips(user: SignedIn, status: str) -> Any:
+    """The query of the trips the person may see with the status asked; None when they may see none."""
     if status and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
     visible = await _visible_trip_ids(user)
-    query = Trip.select().order_by(Trip.start, ascending=False).order_by(Trip.id)
+    query = Trip.select(*Trip.all_columns())
     if visible is not None:
         if not visible:
-            return []
+            return None
         query = query.where(Trip.id.is_in(sorted(visible)))
     if status:
         query = query.where(Trip.status == status)
-    return await trip_outs(await query)
+    return query
 
 
 async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
@@ -526,6 +553,10 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
         )
         report_id = int(inserted[0]["id"])
         await audit(user.person_id, "trip.report_filed", "trip", trip_id, kind=kind, report=report_id)
+        if await webhooks.wanted("report.filed"):
+            await webhooks.emit(
+                "report.filed", await lifecycle.webhook_data(trip_id, report={"id": report_id, "kind": kind})
+            )
         if await TripReport.count().where(TripReport.trip == trip_id) == 2:
             await lifecycle.report(trip_id, user.person_id)
     return next(report for report in await _report_outs(trip_id) if report.id == report_id)
