@@ -135,8 +135,10 @@ async def test_accept_links_confirm_the_trip_and_bump_the_sequence(new_client, i
     await drain_outbox(settings)
     first = the_event(calendar_part(inbox.last_to(world.volunteer_emails[0]))[1])
     anonymous = new_client()
+    accept_0 = ""
     for number, email in enumerate(world.volunteer_emails):
         link = inbox.link_to(email, "/invites/")
+        accept_0 = accept_0 or link
         accept = next(p for p in re.findall(r"/invites/\S+", inbox.last_to(email).get_body(("plain",)).get_content()))
         assert link == accept
         shown = await anonymous.get(link)  # GET changes nothing
@@ -162,7 +164,8 @@ async def test_accept_links_confirm_the_trip_and_bump_the_sequence(new_client, i
     for message in inbox.messages:
         assert_invite(message, "REQUEST", real_clients, settings)
     # answering again is harmless; the JSON API tells the same
-    token = inbox.link_to(world.volunteer_emails[0], "/invites/").rsplit("/", 1)[1]
+    # (the confirmed trip's update carries no links for those who answered: the first invite's link is used)
+    token = accept_0.rsplit("/", 1)[1]
     again = await anonymous.post(f"/api/invites/{token}", json={})
     assert again.status_code == 200
     assert again.json()["changed"] is False
