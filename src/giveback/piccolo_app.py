@@ -24,7 +24,7 @@ from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
-from giveback.trips.tables import Trip, TripMember
+from giveback.trips.tables import CalendarReply, Trip, TripMember
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
@@ -67,6 +67,7 @@ APP_CONFIG = AppConfig(
         SolverRun,
         Trip,
         TripMember,
+        CalendarReply,
         TripEvent,
         TripReport,
         ReminderSent,

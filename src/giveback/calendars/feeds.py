@@ -220,7 +220,8 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
         trip_event(trip, settings.base_url)
         for trip in await feed_trips(row["kind"], row["person"], row["organization"])
     ]
-    body = ics.feed(_feed_name(row["kind"], organization, owner["name"]), events)
+    # Only a traveller's own feed blocks the days; an organization's or the program's shows visits as free time.
+    body = ics.feed(_feed_name(row["kind"], organization, owner["name"]), events, busy=row["kind"] == "personal")
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
     last_modified = _aware(row["last_modified"]).replace(microsecond=0)
     if etag != row["etag"]:

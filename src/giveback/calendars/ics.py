@@ -39,6 +39,7 @@ class Attendee:
     name: str
     role: str = "REQ-PARTICIPANT"
     partstat: str = "NEEDS-ACTION"
+    rsvp: bool = True  # an answer is asked for (volunteers); host contacts, who do not travel, are only told
 
 
 @dataclass(frozen=True)
@@ -79,8 +80,11 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
     return value
 
 
-def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False) -> Event:
-    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee."""
+def event_component(
+    trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False, busy: bool = True
+) -> Event:
+    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee. ``busy``
+    (TRANSP:OPAQUE) is for the people who travel; everyone else sees the days as free (TRANSPARENT)."""
     event = Event()
     event.add("uid", trip.uid)
     event.add("sequence", trip.sequence)
@@ -97,7 +101,7 @@ def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cance
         event.add("description", trip.description)
     if trip.url:
         event.add("url", trip.url)
-    event.add("transp", "OPAQUE")
+    event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
     event.add("status", "CANCELLED" if cancelled else EVENT_STATUS.get(trip.status, "TENTATIVE"))
     if organizer is not None:
         event.add("organizer", _address(organizer[1], organizer[0]))
@@ -110,26 +114,28 @@ def event_component(trip: TripEvent, *, organizer: tuple[str, str] | None, cance
                     CUTYPE="INDIVIDUAL",
                     ROLE=attendee.role,
                     PARTSTAT=attendee.partstat,
-                    RSVP="TRUE",
+                    RSVP="TRUE" if attendee.rsvp else "FALSE",
                 ),
             )
     return event
 
 
-def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str]) -> bytes:
-    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel."""
+def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str], busy: bool = True) -> bytes:
+    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel. The
+    organizer is the recipient's own reply address; ``busy`` as for ``event_component``."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
-    calendar.add_component(event_component(trip, organizer=organizer, cancelled=method == "CANCEL"))
+    calendar.add_component(event_component(trip, organizer=organizer, cancelled=method == "CANCEL", busy=busy))
     data: bytes = calendar.to_ical()
     return data
 
 
-def feed(name: str, trips: list[TripEvent]) -> bytes:
-    """A subscription feed: no METHOD, a name, refresh hints, one event per trip, stable bytes."""
+def feed(name: str, trips: list[TripEvent], *, busy: bool = True) -> bytes:
+    """A subscription feed: no METHOD, a name, refresh hints, one event per trip, stable bytes; ``busy`` for a
+    traveller's own feed (an organization's or the program's shows the visits as free time)."""
     name = one_line(name)  # NAME is written unescaped: a stored line break would end the content line
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -140,6 +146,6 @@ def feed(name: str, trips: list[TripEvent]) -> bytes:
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for trip in sorted(trips, key=lambda t: (t.first_day, t.uid)):
-        calendar.add_component(event_component(trip, organizer=None))
+        calendar.add_component(event_component(trip, organizer=None, busy=busy))
     data: bytes = calendar.to_ical()
     return data

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from giveback.calendars import ics
 from giveback.calendars.events import Participant, TripFacts, trip_event
 from giveback.calendars.messages import invite_message
+from giveback.calendars.replies import reply_address
 from giveback.errors import NotFound
 from giveback.mail.messages import new_message_id
 from giveback.mail.outbox import queue_message
@@ -50,13 +51,19 @@ def read_answer_token(secret_key: str, token: str) -> tuple[int, Answer]:
 
 
 def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee]:
+    """The volunteers, asked for an answer, then the host contacts: they do not travel, so they are named for
+    information only (NON-PARTICIPANT, RSVP=FALSE: no answer buttons)."""
     people = [
         ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", _PARTSTAT.get(v.response, "NEEDS-ACTION"))
         for v in trip.travelling
     ]
     people += [ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", "DECLINED") for v in removed]
     known = {p.email for p in people}
-    people += [ics.Attendee(c.email, c.name, "OPT-PARTICIPANT") for c in trip.contacts if c.email not in known]
+    people += [
+        ics.Attendee(c.email, c.name, "NON-PARTICIPANT", "NEEDS-ACTION", rsvp=False)
+        for c in trip.contacts
+        if c.email not in known
+    ]
     return people
 
 
@@ -90,16 +97,21 @@ async def queue_invites(
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip, named as declined attendees
-    (used with ``CANCEL``). The organizer is ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``.
+    (used with ``CANCEL``). The organizer is the recipient's own reply address in the program mailbox
+    (``giveback.calendars.replies``), also the message's Reply-To; links start with ``settings.base_url``. Only
+    the volunteers' copies block the days (TRANSP:OPAQUE); a host contact's shows them as free.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
     event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
-    calendar = ics.invite(event, method=method, organizer=ics.organizer_address(settings.mail_from))
+    organizer_name = ics.organizer_address(settings.mail_from)[0]
     verb = "Cancelled" if method == "CANCEL" else ("Updated" if event.sequence else "Invitation")
     subject = f"{verb}: {event.summary} ({event.first_day:%d %b %Y})"
     recipients = _recipients(trip, removed)
     for recipient in recipients:
+        organizer = reply_address(settings, trip.uid, recipient.email)
+        travels = recipient.member_id is not None
+        calendar = ics.invite(event, method=method, organizer=(organizer_name, organizer), busy=travels)
         links = None
         if method == "REQUEST" and recipient.member_id is not None:
             links = (
@@ -119,6 +131,7 @@ async def queue_invites(
                 calendar=calendar,
                 method=method,
                 message_id=message_id,
+                reply_to=organizer,
             ),
             kind="invite",
             about=about_trip(trip.trip_id),

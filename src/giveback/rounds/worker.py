@@ -23,6 +23,7 @@ from giveback.db.engine import write_transaction
 from giveback.mail.sender import drain_outbox
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
+from giveback.trips.replies import read_program_mailbox
 from giveback.trips.scheduler import run_scheduled_steps
 
 log = structlog.get_logger()
@@ -196,18 +197,31 @@ async def background_jobs_once(settings: Settings) -> int:
     return sent
 
 
+async def read_mailbox_logged(settings: Settings) -> None:
+    """Read the program mailbox once; a failure (the server down, a wrong password) is logged, and the worker
+    goes on with its other work."""
+    try:
+        await read_program_mailbox(settings)
+    except Exception:
+        log.exception("mailbox.error")
+
+
 async def work_forever(stop: asyncio.Event | None = None) -> None:
     """Poll for queued runs until stopped; between runs, send queued mail, refresh imported calendars, and
-    once a minute take the trips' time-driven steps (start, complete, report reminders)."""
+    once a minute take the trips' time-driven steps (start, complete, report reminders); every
+    GIVEBACK_MAILBOX_INTERVAL seconds read the program mailbox for answers given in calendar apps."""
     worker = worker_name()
     settings = Settings.from_env()
-    next_scheduled_steps = _now()
+    next_scheduled_steps = next_mailbox_reading = _now()
     log.info("worker.started", worker=worker)
     while stop is None or not stop.is_set():
         try:
             if _now() >= next_scheduled_steps:
                 await run_scheduled_steps(_now().date(), settings=settings)
                 next_scheduled_steps = _now() + SCHEDULED_STEPS_INTERVAL
+            if settings.imap_host and _now() >= next_mailbox_reading:
+                next_mailbox_reading = _now() + timedelta(seconds=settings.mailbox_interval)
+                await read_mailbox_logged(settings)
             solved = await work_once(worker)
             await background_jobs_once(settings)
         except Exception:
