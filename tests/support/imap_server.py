@@ -23,7 +23,7 @@ from pathlib import Path
 
 CONFIG = Path(__file__).parents[1] / "calendars" / "mailbox" / "dovecot.conf"
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
-PASSWORD = "mailbox-test-password"  # noqa: S105 (a throw-away server on loopback)
+PASSWORD = "mailbox-test-password"
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def dovecot() -> Iterator[ImapServer]:
     command = [DOVECOT, "-F", "-c", str(config)]
     if as_root:
         command = ["runuser", "-u", user, "--", *command]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while True:

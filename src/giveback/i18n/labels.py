@@ -208,7 +208,9 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "applied": _p("calendar answer outcome", "Recorded as their answer."),
         "unchanged": _p("calendar answer outcome", "The same as their answer already recorded."),
         "not_applied": _p("calendar answer outcome", "Not applied: the trip refused this answer."),
-        "tentative": _p("calendar answer outcome", "Not applied: a maybe is not an answer; ask them to accept or decline."),
+        "tentative": _p(
+            "calendar answer outcome", "Not applied: a maybe is not an answer; ask them to accept or decline."
+        ),
         "delegated": _p(
             "calendar answer outcome",
             "Not applied: a place cannot be passed on from a calendar; choose a replacement on the round page.",
@@ -230,7 +232,9 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
             "calendar answer outcome",
             "Refused: it came to a reply address that does not belong to the person it names.",
         ),
-        "unknown_trip": _p("calendar answer outcome", "Refused: it is about an event that is not a trip of the program."),
+        "unknown_trip": _p(
+            "calendar answer outcome", "Refused: it is about an event that is not a trip of the program."
+        ),
         "not_on_trip": _p("calendar answer outcome", "Refused: the person it names is not a volunteer on this trip."),
         "unknown_version": _p(
             "calendar answer outcome", "Refused: it answers a version of the trip that was never sent."

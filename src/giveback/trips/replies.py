@@ -31,6 +31,7 @@ from giveback.calendars.replies import CalendarAnswer, calendar_answers, reply_t
 from giveback.db.engine import write_transaction
 from giveback.errors import DomainError
 from giveback.i18n import _
+from giveback.i18n.labels import label
 from giveback.mail import mailbox
 from giveback.mail.outbox import queue_plain
 from giveback.settings import Settings
@@ -238,20 +239,19 @@ async def _tell_coordinators(record: dict[Any, Any], outcome: str, detail: str, 
     visit = f"“{facts.title}” at {host} ({days_text(facts.first_day, facts.last_day)})"
     if outcome == "counter":
         start, end = record[CalendarReply.proposed_start], record[CalendarReply.proposed_end]
-        proposed = days_text(start, end) if start and end else _("other dates")
-        what = _("proposes other dates, %(days)s", days=proposed)
+        what: str = _("other dates, %(days)s", days=days_text(start, end) if start and end else "?")
         why = _("Other dates are never taken over by themselves: reschedule the trip if they suit everyone.")
     elif outcome == "delegated":
-        what = _("passes the place on to %(address)s", address=record.get(CalendarReply.delegated_to) or "?")
+        what = _("the place passed on to %(address)s", address=record.get(CalendarReply.delegated_to) or "?")
         why = _("A place cannot be passed on from a calendar: a replacement is chosen on the round page.")
     elif outcome == "tentative":
-        what = _("answered maybe")
+        what = label("calendar_partstat", "TENTATIVE")
         why = _("A maybe is not recorded: ask them to accept or decline with the links in their invite.")
     else:
-        answered = {"ACCEPTED": _("accepted"), "DECLINED": _("declined")}.get(record.get(CalendarReply.partstat, ""))
-        what = answered or _("answered")
+        what = label("calendar_partstat", record.get(CalendarReply.partstat, ""))
         why = _("It was not applied: %(reason)s.", reason=detail)
     base = settings.base_url.rstrip("/")
+    answers_page, trip_page = f"{base}/coordinator/calendar-answers", f"{base}/trips/{trip_id}"
     await queue_plain(
         settings=settings,
         to=await lifecycle.coordinators(),
@@ -259,14 +259,14 @@ async def _tell_coordinators(record: dict[Any, Any], outcome: str, detail: str, 
             "Calendar answer to look at: %(name)s – %(title)s (%(host)s)", name=name, title=facts.title, host=host
         ),
         text=_(
-            "%(name)s %(what)s in their calendar app, for the visit %(visit)s.\n\n%(why)s\n\n"
+            "%(name)s answered the invite to the visit %(visit)s in their calendar app: %(what)s.\n\n%(why)s\n\n"
             "Calendar answers: %(answers)s\nTrip: %(trip)s",
             name=name,
-            what=what,
             visit=visit,
+            what=what,
             why=why,
-            answers=f"{base}/coordinator/calendar-answers",
-            trip=f"{base}/trips/{trip_id}",
+            answers=answers_page,
+            trip=trip_page,
         ),
         about=f"trip:{trip_id}",
     )
