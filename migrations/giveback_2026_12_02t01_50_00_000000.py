@@ -1,5 +1,6 @@
 """Calendars: answers given in calendar apps (iTIP REPLY and COUNTER read from the program mailbox), each with what
-became of it, for the coordinators' page of calendar answers."""
+became of it, for the coordinators' page of calendar answers; and how many events of an imported calendar could not
+be read (left out)."""
 
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
@@ -10,7 +11,7 @@ from piccolo.table import Table
 
 ID = "2026-12-02T01:50:00:000000"
 VERSION = "1.38.0"
-DESCRIPTION = "Answers given in calendar apps"
+DESCRIPTION = "Answers given in calendar apps, unreadable events of imported calendars"
 
 
 class Trip(Table, tablename="trip", schema=None):
@@ -82,4 +83,14 @@ async def forwards():
             params=params,
             schema=None,
         )
+    manager.add_column(
+        table_class_name="CalendarImport",
+        tablename="calendar_import",
+        column_name="skipped",
+        db_column_name="skipped",
+        column_class_name="Integer",
+        column_class=Integer,
+        params=_params(default=0),
+        schema=None,
+    )
     return manager
