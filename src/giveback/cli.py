@@ -194,7 +194,7 @@ async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
 
 @cli.group("round")
 def round_group() -> None:
-    """Run the match-round cycle (open, freeze, run, show), export a problem or import a result."""
+    """Run the match-round cycle (open, freeze, run, approve, show), export a problem or import a result."""
 
 
 @round_group.command("export")

@@ -1,4 +1,4 @@
-"""``giveback round open|freeze|run|show`` against the suite's database: a coordinator's round cycle from the shell."""
+"""``giveback round open|freeze|run|approve|show`` against the suite's database: the round cycle from the shell."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from programs import PERIOD_END, PERIOD_START, Program
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
 from giveback.rounds.tables import MatchRound, SolverRun
 from giveback.rounds.worker import work_once
+from giveback.trips.tables import Trip
 
 GIVEBACK = [sys.executable, "-m", "giveback"]
 
@@ -83,3 +84,38 @@ async def test_bad_round_commands_exit_2_and_change_nothing(program: Program) ->
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert words in result.stderr, (args, result.stderr)
     assert await MatchRound.count() == rounds_before
+
+
+async def test_approve_a_round_from_the_shell(program: Program) -> None:
+    carla = await coordinator("carla@example.org", ["coordinator"])
+    opened = giveback(
+        "round", "open", "Autumn 2031", "--from", PERIOD_START.isoformat(), "--to", PERIOD_END.isoformat(),
+        "--time-limit", "5", "--as", "carla@example.org",
+    )  # fmt: skip
+    round_id = int(re.search(r"opened round (\d+)", opened.stdout).group(1))
+    not_yet = giveback("round", "approve", str(round_id), "--as", "carla@example.org")
+    assert not_yet.returncode == 2 and "run: the round has no runs yet" in not_yet.stderr, not_yet.stderr
+    assert giveback("round", "freeze", str(round_id), "--as", "carla@example.org").returncode == 0
+    queued = giveback("round", "run", str(round_id), "--as", "carla@example.org")
+    run_id = int(re.search(r"queued run (\d+)", queued.stdout).group(1))
+    assert await work_once("test-worker")
+
+    unproposed = giveback(
+        "round", "approve", str(round_id), "--request", str(program.requests[2]), "--as", "carla@example.org"
+    )
+    assert unproposed.returncode == 2, unproposed.stderr
+    assert f"requests: the run proposes no visit to r-{program.requests[2]}" in unproposed.stderr
+    assert await Trip.count() == 0
+
+    approved = giveback("round", "approve", str(round_id), "--as", "carla@example.org")
+    assert approved.returncode == 0, approved.stderr
+    assert f"approved run {run_id} of round {round_id}: 2 trip(s) made" in approved.stdout
+    trips = await Trip.select(Trip.status, Trip.run)
+    assert [(t["status"], t["run"]) for t in trips] == [("invited", run_id), ("invited", run_id)]
+    assert await AuditEvent.exists().where((AuditEvent.actor == carla) & (AuditEvent.action == "run.approved"))
+
+    again = giveback("round", "approve", str(round_id), "--run", str(run_id), "--as", "carla@example.org")
+    assert again.returncode == 2 and "run_id: this run is approved already" in again.stderr, again.stderr
+    elsewhere = giveback("round", "approve", "999999", "--as", "carla@example.org")
+    assert elsewhere.returncode == 2 and "round_id: no round 999999" in elsewhere.stderr, elsewhere.stderr
+    assert await Trip.count() == 2

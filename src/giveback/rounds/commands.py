@@ -1,4 +1,4 @@
-"""``giveback round open|freeze|run|show``: the match-round cycle from the command line.
+"""``giveback round open|freeze|run|approve|show``: the match-round cycle from the command line.
 
 Every change is recorded for the coordinator or admin named with ``--as`` (an e-mail address), as if done on
 the round's page. Bad input stops with one line naming the field and exit status 2, and changes nothing.
@@ -109,6 +109,52 @@ def round_run(round_id: int, seed: int, workers: int, wait: bool, acting: str) -
             raise SystemExit(1)
 
 
+@click.command("approve")
+@click.argument("round_id", type=int)
+@click.option("--run", "run_id", type=int, help="The run to approve (default: the round's latest run).")
+@click.option(
+    "--request",
+    "requests",
+    multiple=True,
+    type=int,
+    metavar="REQUEST_ID",
+    help="Approve only the proposal for this request (repeatable; default: every proposal).",
+)
+@ACTING
+def round_approve(round_id: int, run_id: int | None, requests: tuple[int, ...], acting: str) -> None:
+    """Approve ROUND_ID's latest run (or ``--run``): its proposals become trips and the invites go out."""
+    from giveback.accounts.sessions import SignedIn
+    from giveback.commands import load_settings
+    from giveback.errors import NotFound
+    from giveback.i18n import _
+    from giveback.rounds import mapping
+    from giveback.rounds.approval import approve
+    from giveback.rounds.schemas import Approval
+    from giveback.rounds.services import latest_run, proposals, round_row
+
+    settings = load_settings()
+
+    async def work() -> tuple[Any, Any, dict[str, str]]:
+        actor: SignedIn = await acting_as(acting)
+        await round_row(round_id)
+        chosen = run_id
+        if chosen is None:
+            latest = await latest_run(round_id)
+            if latest is None:
+                raise NotFound(_("the round has no runs yet"), field="run")
+            chosen = int(latest["id"])
+        review = await proposals(actor, chosen)
+        titles = {p.request: f"{p.title} ({p.host})" for p in review.proposals}
+        data = Approval(requests=[mapping.request_key(r) for r in requests] if requests else None)
+        outcome = await approve(actor, chosen, data, settings=settings, round_id=round_id)
+        return review.run, outcome, titles
+
+    run, outcome, titles = run_checked(work)
+    click.echo(f"approved run {run.id} of round {round_id}: {len(outcome.trips)} trip(s) made, invites queued")
+    for request, reasons in sorted(outcome.refused.items()):
+        click.echo(f"  refused: {titles.get(request, request)}: {'; '.join(reasons)}")
+
+
 @click.command("show")
 @click.argument("round_id", type=int)
 def round_show(round_id: int) -> None:
@@ -183,4 +229,4 @@ def _finished(run: Any) -> str:
     return f"run {run.id} {run.status}: {run.error}"
 
 
-ROUND_COMMANDS = (round_open, round_freeze, round_run, round_show)
+ROUND_COMMANDS = (round_open, round_freeze, round_run, round_approve, round_show)
