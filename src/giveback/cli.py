@@ -192,6 +192,36 @@ async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
         beating.cancel()
 
 
+@cli.group()
+def mailbox() -> None:
+    """The program mailbox, where the answers given in calendar apps come back."""
+
+
+@mailbox.command("read")
+def mailbox_read() -> None:
+    """Read the program mailbox once and apply the calendar answers in it (the worker does this every
+    GIVEBACK_MAILBOX_INTERVAL seconds); a way to check the GIVEBACK_IMAP_* settings."""
+    from collections import Counter
+
+    from giveback.commands import table
+    from giveback.trips.replies import read_program_mailbox
+
+    settings = load_settings()
+    if not settings.imap_host:
+        click.echo("error: GIVEBACK_IMAP_HOST: no program mailbox is set, so there is nothing to read", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+    try:
+        outcomes = run_with_database(settings, lambda: read_program_mailbox(settings))
+    except Exception as problem:  # the server down, a refused log-in, a missing folder: one line, not a traceback
+        where = f"{settings.imap_username} at {settings.imap_host}:{settings.imap_port}"
+        click.echo(f"error: GIVEBACK_IMAP_HOST: cannot read the mailbox of {where} ({problem})", err=True)
+        sys.exit(1)
+    click.echo(f"{len(outcomes)} calendar answer{'' if len(outcomes) == 1 else 's'} read")
+    if outcomes:
+        click.echo(table([["outcome", "answers"], *[[k, str(v)] for k, v in sorted(Counter(outcomes).items())]]))
+
+
 @cli.group("round")
 def round_group() -> None:
     """Run the match-round cycle (open, freeze, run, approve, show), export a problem or import a result."""

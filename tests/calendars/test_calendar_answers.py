@@ -4,7 +4,10 @@ through the trip lifecycle; forged, stale and unclear answers change nothing and
 
 from __future__ import annotations
 
+import os
 import smtplib
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
@@ -247,3 +250,37 @@ async def test_the_newest_answer_wins_and_a_yes_to_old_dates_never_accepts_new_o
     assert outcomes == ["applied", "stale", "stale"]
     assert await _response(world.volunteers[0]) == "declined"
     assert await _response(world.volunteers[1]) == "pending"  # asked again for the new dates
+
+
+def test_the_command_line_reads_the_mailbox_once_and_names_what_is_wrong(imap_server, temp_dir) -> None:
+    def giveback(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GIVEBACK_")}
+        return subprocess.run(
+            [sys.executable, "-m", "giveback", *args],
+            cwd=temp_dir,
+            env={**environment, **env},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    assert giveback("db", "upgrade").returncode == 0
+    unset = giveback("mailbox", "read")
+    assert unset.returncode == 2 and "GIVEBACK_IMAP_HOST: no program mailbox is set" in unset.stderr
+    user = f"program-{uuid.uuid4().hex[:8]}"
+    mailbox = {
+        "GIVEBACK_IMAP_HOST": imap_server.host,
+        "GIVEBACK_IMAP_PORT": str(imap_server.port),
+        "GIVEBACK_IMAP_SECURITY": "plain",
+        "GIVEBACK_IMAP_USERNAME": user,
+        "GIVEBACK_IMAP_PASSWORD": imap_server.password,
+    }
+    imap_server.deliver(user, b"From: someone@example.org\r\nSubject: Hello\r\n\r\nNot a calendar answer.\r\n", user)
+    read = giveback("mailbox", "read", **mailbox)
+    assert read.returncode == 0, read.stderr
+    assert read.stdout.strip().endswith("\n0 calendar answers read")  # after the log lines
+    refused = giveback("mailbox", "read", **{**mailbox, "GIVEBACK_IMAP_PASSWORD": "not-the-password"})
+    assert refused.returncode == 1
+    assert f"cannot read the mailbox of {user} at {imap_server.host}:{imap_server.port}" in refused.stderr
+    assert "Traceback" not in refused.stderr
