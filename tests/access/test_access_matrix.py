@@ -249,6 +249,7 @@ ACCESS: dict[str, Rule] = {
     "POST /api/trips/{trip_id:int}/reminders": COORDINATOR,
     "POST /trips/{trip_id:int}/actions": COORDINATOR,
     "GET /coordinator/reports": COORDINATOR,
+    "GET /coordinator/calendar-answers": COORDINATOR,
     "POST /coordinator/reports/{trip_id:int}/remind": COORDINATOR,
     # importing and exporting a program
     "GET /api/imports": COORDINATOR,
