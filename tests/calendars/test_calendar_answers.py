@@ -53,6 +53,7 @@ def client_answer(
     stamp: datetime | None = None,
     to: str | None = None,
     proposed: tuple[date, date] | None = None,
+    delegated_to: str = "",
 ) -> EmailMessage:
     """The e-mail a calendar client sends when its user answers the invite: METHOD:REPLY (or COUNTER) with the
     event's UID, SEQUENCE and dates, the user as the one ATTENDEE, to the invite's ORGANIZER."""
@@ -70,6 +71,8 @@ def client_answer(
         answer.add("dtend", proposed[1] + timedelta(days=1))
     who = vCalAddress(f"mailto:{attendee}")
     who.params["PARTSTAT"] = partstat
+    if delegated_to:
+        who.params["DELEGATED-TO"] = f"mailto:{delegated_to}"
     answer.add("attendee", who)
     calendar = Calendar()
     calendar.add("prodid", CLIENT_PRODID)
@@ -191,11 +194,12 @@ async def test_maybes_other_dates_and_unknown_versions_are_kept_for_the_coordina
     new_client, inbox, settings, imap_server
 ) -> None:
     settings, _ = mailbox_settings(settings, imap_server)
-    world = await make_world(new_client, inbox, settings, invite=False)
+    world = await make_world(new_client, inbox, settings, volunteers=3, invite=False)
     await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
     await drain_outbox(settings)
-    first, second = world.volunteer_emails
+    first, second, third = world.volunteer_emails
     invite_1, invite_2 = inbox.last_to(first), inbox.last_to(second)
+    passed_on = client_answer(inbox.last_to(third), third, "DELEGATED", delegated_to="colleague@example.org")
     later = (date(2031, 4, 7), date(2031, 4, 13))
     counter = client_answer(invite_1, first, "NEEDS-ACTION", method="COUNTER", proposed=later)
     maybe = client_answer(invite_2, second, "TENTATIVE")
@@ -207,16 +211,18 @@ async def test_maybes_other_dates_and_unknown_versions_are_kept_for_the_coordina
     unreadable = client_answer(invite_2, second, "ACCEPTED")
     replace_calendar(unreadable, b"BEGIN:VCALENDAR\r\nnot a calendar")
     inbox.messages.clear()
-    outcomes = await receive_messages([m.as_bytes() for m in (counter, maybe, future, outsider, unreadable)], settings)
-    assert sorted(outcomes) == ["counter", "not_on_trip", "tentative", "unknown_version", "unreadable"]
-    assert await _response(world.volunteers[0]) == "pending" and await _response(world.volunteers[1]) == "pending"
+    answers = (counter, maybe, future, outsider, unreadable, passed_on)
+    outcomes = await receive_messages([m.as_bytes() for m in answers], settings)
+    assert sorted(outcomes) == ["counter", "delegated", "not_on_trip", "tentative", "unknown_version", "unreadable"]
+    assert {await _response(person) for person in world.volunteers} == {"pending"}
     row = await CalendarReply.select().where(CalendarReply.outcome == "counter").first()
     assert (row["proposed_start"], row["proposed_end"]) == later
     await drain_outbox(settings)
     notices = [m for m in inbox.messages if m["To"] == world.coordinator_email]
-    assert len(notices) == 2  # the counter-proposal and the maybe; refusals are only on the page
+    assert len(notices) == 3  # the counter-proposal, the maybe, the place passed on; refusals are only on the page
     texts = " ".join(m.get_content() for m in notices)
     assert "other dates, 7–13 April 2031" in texts and "calendar app: maybe." in texts
+    assert "the place passed on to colleague@example.org" in texts
 
 
 async def test_the_newest_answer_wins_and_a_yes_to_old_dates_never_accepts_new_ones(
