@@ -16,12 +16,13 @@ import random
 from datetime import UTC, date, datetime, timedelta
 
 from giveback.accounts.tables import Person, RoleGrant
-from giveback.admin.services import acting_as
+from giveback.commands import acting_as
 from giveback.db.connection import connected
 from giveback.hosts.tables import HostingWindow, HostRequest, RequestNeed
 from giveback.organizations.tables import Organization
+from giveback.rounds.freezing import freeze_round
 from giveback.rounds.schemas import RoundCreate, RoundSettings, RunCreate
-from giveback.rounds.services import create_round, freeze_round, start_run
+from giveback.rounds.services import create_round, start_run
 from giveback.rounds.worker import work_once
 from giveback.settings import Settings
 from giveback.topics.tables import Topic

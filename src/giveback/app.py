@@ -23,11 +23,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from giveback import __version__
-from giveback.accounts.controllers import AccountPages, AuthApi, PeopleApi
+from giveback.accounts.controllers import AccountPages, ApiTokenApi, ApiTokenPages, AuthApi, PeopleApi
 from giveback.admin.controllers import AdminApi, AdminPages
 from giveback.calendars.controllers import FEED_ROUTES
 from giveback.calendars.controllers import ROUTES as CALENDAR_ROUTES
+from giveback.communications.controllers import ROUTES as COMMUNICATION_ROUTES
+from giveback.communications.controllers import UNSUBSCRIBE_ROUTES
 from giveback.dashboard.controllers import ROUTES as DASHBOARD_ROUTES
+from giveback.db.changes import stop_listening
 from giveback.db.connection import bind_tables
 from giveback.db.engine import close_pool, enable_sqlite_wal, engine_for, open_pool
 from giveback.db.migrations import check_ready
@@ -36,13 +39,13 @@ from giveback.health.controllers import health
 from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
 from giveback.imports.services import stop_jobs as stop_import_jobs
-from giveback.logs import configure_logging, log_server_error
+from giveback.logs import configure_logging, litestar_loggers, log_server_error
 from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
 from giveback.pages.branding import brand_logo, brand_stylesheet, brand_version
-from giveback.pages.controllers import choose_language, home
+from giveback.pages.controllers import choose_language, coordinator_home, home, my_home, volunteer_home
 from giveback.privacy.controllers import PrivacyApi, PrivacyPages
 from giveback.rounds.controllers import ROUTES as ROUND_ROUTES
 from giveback.search.controllers import SearchApi, SearchPages
@@ -50,13 +53,14 @@ from giveback.settings import Settings
 from giveback.topics.controllers import TopicApi, TopicPages
 from giveback.trips.controllers import ROUTES as TRIP_ROUTES
 from giveback.trips.facts import feed_trips
+from giveback.trips.travel_controllers import ROUTES as TRAVEL_ROUTES
 from giveback.volunteers.controllers import ROUTES as VOLUNTEER_ROUTES
-from giveback.web.auth import WITHOUT_SESSION, SessionMiddleware, check_csrf
+from giveback.web.auth import SESSION_COOKIE, WITHOUT_SESSION, SessionMiddleware, check_csrf, cookie_name
 from giveback.web.errors import domain_error_handler, internal_error_handler, too_large_handler
 from giveback.web.headers import add_security_headers
 from giveback.web.inputs import refuse_nul_characters
 from giveback.web.locale import LocaleMiddleware
-from giveback.web.openapi import PackagedSwaggerUI, document_error_answers
+from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, security_components
 from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
 
@@ -121,21 +125,28 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     worker.terminate()
                     worker.wait(timeout=10)
         finally:
+            await stop_listening(engine)
             if opened_pool:
                 await close_pool(engine)
 
     # Everything but the secret calendar feeds runs behind the app's guards (see FEED_ROUTES: calendar clients
-    # only GET them, and a guard costs a copy of the route handler per request).
+    # only GET them, and a guard costs a copy of the route handler per request) and the notices' unsubscribe
+    # links (a mail client's one-click POST has no session or CSRF token; the signed link is the proof).
     guarded = Router(
         path="/",
         guards=[check_csrf, refuse_nul_characters],
         route_handlers=[
             home,
+            my_home,
+            coordinator_home,
+            volunteer_home,
             choose_language,
             health,
             AuthApi,
             PeopleApi,
             AccountPages,
+            ApiTokenApi,
+            ApiTokenPages,
             AdminApi,
             AdminPages,
             SearchApi,
@@ -148,9 +159,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *HOST_ROUTES,
             *ROUND_ROUTES,
             *TRIP_ROUTES,
+            *TRAVEL_ROUTES,
             *DASHBOARD_ROUTES,
             *CALENDAR_ROUTES,
             *IMPORT_ROUTES,
+            *COMMUNICATION_ROUTES,
             PrivacyApi,
             PrivacyPages,
             create_static_files_router(
@@ -162,7 +175,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
     )
     app = Litestar(
-        route_handlers=[guarded, *FEED_ROUTES, brand_stylesheet, brand_logo, metrics],
+        route_handlers=[guarded, *FEED_ROUTES, *UNSUBSCRIBE_ROUTES, brand_stylesheet, brand_logo, metrics],
         lifespan=[lifespan],
         state=State(
             {
@@ -192,6 +205,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Run international visiting-professor exchanges end to end.",
             path="/schema",
             render_plugins=[PackagedSwaggerUI()],
+            components=security_components(cookie_name(settings, SESSION_COOKIE)),
         ),
         allowed_hosts=AllowedHostsConfig(allowed_hosts=list(settings.hosts)),
         logging_config=LoggingConfig(
@@ -199,6 +213,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             disable_stack_trace=REFUSALS,
             configure_root_logger=False,
             exception_logging_handler=log_server_error,
+            **litestar_loggers(settings),
         ),
         debug=settings.debug,
     )

@@ -68,7 +68,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         reload=reload,
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
-        log_config=server_log_config(settings.log_level),
+        log_config=server_log_config(settings.log_level, settings.log_format),
         log_level=settings.log_level.lower(),
     )
 

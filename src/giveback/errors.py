@@ -35,6 +35,10 @@ class PermissionDenied(DomainError):
     """The signed-in person's roles do not allow the operation."""
 
 
+class Unavailable(DomainError):
+    """Something the operation needs is not installed or not reachable here (a system library); nothing changed."""
+
+
 class TooManyAttempts(DomainError):
     """Too many attempts in a short time; try again later."""
 

@@ -6,6 +6,7 @@ from piccolo.conf.apps import AppConfig
 
 from giveback.accounts.tables import (
     AccountToken,
+    ApiToken,
     AuditEvent,
     LoginChallenge,
     LoginFailure,
@@ -19,12 +20,13 @@ from giveback.accounts.tables import (
 from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
-from giveback.mail.tables import OutboxMessage
+from giveback.mail.tables import MailTemplate, NoticeOptOut, OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import CalendarReply, Trip, TripMember
+from giveback.trips.travel_tables import TravelChecklist, TripDocument
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 
 
@@ -48,6 +50,7 @@ APP_CONFIG = AppConfig(
         RoleGrant,
         WebSession,
         AccountToken,
+        ApiToken,
         LoginFailure,
         MailRequest,
         TwoFactor,
@@ -71,7 +74,11 @@ APP_CONFIG = AppConfig(
         TripEvent,
         TripReport,
         ReminderSent,
+        TripDocument,
+        TravelChecklist,
         OutboxMessage,
+        MailTemplate,
+        NoticeOptOut,
         FeedToken,
         CalendarImport,
         ExternalId,

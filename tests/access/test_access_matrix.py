@@ -111,6 +111,16 @@ ACCESS: dict[str, Rule] = {
     "POST /account/two-factor/disable": SIGNED_IN,
     "POST /api/people/{person_id:int}/two-factor/reset": only("admin"),
     "GET /api/people": only("coordinator", "admin"),
+    # API tokens
+    "GET /api/account/tokens": SIGNED_IN,
+    "POST /api/account/tokens": SIGNED_IN,
+    "DELETE /api/account/tokens/{token_id:int}": only("volunteer", "host", "coordinator", "admin", own="token_id"),
+    "GET /account/tokens": SIGNED_IN,
+    "POST /account/tokens": SIGNED_IN,
+    "POST /account/tokens/{token_id:int}/revoke": only("volunteer", "host", "coordinator", "admin", own="token_id"),
+    "GET /api/admin/tokens": only("admin"),
+    "GET /admin/tokens": only("admin"),
+    "POST /admin/tokens/{token_id:int}/revoke": only("admin"),
     "PUT /api/people/{person_id:int}/roles": only("admin"),
     # administration
     "GET /api/admin/people": only("admin"),
@@ -175,6 +185,11 @@ ACCESS: dict[str, Rule] = {
     "POST /api/requests/{request_id:int}/decline": COORDINATOR,
     "PUT /api/requests/{request_id:int}/priority": COORDINATOR,
     "GET /host": HOST,
+    "GET /home": SIGNED_IN,
+    "GET /coordinator": COORDINATOR,
+    "GET /volunteer": VOLUNTEER,
+    "GET /coordinator/volunteers/{person_id:int}": COORDINATOR,
+    "GET /coordinator/requests/{request_id:int}": COORDINATOR,
     "POST /host/claims": HOST,
     "POST /host/organizations": HOST,
     "GET /host/requests/new": HOST,
@@ -248,6 +263,28 @@ ACCESS: dict[str, Rule] = {
     "POST /api/trips/{trip_id:int}/complete": COORDINATOR,
     "POST /api/trips/{trip_id:int}/reminders": COORDINATOR,
     "POST /trips/{trip_id:int}/actions": COORDINATOR,
+    "POST /api/trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /trips/{trip_id:int}/answer": only("volunteer", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/invites/resend": COORDINATOR,
+    "POST /trips/{trip_id:int}/resend": COORDINATOR,
+    # documents and the travel checklist (a volunteer files neither document; a host contact issues both)
+    "GET /api/trips/{trip_id:int}/documents": only("volunteer", "host", "coordinator", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/documents": only("host", "coordinator", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/documents/preview": only("host", "coordinator", own="trip_id"),
+    "GET /api/trips/{trip_id:int}/documents/{document_id:int}/pdf": only(
+        "volunteer", "host", "coordinator", own="trip_id"
+    ),
+    "POST /api/trips/{trip_id:int}/documents/{document_id:int}/withdraw": only("host", "coordinator", own="trip_id"),
+    "POST /trips/{trip_id:int}/documents": only("host", "coordinator", own="trip_id"),
+    "POST /trips/{trip_id:int}/documents/{document_id:int}/withdraw": only("host", "coordinator", own="trip_id"),
+    "GET /api/verify/{code:str}": PUBLIC,
+    "GET /verify": PUBLIC,
+    "GET /verify/{code:str}": PUBLIC,
+    "GET /api/trips/{trip_id:int}/checklist": only("volunteer", "host", "coordinator", own="trip_id"),
+    "POST /api/trips/{trip_id:int}/checklist/{person_id:int}": only("volunteer", "host", "coordinator", own="trip_id"),
+    "POST /trips/{trip_id:int}/checklist/{person_id:int}": only("volunteer", "host", "coordinator", own="trip_id"),
+    "GET /api/travel/open": COORDINATOR,
+    "GET /coordinator/travel": COORDINATOR,
     "GET /coordinator/reports": COORDINATOR,
     "GET /coordinator/calendar-answers": COORDINATOR,
     "POST /coordinator/reports/{trip_id:int}/remind": COORDINATOR,
@@ -291,10 +328,27 @@ ACCESS: dict[str, Rule] = {
     "POST /calendar/import/unlink": VOLUNTEER,
     "GET /invites/{token:str}": PUBLIC,
     "POST /invites/{token:str}": PUBLIC,
+    # communications: e-mail templates (coordinators), one's notices, a notice's unsubscribe link (the token)
+    "GET /api/messages": only("coordinator", "admin"),
+    "GET /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "PUT /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "DELETE /api/messages/{name:str}/{language:str}": only("coordinator", "admin"),
+    "POST /api/messages/{name:str}/{language:str}/preview": only("coordinator", "admin"),
+    "GET /coordinator/messages": only("coordinator", "admin"),
+    "GET /coordinator/messages/{name:str}": only("coordinator", "admin"),
+    "POST /coordinator/messages/{name:str}": only("coordinator", "admin"),
+    "POST /coordinator/messages/{name:str}/reset": only("coordinator", "admin"),
+    "GET /api/account/notifications": SIGNED_IN,
+    "PUT /api/account/notifications": SIGNED_IN,
+    "GET /account/notifications": SIGNED_IN,
+    "POST /account/notifications": SIGNED_IN,
+    "GET /notifications/unsubscribe/{token:str}": PUBLIC,
+    "POST /notifications/unsubscribe/{token:str}": PUBLIC,
 }
 
 # Valid bodies, so that ownership (checked after validation) decides the answer.
 BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/trips/{trip_id:int}/answer": {"answer": "accepted"},
     "POST /api/volunteers/me/windows": {"start": f"{NEXT_YEAR}-08-01", "end": f"{NEXT_YEAR}-08-31"},
     "PUT /api/volunteers/me/windows/{window_id:int}": {
         "start": f"{NEXT_YEAR}-03-02",
@@ -313,12 +367,22 @@ BODIES: dict[str, dict[str, Any]] = {
 
 REPORT = {"rating_overall": 5, "rating_teaching": 4, "rating_logistics": 4}
 BODIES["POST /api/trips/{trip_id:int}/reports/{kind:str}"] = REPORT
+# The matrix's trip is not completed: a certificate is refused by its state (409) to those who may issue one.
+CERTIFICATE = {"kind": "certificate", "person_id": 1, "signed": True}
+BODIES["POST /api/trips/{trip_id:int}/documents"] = CERTIFICATE
+BODIES["POST /api/trips/{trip_id:int}/documents/preview"] = CERTIFICATE
+BODIES["POST /api/trips/{trip_id:int}/documents/{document_id:int}/withdraw"] = {"reason": "issued by mistake"}
 # The guard refuses loopback before connecting: no traffic leaves the machine.
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
+BODIES["POST /api/account/tokens"] = {"name": "matrix script"}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
+    "POST /trips/{trip_id:int}/answer": {"answer": "accept"},
     "POST /trips/{trip_id:int}/reports/{kind:str}": REPORT,
     "POST /calendar/import": {"url": "https://127.0.0.1/calendar.ics"},
+    "POST /trips/{trip_id:int}/documents": {"kind": "certificate", "person_id": "1", "signed": "yes"},
+    "POST /trips/{trip_id:int}/documents/{document_id:int}/withdraw": {"reason": "issued by mistake"},
+    "POST /account/tokens": {"name": "matrix script"},
 }
 
 # Calls that end a session or destroy the caller's records run last.

@@ -1,8 +1,12 @@
-"""Journeys 4 and 5: the volunteer accepts the invite and subscribes to the feed; after the trip, the reports."""
+"""Journeys 4 and 5: the volunteer accepts the invite and subscribes to the feed; the host signs a letter of invitation
+the volunteer downloads; after the trip, the reports, and the certificate of participation."""
 
 from __future__ import annotations
 
+import asyncio
+import io
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +24,8 @@ from e2e_steps import (
     number_in,
 )
 from e2e_support import LiveServer
+
+pypdf = pytest.importorskip("pypdf")
 
 VOLUNTEER = "vera.volunteer@example.org"
 HOST = "hugo.host@example.org"
@@ -63,7 +69,7 @@ async def test_volunteer_accepts_the_invite_and_subscribes(actors: Any, api: Any
     await expect(page.get_by_role("link", name=TITLE)).to_be_visible()
     await volunteer.check("trips")
     await page.get_by_role("link", name=TITLE).click()
-    await expect(page.locator("dl.facts")).to_contain_text("confirmed")
+    await expect(page.locator("dl.facts").first).to_contain_text("confirmed")
     assert urlsplit(page.url).path == f"/trips/{trip}"
 
     await nav(volunteer, "Calendars")
@@ -89,6 +95,16 @@ async def test_volunteer_accepts_the_invite_and_subscribes(actors: Any, api: Any
     assert "Embolization course in" in body.replace("\r\n ", "")
 
 
+async def downloaded_text(actor: Any, link_name: str) -> str:
+    """Download the trip page's document behind the link, as a person does, and read its text back."""
+    async with actor.page.expect_download() as started:
+        await actor.page.get_by_role("link", name=link_name).first.click()
+    download = await started.value
+    assert download.suggested_filename.endswith(".pdf")
+    content = await asyncio.to_thread(Path(await download.path()).read_bytes)
+    return " ".join(" ".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(content)).pages).split())
+
+
 @pytest.mark.journey("5-reports")
 async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: LiveServer) -> None:
     trip = await approved_trip(api, live_server)
@@ -99,12 +115,37 @@ async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: Li
     await page.get_by_role("button", name="Accept my place").click()
     await expect(page.get_by_role("status")).to_contain_text("confirmed")
 
+    # The host signs a letter of invitation for the confirmed trip; the volunteer downloads it for the consulate.
+    host = await actors("host")
+    hpage = host.page
+    await log_in(host, HOST, path=f"/login?next=/trips/{trip}")
+    letter = hpage.get_by_role("form", name="Issue a letter of invitation")
+    await letter.get_by_label("Purpose of the visit").fill("to teach embolization and supervise our first cases")
+    await letter.get_by_role("button", name="Sign and issue").click()
+    await expect(hpage.get_by_role("alert")).to_contain_text("confirm that you sign it")  # the box was not ticked
+    letter = hpage.get_by_role("form", name="Issue a letter of invitation")
+    await letter.get_by_label("I have read the letter and sign it").check()
+    await letter.get_by_role("button", name="Sign and issue").click()
+    documents = hpage.get_by_role("table").filter(has_text="Verification code")
+    await expect(documents).to_contain_text("Vera Volunteer")
+    code = await documents.locator("code").first.inner_text()
+    await host.check("letter-issued")
+
+    await log_in(volunteer, VOLUNTEER, path=f"/login?next=/trips/{trip}")
+    text = await downloaded_text(volunteer, "Letter of invitation")
+    for expected in ("Letter of invitation", "Vera Volunteer", "Hugo Host", code, "supervise our first cases"):
+        assert expected in text, (expected, text)
+    await volunteer.check("letter-downloaded")
+    visitor = await actors("visitor")
+    await visitor.goto(f"/verify/{code}")
+    await expect(visitor.page.get_by_role("status")).to_contain_text("is genuine")
+    await visitor.check("letter-verified")
+
     # Time passes: the visit took place last week (the only step taken in the database, as no page moves time).
     from giveback.trips.tables import Trip
 
     await Trip.update({Trip.start: in_days(-9), Trip.end: in_days(-5)}).where(Trip.id == trip)
 
-    visitor = await actors("visitor")
     totals = visitor.page.get_by_role("list", name="Totals")
 
     async def dashboard() -> dict[str, int]:
@@ -125,8 +166,8 @@ async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: Li
     facts = cpage.locator("dl.facts").first
     await expect(facts).to_contain_text(re.compile(r"Status\s*(confirmed|in progress|completed)"))
     if "completed" not in await facts.inner_text():
-        await cpage.get_by_label("Mark completed").check()
-        await cpage.get_by_role("button", name="Apply").click()
+        await cpage.locator("summary", has_text="Mark completed").click()  # one form per action
+        await cpage.locator("details[open]").get_by_role("button", name="Mark completed").click()
     await expect(facts).to_contain_text("completed")
     await coordinator.check("completed")
 
@@ -149,9 +190,6 @@ async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: Li
     await expect(page.get_by_role("heading", name="Volunteer report")).to_be_visible()
     await volunteer.check("reported")
 
-    host = await actors("host")
-    hpage = host.page
-    await log_in(host, HOST)
     await nav(host, "Trips")
     await hpage.get_by_role("link", name=TITLE).click()
     form = hpage.get_by_role("form", name="Your evaluation of this visit")
@@ -164,6 +202,16 @@ async def test_reports_move_the_dashboard(actors: Any, api: Any, live_server: Li
     await form.get_by_role("button", name="File evaluation").click()
     await expect(hpage.locator("dl.facts").first).to_contain_text("host evaluation filed")
     await host.check("evaluated")
+
+    # The visit is reported: the host issues the certificate of participation, with the teaching of the reports.
+    certificate = hpage.get_by_role("form", name="Issue a certificate of participation")
+    await certificate.get_by_label("I have read the certificate and sign it").check()
+    await certificate.get_by_role("button", name="Sign and issue").click()
+    await expect(hpage.get_by_role("link", name="Certificate of participation")).to_be_visible()
+    text = await downloaded_text(host, "Certificate of participation")
+    for expected in ("Certificate of participation", "Vera Volunteer", "Lectures given 4", "Hours of teaching 6"):
+        assert expected in text, (expected, text)
+    await host.check("certificate")
 
     after = await dashboard()
     await visitor.check("dashboard-after")

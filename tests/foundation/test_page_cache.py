@@ -3,14 +3,19 @@ request's forms carry that request's own CSRF token."""
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 import zlib
 
+import asyncpg
 import httpx
 from helpers import log_in, member
 from litestar import Litestar
 
+from giveback.db.changes import committed_state
 from giveback.organizations.tables import Organization
+from giveback.piccolo_app import APP_CONFIG
 from giveback.web.page_cache import TOKEN_MARK, CachedPages, _Page
 
 
@@ -92,3 +97,45 @@ async def test_new_visitors_get_the_compressed_page_with_their_own_token(new_cli
         again = await visitor.get("/organizations/", headers={"Accept-Encoding": "gzip"})
         assert again.headers.get("content-encoding") == "gzip"
         assert csrf_in(again.text) == csrf_in(answer.text) == {visitor.cookies["giveback_csrf"]}
+
+
+async def test_a_commit_by_another_process_shows_and_writes_elsewhere_on_the_server_do_not_empty_the_cache(
+    client: httpx.AsyncClient, running_app: Litestar, database_url: str, temp_dir
+) -> None:
+    """The marker moves with this database's commits, whoever makes them (here a connection of its own, as another
+    process's), and with nothing else: a write to another database on the same server keeps the pages."""
+    engine = running_app.state.engine
+    before = await committed_state(engine)
+    assert before is not None and before == await committed_state(engine)
+    first = (await client.get("/organizations/")).text
+    if database_url.startswith("postgresql"):
+        server = os.environ["GIVEBACK_TEST_DATABASE_URL"]  # the server's own database, not the suite's
+        elsewhere = await asyncpg.connect(server)
+        try:
+            await elsewhere.execute("CREATE TEMP TABLE scratch (n int); INSERT INTO scratch VALUES (1)")
+        finally:
+            await elsewhere.close()
+        assert await committed_state(engine) == before
+        assert await pg_trigger_count(database_url) == 2 * len(APP_CONFIG.table_classes)
+        other = await asyncpg.connect(database_url)
+        try:
+            await other.execute("INSERT INTO organization (name, country) VALUES ('Aab Other Process Society', 'MA')")
+        finally:
+            await other.close()
+    else:
+        with sqlite3.connect(temp_dir / "elsewhere.sqlite3") as elsewhere:
+            elsewhere.execute("CREATE TABLE scratch (n int)")
+        assert await committed_state(engine) == before
+        with sqlite3.connect(database_url.removeprefix("sqlite:///")) as other:
+            other.execute("INSERT INTO organization (name, country) VALUES ('Aab Other Process Society', 'MA')")
+    assert await committed_state(engine) != before
+    again = (await client.get("/organizations/")).text
+    assert "Aab Other Process Society" in again and "Aab Other Process Society" not in first
+
+
+async def pg_trigger_count(database_url: str) -> int:
+    connection = await asyncpg.connect(database_url)
+    try:
+        return int(await connection.fetchval("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'giveback_changed%'"))
+    finally:
+        await connection.close()

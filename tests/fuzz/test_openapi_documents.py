@@ -31,6 +31,37 @@ async def test_every_json_operation_documents_the_error_answers(client: httpx.As
         assert error == {"$ref": "#/components/schemas/ErrorAnswer"}
 
 
+async def test_every_operation_says_what_it_does_what_it_answers_and_who_may_call(client: httpx.AsyncClient) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    schemes = schema["components"]["securitySchemes"]
+    assert schemes["bearerToken"] == {**schemes["bearerToken"], "type": "http", "scheme": "bearer"}
+    assert schemes["sessionCookie"]["in"] == "cookie" and schemes["csrfHeader"]["name"] == "X-CSRF-Token"
+    found = await operations(client)
+    assert len(found) > 100
+    for method, path, operation in found:
+        where = (method, path)
+        assert operation.get("summary", "").strip(), where
+        assert "**Who may call:**" in operation.get("description", ""), where
+        answers = operation["responses"]
+        successes = [code for code in answers if code.startswith("2")]
+        assert successes, where
+        for code in successes:
+            assert code == "204" or answers[code].get("content"), (where, code)  # a body has its schema
+        for code in ("400", "401", "403", "404", "409", "413"):
+            assert answers[code]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/ErrorAnswer"
+            }, (where, code)
+        requirements = operation.get("security")
+        assert requirements, where  # declared on every operation: [{}] when anyone may call
+        if requirements != [{}]:
+            session = {"sessionCookie": []} if method == "get" else {"sessionCookie": [], "csrfHeader": []}
+            assert session in requirements, where
+    security = {(method, path): operation["security"] for method, path, operation in found}
+    assert security[("get", "/api/people")] == [{"bearerToken": []}, {"sessionCookie": []}]
+    assert security[("post", "/api/account/tokens")] == [{"sessionCookie": [], "csrfHeader": []}]  # no token
+    assert security[("post", "/api/auth/login")] == [{}]
+
+
 async def test_no_content_answers_document_no_body(client: httpx.AsyncClient) -> None:
     for method, path, operation in await operations(client):
         if "204" in operation["responses"]:
@@ -110,7 +141,8 @@ async def test_the_schema_names_no_secret(client: httpx.AsyncClient) -> None:
     solver's ``PUBLIC_HASHES``. Passwords are asked for (log-in, sign-up, changes) but never answered. A
     ``csrf_token`` is answered on purpose, in ``SessionOut`` only (log-in, a password change, ``/api/me``): the
     client echoes it in a header, and it is worth nothing without the session cookie (HttpOnly). The ``key`` of an
-    authenticator app is answered once, to the signed-in person setting up two-factor log-in.
+    authenticator app is answered once, to the signed-in person setting up two-factor log-in, and an API token's
+    ``bearer_token`` once, to the person who makes it.
     """
     schema = (await client.get("/schema/openapi.json")).json()
     components = schema["components"]["schemas"]

@@ -11,6 +11,7 @@ from round_steps import open_and_freeze, run_round
 
 from giveback.accounts.tables import Person, WebSession
 from giveback.trips.tables import TripMember
+from giveback.trips.travel_tables import TravelChecklist
 from giveback.volunteers.tables import VolunteerProfile
 
 
@@ -40,6 +41,12 @@ async def test_deleting_an_account_erases_details_and_keeps_trips(
     volunteer = new_client()
     await log_in(volunteer, email, "x" * 12)
 
+    place = await TripMember.select(TripMember.trip).where(TripMember.person == traveller).first()
+    policy = {"insurance": "Allianz Travel, policy 4471"}
+    assert (await volunteer.post(f"/api/trips/{place['trip']}/checklist/{traveller}", json=policy)).status_code == 200
+    exported = (await volunteer.get("/api/me/data")).json()["travel"]["checklists"]
+    assert exported == [{**exported[0], "trip": place["trip"], "insurance": "Allianz Travel, policy 4471"}]
+
     wrong = await volunteer.request("DELETE", "/api/me/account", json={"password": "not my password"})
     assert wrong.status_code == 400
     assert wrong.json()["field"] == "password"
@@ -53,6 +60,7 @@ async def test_deleting_an_account_erases_details_and_keeps_trips(
     assert person["deleted_at"] is not None
     assert not await VolunteerProfile.exists().where(VolunteerProfile.person == traveller)
     assert not await WebSession.exists().where(WebSession.person == traveller)
+    assert not await TravelChecklist.exists().where(TravelChecklist.person == traveller)
     assert await TripMember.exists().where(TripMember.person == traveller)
     assert (await volunteer.get("/api/me")).status_code == 401
     relogin = await volunteer.post("/api/auth/login", json={"email": email, "password": "x" * 12})

@@ -132,7 +132,7 @@ async def test_the_round_page_shows_proposals_and_approves(client: httpx.AsyncCl
     assert page.status_code == 200
     assert "Liver tumours" in page.text
     assert "Unmatched requests" in page.text
-    assert "expertise: 600" in page.text
+    assert "expertise 600" in page.text  # the score term by term: "request served 1,000 + expertise 600 + …"
     none_pinned = await client.get(f"/coordinator/rounds/{round_id}", params={"status": "pinned"})
     assert "Liver tumours" not in none_pinned.text
     assert "No proposal matches these filters" in none_pinned.text

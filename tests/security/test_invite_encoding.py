@@ -15,8 +15,9 @@ from programs import PERIOD_START, _request, _volunteer, make_contact
 from round_steps import open_and_freeze, run_round
 
 from giveback.calendars.messages import invite_message
-from giveback.mail.messages import plain_message
+from giveback.mail.messages import alternative_message
 from giveback.mail.tables import OutboxMessage
+from giveback.mail.templating import Rendered
 from giveback.organizations.tables import Organization
 from giveback.trips.tables import Trip
 
@@ -47,18 +48,19 @@ async def test_approving_a_round_for_hospital_italiano_queues_every_invite(clien
 
 def test_short_non_ascii_texts_compose_as_seven_bit_messages() -> None:
     text = "Hospital Italiano – TIPS course\n\nMon 03 Mar 2031 – Sun 09 Mar 2031\nJosé Müller, 王芳, محمد"
-    notice = plain_message(
+    html = "<p>José Müller, 王芳, محمد</p>"
+    notice = alternative_message(
         mail_from="Giveback <giveback@example.org>",
         to=("José", "jose@example.org"),
         subject="Declined: José – TIPS course",
         text=text,
+        html=html,
         message_id="<1@example.org>",
     )
     invite = invite_message(
         mail_from="Giveback <giveback@example.org>",
         to=("José", "jose@example.org"),
-        subject="TIPS course – Hospital Italiano",
-        text=text,
+        rendered=Rendered(subject="TIPS course – Hospital Italiano", text=text, html=html),
         calendar=b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
         method="REQUEST",
         message_id="<2@example.org>",
@@ -69,3 +71,5 @@ def test_short_non_ascii_texts_compose_as_seven_bit_messages() -> None:
         assert "–" in str(parsed["Subject"])
         plain = next(part for part in parsed.walk() if part.get_content_type() == "text/plain")
         assert plain.get_content().rstrip("\n") == text
+        rich = next(part for part in parsed.walk() if part.get_content_type() == "text/html")
+        assert rich.get_content().rstrip("\n") == html

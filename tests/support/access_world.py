@@ -137,6 +137,11 @@ async def build_world(new_client, inbox) -> World:
         made = await world.clients[role].post("/api/calendar/feeds", json={"kind": "personal"})
         assert made.status_code == 201, made.text
         feeds[role] = str(made.json()["feed"]["id"])
+    tokens = {}
+    for role in ("volunteer", "volunteer-other", "host", "coordinator", "admin"):
+        made = await world.clients[role].post("/api/account/tokens", json={"name": f"{role} script"})
+        assert made.status_code == 201, made.text
+        tokens[role] = str(made.json()["token"]["id"])
     common = {
         "round_id": str(round_id),
         "run_id": str(run.json()["id"]),
@@ -147,9 +152,12 @@ async def build_world(new_client, inbox) -> World:
         "what": "trips",
         "kind": "volunteer",  # a report's kind; the search has no such kind and answers 400
         "token": "not-a-valid-token",
-        "name": "not-a-valid-token.ics",
+        "name": "not-a-valid-token.ics",  # also no message's name: the e-mail templates answer 404
+        "language": "all",
         "job_id": "2147483000",  # no such upload: a coordinator is answered 404, anyone else refused first
         "role": "admin",  # granting it to the admin changes nothing; revoking their own is refused
+        "document_id": "2147483000",  # no such document: those who may see the trip's documents get 404
+        "code": "AAAA-BBBB-CCCC",  # no document has it: the verification page says so (404)
     }
     world.own = {
         "coordinator": {
@@ -161,6 +169,7 @@ async def build_world(new_client, inbox) -> World:
             "claim_id": str(claim),
             "trip_id": str(trip),
             "feed_id": feeds["coordinator"],
+            "token_id": tokens["coordinator"],
         },
         "volunteer": {
             **common,
@@ -168,6 +177,7 @@ async def build_world(new_client, inbox) -> World:
             "window_id": str(window),
             "trip_id": str(trip),
             "feed_id": feeds["volunteer"],
+            "token_id": tokens["volunteer"],
         },
         "host": {
             **common,
@@ -177,8 +187,9 @@ async def build_world(new_client, inbox) -> World:
             "person_id": str(host),
             "trip_id": str(trip),
             "feed_id": feeds["host"],
+            "token_id": tokens["host"],
         },
-        "admin": {**common, "person_id": str(admin)},
+        "admin": {**common, "person_id": str(admin), "token_id": tokens["admin"]},
     }
     world.foreign = {
         "volunteer": {
@@ -186,6 +197,7 @@ async def build_world(new_client, inbox) -> World:
             "window_id": str(other_window),
             "trip_id": str(other_trip),
             "feed_id": feeds["volunteer-other"],
+            "token_id": tokens["volunteer-other"],
         },
         "host": {
             "organization_id": str(other_org),
@@ -193,6 +205,7 @@ async def build_world(new_client, inbox) -> World:
             "claim_id": str(other_claim),
             "trip_id": str(other_trip),
             "feed_id": feeds["volunteer-other"],
+            "token_id": tokens["volunteer-other"],
         },
     }
     return world

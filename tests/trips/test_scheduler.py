@@ -31,7 +31,7 @@ async def test_trips_start_and_end_on_their_days_once(running_app, settings: Set
     sequence = (await trip(started))["sequence"]
 
     first = await run_scheduled_steps(today(), settings=settings, base_url=BASE)
-    assert first == {"started": 1, "completed": 0, "reminders": 0}
+    assert first == {"started": 1, "completed": 0, "reminders": 0, "travel_reminders": 1}  # `later`: 1 day to go
     assert (await trip(started))["status"] == "in_progress"
     assert (await trip(later))["status"] == "confirmed"
     assert (await trip(invited))["status"] == "invited"  # not confirmed: the coordinator decides
@@ -39,6 +39,7 @@ async def test_trips_start_and_end_on_their_days_once(running_app, settings: Set
         "started": 0,
         "completed": 0,
         "reminders": 0,
+        "travel_reminders": 0,
     }
     # the last day is still a day of the visit; the day after, it is completed
     assert (await run_scheduled_steps(days(4), settings=settings, base_url=BASE))["completed"] == 0
@@ -72,7 +73,7 @@ async def test_a_late_run_walks_a_past_trip_through_and_reminds_once(running_app
     assert f"/trips/{trip_id}" in inbox.last_to("vol@example.org").get_body().get_content()
 
     twice = await run_scheduled_steps(today(), settings=settings, base_url=BASE)
-    assert twice == {"started": 0, "completed": 0, "reminders": 0}
+    assert twice == {"started": 0, "completed": 0, "reminders": 0, "travel_reminders": 0}
     assert await deliver(settings) == 0
     assert len(inbox.messages) == 2
 

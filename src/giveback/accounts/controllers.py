@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
@@ -14,8 +14,11 @@ from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_201_CREATED, HTTP_202_ACCEPTED, HTTP_204_NO_CONTENT
 
-from giveback.accounts import services, two_factor
+from giveback.accounts import api_tokens, services, two_factor
 from giveback.accounts.schemas import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenOut,
     CodeIn,
     EmailConfirmation,
     EmailOnly,
@@ -42,6 +45,7 @@ from giveback.web.auth import (
     LOGIN_COOKIE,
     LOGIN_COOKIE_SECONDS,
     SESSION_COOKIE,
+    SESSION_ONLY,
     client_address,
     cookie,
     cookie_name,
@@ -104,6 +108,7 @@ async def _finish_log_in(request: Request[Any, Any, Any], settings: Settings, co
 class AuthApi(Controller):
     path = "/api/auth"
     tags = ["accounts"]
+    opt = {SESSION_ONLY: True}
 
     @post("/signup", status_code=HTTP_202_ACCEPTED, summary="Sign up; a message is e-mailed to the address")
     async def sign_up(
@@ -119,7 +124,7 @@ class AuthApi(Controller):
             Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver)
         )
 
-    @post("/confirm", summary="Confirm an e-mail address with the e-mailed token")
+    @post("/confirm", status_code=200, summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
         return await services.confirm_email(data.token)
 
@@ -188,7 +193,7 @@ class AuthApi(Controller):
         )
         return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
 
-    @post("/password-reset/confirm", summary="Set a new password with the e-mailed token")
+    @post("/password-reset/confirm", status_code=200, summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
         await services.reset_password(data.token, data.password)
         return Message("password changed; log in with the new one")
@@ -252,6 +257,44 @@ class AuthApi(Controller):
         person_id = signed_in_user(request).person_id
         await two_factor.disable(person_id, data.code)
         return await two_factor.status(person_id)
+
+
+class ApiTokenApi(Controller):
+    """Your API tokens. Managing tokens needs a browser session: a token cannot make, list or revoke tokens."""
+
+    path = "/api/account/tokens"
+    tags = ["accounts"]
+    guards = [signed_in]
+    opt = {SESSION_ONLY: True}
+
+    @get(
+        "/",
+        summary="Your API tokens",
+        description="Newest first, revoked and expired ones included; never their secrets, only their first "
+        "characters.",
+    )
+    async def tokens(self, request: Request[Any, Any, Any]) -> list[ApiTokenOut]:
+        return await api_tokens.list_tokens(signed_in_user(request))
+
+    @post(
+        "/",
+        summary="Make an API token; its bearer_token is in this answer only",
+        description=(
+            "Send `bearer_token` as `Authorization: Bearer <bearer_token>` to call the JSON API as yourself. A "
+            "`read` token may only GET; a `write` token may also change what you may change. `service` tokens "
+            "(admins) are for an integration and every admin sees them."
+        ),
+    )
+    async def create(self, request: Request[Any, Any, Any], data: JSONBody[ApiTokenCreate]) -> ApiTokenCreated:
+        return await api_tokens.create_token(signed_in_user(request), data)
+
+    @delete(
+        "/{token_id:int}",
+        status_code=200,
+        summary="Revoke an API token (yours; admins: any); it is refused from the next request on",
+    )
+    async def revoke(self, request: Request[Any, Any, Any], token_id: PathId) -> ApiTokenOut:
+        return await api_tokens.revoke_token(signed_in_user(request), token_id)
 
 
 class PeopleApi(Controller):
@@ -339,7 +382,7 @@ class AccountPages(Controller):
     @post("/login")
     async def log_in(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> Template | Redirect:
         fields = form_fields(await request.form())
-        next_path = _safe_next(str(fields.pop("next", "/") or "/"))
+        next_path = _landing(str(fields.pop("next", "/") or "/"))
         try:
             outcome = await _log_in(request, settings, parse(LogIn, fields))
         except (FormInvalid, DomainError) as problem:
@@ -476,6 +519,44 @@ class AccountPages(Controller):
         return redirect("/account/two-factor?disabled=1")
 
 
+class ApiTokenPages(Controller):
+    path = "/account/tokens"
+    include_in_schema = False
+    guards = [signed_in]
+
+    @get("/")
+    async def tokens(self, request: Request[Any, Any, Any]) -> Template:
+        return page("accounts/tokens.html", **await _tokens_context(signed_in_user(request)))
+
+    @post("/")
+    async def create(self, request: Request[Any, Any, Any]) -> Template:
+        user = signed_in_user(request)
+        fields = form_fields(await request.form())
+        if fields.get("expires_in_days") == "never":
+            fields["expires_in_days"] = None
+        try:
+            created = await api_tokens.create_token(user, parse(ApiTokenCreate, fields))
+        except (FormInvalid, DomainError) as problem:
+            return form_error_page("accounts/tokens.html", problem, **{**await _tokens_context(user), "values": fields})
+        context = await _tokens_context(user)
+        return page("accounts/tokens.html", HTTP_201_CREATED, **{**context, "created": created})
+
+    @post("/{token_id:int}/revoke")
+    async def revoke(self, request: Request[Any, Any, Any], token_id: PathId) -> Redirect:
+        await api_tokens.revoke_token(signed_in_user(request), token_id)
+        return redirect("/account/tokens?revoked=1")
+
+
+async def _tokens_context(user: SignedIn) -> dict[str, Any]:
+    return {
+        "tokens": await api_tokens.list_tokens(user),
+        "is_admin": user.has("admin"),
+        "values": {},
+        "created": None,
+        "errors": {},
+    }
+
+
 async def _account_context(user: SignedIn) -> dict[str, Any]:
     return {"person": await services.person_out(user.person_id), "two_factor": await two_factor.status(user.person_id)}
 
@@ -486,6 +567,12 @@ async def _two_factor_context(user: SignedIn) -> dict[str, Any]:
         "setup": await two_factor.pending_setup(user.person_id, user.email),
         "withheld": sorted(user.withheld_roles),
     }
+
+
+def _landing(path: str) -> str:
+    """Where a log-in leads: the page asked for, else (the public home asked for) the person's own home."""
+    safe = _safe_next(path)
+    return "/home" if safe == "/" else safe
 
 
 def _safe_next(path: str) -> str:

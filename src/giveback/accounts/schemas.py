@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
@@ -110,3 +111,53 @@ class TwoFactorEnabled(msgspec.Struct, kw_only=True):
 
 class Message(msgspec.Struct):
     detail: str
+
+
+ApiTokenScope = Literal["read", "write"]
+ApiTokenKind = Literal["personal", "service"]
+
+
+class ApiTokenCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new API token: what it is for, what it may do, and for how long."""
+
+    name: Annotated[
+        Name,
+        msgspec.Meta(
+            min_length=1, max_length=100, description="What the token is for", examples=["weekly trips report"]
+        ),
+    ]
+    scope: Annotated[
+        ApiTokenScope, msgspec.Meta(description="``read``: GET only; ``write``: also change what you may change")
+    ] = "read"
+    expires_in_days: (
+        Annotated[int, msgspec.Meta(ge=1, le=366, description="Days until it stops working; null: until revoked")]
+        | None
+    ) = 90
+    kind: Annotated[
+        ApiTokenKind,
+        msgspec.Meta(description="``personal``, or ``service`` for an integration every admin sees (admins only)"),
+    ] = "personal"
+
+
+class ApiTokenOut(msgspec.Struct, kw_only=True):
+    """An API token as its lists show it: never its secret, only its first characters."""
+
+    id: int
+    name: str
+    kind: ApiTokenKind
+    scope: ApiTokenScope
+    prefix: str
+    """The token's first characters (``gb_`` and six more), to tell tokens apart."""
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    owner: str = ""
+    """The name of the person it acts for."""
+
+
+class ApiTokenCreated(msgspec.Struct, kw_only=True):
+    """A token just made. ``bearer_token`` is shown this once: send it as ``Authorization: Bearer <bearer_token>``."""
+
+    token: ApiTokenOut
+    bearer_token: str

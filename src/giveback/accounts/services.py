@@ -10,13 +10,14 @@ Those e-mails hold no text a stranger typed.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import structlog
 
-from giveback.accounts import throttle, two_factor
+from giveback.accounts import api_tokens, throttle, two_factor
 from giveback.accounts.audit import audit
 from giveback.accounts.passwords import check_strength, hash_password, verify_password
 from giveback.accounts.schemas import PersonOut, Role, SignUp
@@ -24,6 +25,10 @@ from giveback.accounts.sessions import end_all_sessions, hash_token, now, start_
 from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from giveback.i18n import DEFAULT_LOCALE, LOCALES, current_locale
+from giveback.mail.outbox import Recipient
+from giveback.mail.stored import render_for
+from giveback.mail.templating import message
 
 log = structlog.get_logger()
 
@@ -95,7 +100,7 @@ async def _consume_token(raw: str, purpose: str) -> int:
 
 
 class SendsMail(Protocol):
-    async def send(self, *, to: str, subject: str, body: str) -> object: ...
+    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> object: ...
 
 
 @dataclass
@@ -105,54 +110,46 @@ class AfterTheAnswer:
     costs no error page (the failure is logged)."""
 
     mailer: SendsMail
-    messages: list[tuple[str, str, str]] = field(default_factory=list)
+    messages: list[tuple[str, str, str, str]] = field(default_factory=list)
 
-    async def send(self, *, to: str, subject: str, body: str) -> None:
-        self.messages.append((to, subject, body))
+    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> None:
+        self.messages.append((to, subject, body, html))
 
     async def deliver(self) -> None:
-        for to, subject, body in self.messages:
+        for to, subject, body, html in self.messages:
             try:
-                await self.mailer.send(to=to, subject=subject, body=body)
+                await self.mailer.send(to=to, subject=subject, body=body, html=html)
             except Exception:
                 log.exception("account_mail.failed", subject=subject)
 
 
+async def _send(mailer: SendsMail, email: str, message_name: str, base_url: str, **values: str) -> None:
+    """An account mail made from its template, in the language of the page it was asked from; it names nobody
+    (the address may not be the asker's)."""
+    base = base_url.rstrip("/")
+    given = {"reader": "", "site_link": f"{base}/", **values}
+    rendered = await render_for(message(message_name), current_locale(), given)
+    await mailer.send(to=email, subject=rendered.subject, body=rendered.text, html=rendered.html)
+
+
 async def _send_confirmation(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
-    await mailer.send(
-        to=email,
-        subject="Confirm your Giveback account",
-        body=(
-            "Hello,\n\nconfirm your e-mail address to start using Giveback:\n\n"
-            f"{base_url}/confirm?token={token}\n\nThe link works once and expires in two days. If you did not sign up, "
-            "ignore this message: no account is made without it.\n"
-        ),
-    )
+    await _send(mailer, email, "account-confirm", base_url, link=f"{base_url}/confirm?token={token}")
 
 
 async def _send_existing_account_notice(mailer: SendsMail, email: str, base_url: str) -> None:
-    await mailer.send(
-        to=email,
-        subject="You already have a Giveback account",
-        body=(
-            "Hello,\n\nsomeone, perhaps you, tried to sign up to Giveback with this address. It already has an "
-            f"account: log in at {base_url}/login, or choose a new password at {base_url}/forgot-password "
-            "(that also confirms the address if it was never confirmed).\n\n"
-            "If it was not you, ignore this message: nothing has changed.\n"
-        ),
-    )
+    links = {"login_link": f"{base_url}/login", "reset_link": f"{base_url}/forgot-password"}
+    await _send(mailer, email, "account-exists", base_url, **links)
 
 
 async def _send_reset(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
-    await mailer.send(
-        to=email,
-        subject="Reset your Giveback password",
-        body=(
-            f"Hello,\n\nchoose a new password here:\n\n{base_url}/reset-password?token={token}\n\n"
-            "The link works once, expires in one hour, and stops working when a newer one is sent. If you did not "
-            "ask for it, ignore this message.\n"
-        ),
-    )
+    await _send(mailer, email, "account-reset", base_url, link=f"{base_url}/reset-password?token={token}")
+
+
+def _page_locale() -> str | None:
+    """The language of the sign-up page, saved as the new account's (its e-mails are written in it); None for
+    English, which is also what a person without a choice reads."""
+    locale = current_locale()
+    return locale if locale in LOCALES and locale != DEFAULT_LOCALE else None
 
 
 # --- sign-up and confirmation ----------------------------------------------------------------------------------
@@ -176,7 +173,8 @@ async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str
         if existing is not None:
             await audit(None, "account.sign_up_for_existing_account", "person", existing["id"], client=client)
         else:
-            inserted = await Person.insert(Person(email=email, name=data.name.strip(), password_hash=password_hash))
+            person = Person(email=email, name=data.name.strip(), password_hash=password_hash, locale=_page_locale())
+            inserted = await Person.insert(person)
             person_id = int(inserted[0]["id"])
             await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
             token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
@@ -385,8 +383,10 @@ async def reset_two_factor(actor_id: int | None, person_id: int) -> PersonOut:
 
 
 async def forget_account_secrets(person_id: int, email: str) -> None:
-    """Delete a deleted account's second factor, log-in challenges and e-mail request counts."""
+    """Delete a deleted account's second factor, log-in challenges and e-mail request counts; revoke its API
+    tokens."""
     await two_factor.forget(person_id)
+    await api_tokens.revoke_all_tokens(person_id)
     await throttle.forget_mail_requests(email)
 
 
@@ -400,3 +400,27 @@ async def list_people(*, role: str | None = None) -> list[PersonOut]:
     if role:
         query = query.where(Person.id.is_in(RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)))
     return [await person_out(row["id"]) for row in await query]
+
+
+def _recipient(row: dict[str, Any]) -> Recipient:
+    return Recipient(name=row["name"], email=row["email"], locale=row["locale"] or DEFAULT_LOCALE, person_id=row["id"])
+
+
+async def recipients(person_ids: Iterable[int]) -> list[Recipient]:
+    """The people to tell (those with a live account: not deleted, not disabled), in id order, each with the
+    language they read."""
+    ids = sorted(set(person_ids))
+    if not ids:
+        return []
+    rows = (
+        await Person.select(Person.id, Person.name, Person.email, Person.locale)
+        .where(Person.id.is_in(ids) & Person.deleted_at.is_null() & Person.disabled_at.is_null())
+        .order_by(Person.id)
+    )
+    return [_recipient(row) for row in rows]
+
+
+async def recipients_with_role(role: str) -> list[Recipient]:
+    """Everyone with a live account holding the role (the coordinators to tell of a waiting step)."""
+    grants = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == role)
+    return await recipients(int(grant["person"]) for grant in grants)

@@ -30,6 +30,10 @@ class SignedIn(msgspec.Struct, frozen=True, kw_only=True):
     """Roles the person holds that wait until they set up two-factor log-in (a ``setup_only`` session)."""
     locale: str | None = None
     """The interface language the person chose (``pt_BR``), or None: then the browser's is used."""
+    token_id: int | None = None
+    """The API token the request came with (``accounts.api_tokens``); None for a browser session."""
+    scope: str = "write"
+    """What the caller may do: ``read`` (GET only) for a read token, ``write`` otherwise."""
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))

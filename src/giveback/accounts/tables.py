@@ -119,3 +119,24 @@ class AuditEvent(Table):
     subject_id = Integer(null=True)
     details = JSON(default={})
     is_system = Boolean(default=False)
+
+
+class ApiToken(Table):
+    """A token a script sends as ``Authorization: Bearer …`` to call the JSON API; only its SHA-256 is stored.
+
+    A personal token acts as its owner with the owner's roles of the moment; a service token is an admin's, made
+    for an integration, listed to every admin. ``scope`` is ``read`` (GET only) or ``write``. A revoked token keeps
+    its row (the audit log and the list name it) and is refused from then on."""
+
+    id = Serial(primary_key=True)
+    person = ForeignKey(references=Person, index=True)
+    kind = Varchar(length=10, default="personal")
+    name = Varchar(length=100)
+    token_hash = Varchar(length=64, unique=True, index=True)
+    prefix = Varchar(length=16)
+    """The token's first characters, shown in lists so its owner can tell tokens apart (never enough to use)."""
+    scope = Varchar(length=10, default="read")
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)

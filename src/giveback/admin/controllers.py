@@ -11,7 +11,8 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
-from giveback.accounts.schemas import ROLES, PersonOut, Role
+from giveback.accounts import api_tokens
+from giveback.accounts.schemas import ROLES, ApiTokenOut, PersonOut, Role
 from giveback.admin import services
 from giveback.admin.schemas import (
     PEOPLE_SORTS,
@@ -115,6 +116,15 @@ class AdminApi(Controller):
         await services.resend_confirmation(
             signed_in_user(request).person_id, person_id, mailer=mailer, base_url=settings.base_url
         )
+
+    @get(
+        "/tokens",
+        summary="Every live API token of the program (admin)",
+        description="Service tokens first, then personal ones by owner; revoke one with "
+        "`DELETE /api/account/tokens/{token_id}`.",
+    )
+    async def tokens(self) -> list[ApiTokenOut]:
+        return await api_tokens.list_all_tokens()
 
     @get("/audit", summary="Read the audit log (admin)")
     async def audit(
@@ -251,6 +261,15 @@ class AdminPages(Controller):
         except DomainError as problem:
             return await self._person_page(request, person_id, errors={"form": problem.message})
         return redirect(f"/admin/people/{person_id}?done=resent")
+
+    @get("/tokens")
+    async def tokens(self) -> Template:
+        return page("admin/tokens.html", tokens=await api_tokens.list_all_tokens())
+
+    @post("/tokens/{token_id:int}/revoke")
+    async def revoke_token(self, request: Request[Any, Any, Any], token_id: PathId) -> Redirect:
+        await api_tokens.revoke_token(signed_in_user(request), token_id)
+        return redirect("/admin/tokens?revoked=1")
 
     @get("/audit")
     async def audit(self, request: Request[Any, Any, Any]) -> Template:

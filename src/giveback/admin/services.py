@@ -1,7 +1,7 @@
 """Administration: find people, grant and revoke roles, disable accounts, resend confirmations, read the audit log.
 
 Roles and confirmations are the accounts domain's; this domain only decides who may do what to whom and keeps
-the lists. Disabling an account ends its sessions and calendar feeds at once and keeps the person out of the
+the lists. Disabling an account ends its sessions, calendar feeds and API tokens at once and keeps the person out of the
 directories and the matching until an admin enables it again; their trips and reports stay.
 """
 
@@ -11,6 +11,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from giveback.accounts import services as accounts
+from giveback.accounts.api_tokens import revoke_all_tokens
 from giveback.accounts.schemas import ROLES, PersonOut, Role
 from giveback.accounts.sessions import end_all_sessions
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
@@ -156,7 +157,8 @@ async def set_roles(actor_id: int | None, person_id: int, roles: list[Role]) -> 
 
 
 async def disable_account(actor_id: int | None, person_id: int, reason: str) -> PersonAdminOut:
-    """Stop the account: no log-in, sessions ended, calendar feeds revoked; out of directories and matching."""
+    """Stop the account: no log-in, sessions ended, calendar feeds and API tokens revoked; out of directories and
+    matching."""
     if actor_id == person_id:
         raise InvalidInput(_("you cannot disable your own account"), field="person_id")
     if not reason.strip():
@@ -171,14 +173,22 @@ async def disable_account(actor_id: int | None, person_id: int, reason: str) -> 
         await Person.update({Person.disabled_at: _now()}).where(Person.id == person_id)
         await end_all_sessions(person_id)
         feeds = await FeedToken.delete().where(FeedToken.person == person_id).returning(FeedToken.id)
+        tokens = await revoke_all_tokens(person_id)
         await accounts.audit(
-            actor_id, "account.disabled", "person", person_id, reason=reason.strip(), feeds_revoked=len(feeds)
+            actor_id,
+            "account.disabled",
+            "person",
+            person_id,
+            reason=reason.strip(),
+            feeds_revoked=len(feeds),
+            api_tokens_revoked=tokens,
         )
     return await person_admin_out(person_id)
 
 
 async def enable_account(actor_id: int | None, person_id: int) -> PersonAdminOut:
-    """Let a disabled account log in again (its calendar feeds were revoked: the person makes new ones)."""
+    """Let a disabled account log in again (its calendar feeds and API tokens were revoked: the person makes new
+    ones)."""
     async with write_transaction(Person._meta.db):
         row = await _person_row(person_id, lock=True)
         if row["disabled_at"] is None:
@@ -281,6 +291,7 @@ RECORD_WORDS = {
     "trip": _("a trip"),
     "topic": _("a topic"),
     "calendar_feed": _("a calendar feed"),
+    "api_token": _("an API token"),
     "availability_window": _("an availability window"),
     "volunteer_profile": _("a volunteer profile"),
     "volunteer_cv": _("a CV"),

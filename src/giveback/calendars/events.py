@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from giveback.calendars import ics
+from giveback.i18n import _, translate
+from giveback.i18n.formatting import country_name, format_list
+from giveback.i18n.labels import label
 
 
 @dataclass(frozen=True)
@@ -53,22 +56,32 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def volunteer_names(trip: TripFacts) -> str:
+    """The travelling volunteers as a list in the current language."""
+    return format_list(v.name for v in trip.travelling) if trip.travelling else translate(_("no volunteer yet"))
+
+
 def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
-    """The trip as one all-day event: summary, place and a description naming its volunteers."""
+    """The trip as one all-day event in the current language (``use_locale``: the reader's): summary, place and
+    a description naming its volunteers."""
     host = trip.organization_short_name or trip.organization_name
-    names = ", ".join(v.name for v in trip.travelling) or "no volunteer yet"
+    summary = _("Giveback visit: %(title)s (%(host)s)", title=trip.title, host=host)
+    description = _(
+        "Visiting-professor trip to %(organization)s for “%(title)s”.\nVolunteers: %(names)s.\nStatus: %(status)s.",
+        organization=trip.organization_name,
+        title=trip.title,
+        names=volunteer_names(trip),
+        status=label("trip", trip.status),
+    )
     return ics.TripEvent(
         uid=trip.uid,
         sequence=trip.sequence,
         first_day=trip.first_day,
         last_day=trip.last_day,
         status=trip.status,
-        summary=f"Giveback visit: {trip.title} ({host})",
-        location=f"{trip.organization_name}, {trip.country}",
-        description=(
-            f"Visiting-professor trip to {trip.organization_name} for “{trip.title}”.\n"
-            f"Volunteers: {names}.\nStatus: {trip.status.replace('_', ' ')}."
-        ),
+        summary=translate(summary),
+        location=f"{trip.organization_name}, {country_name(trip.country)}",
+        description=translate(description),
         created=_aware(trip.created),
         changed=_aware(trip.changed),
         url=f"{base_url.rstrip('/')}/calendar",

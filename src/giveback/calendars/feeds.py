@@ -6,6 +6,7 @@ of the body and its Last-Modified a high-water mark that never goes backwards (c
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from collections.abc import Awaitable, Callable
@@ -24,7 +25,7 @@ from giveback.db.changes import committed_state
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
-from giveback.i18n import _
+from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 
@@ -183,6 +184,9 @@ class _AnsweredFeeds:
 
 
 _answered_feeds = _AnsweredFeeds(size=2048)
+# The feeds being built now, each with the committed state it is built from (requests that arrive meanwhile with
+# the same state wait for it: a calendar app's many subscribers, or the same client retrying, cost one build).
+_building_feeds: dict[tuple[str, str], tuple[object | None, asyncio.Future[FeedBody]]] = {}
 
 
 async def feed_body(raw: str, settings: Settings, trips: FeedTrips) -> FeedBody:
@@ -193,9 +197,33 @@ async def feed_body(raw: str, settings: Settings, trips: FeedTrips) -> FeedBody:
     key = (hash_feed_token(raw), settings.base_url)
     state = await committed_state(FeedToken._meta.db)
     answered = _answered_feeds.get(key, state)
-    if answered is None:
+    if answered is not None:
+        return answered
+    building = _building_feeds.get(key)
+    if building is not None and state is not None and building[0] == state:
+        # The same feed, asked for again while it is built from the same committed state: share that build.
+        try:
+            return await asyncio.shield(building[1])
+        except asyncio.CancelledError:
+            if not building[1].cancelled():
+                raise  # this request was cancelled
+            # the request building it went away: build it here
+    built: asyncio.Future[FeedBody] = asyncio.get_running_loop().create_future()
+    _building_feeds[key] = (state, built)
+    try:
         answered = await _build_feed(key[0], settings, trips)
-        _answered_feeds.put(key, state, answered)
+    except Exception as error:
+        built.set_exception(error)
+        built.exception()  # retrieved here: no waiter may be there to retrieve it
+        raise
+    except BaseException:
+        built.cancel()
+        raise
+    finally:
+        if _building_feeds.get(key, (None, None))[1] is built:
+            del _building_feeds[key]
+    built.set_result(answered)
+    _answered_feeds.put(key, state, answered)
     return answered
 
 
@@ -203,7 +231,7 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
     row = await FeedToken.select().where(FeedToken.token_hash == token_hash).first()
     if row is None:
         raise NotFound("no such feed", field="token")
-    owner = await Person.select(Person.name, Person.deleted_at).where(Person.id == row["person"]).first()
+    owner = await Person.select(Person.name, Person.deleted_at, Person.locale).where(Person.id == row["person"]).first()
     roles = frozenset(
         r["role"] for r in await RoleGrant.select(RoleGrant.role).where(RoleGrant.person == row["person"])
     )
@@ -216,12 +244,12 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
     organization = (
         (await _organization_names([row["organization"]])).get(row["organization"]) if row["organization"] else None
     )
-    events = [
-        trip_event(trip, settings.base_url)
-        for trip in await feed_trips(row["kind"], row["person"], row["organization"])
-    ]
+    trips = await feed_trips(row["kind"], row["person"], row["organization"])
+    with use_locale(owner["locale"] or DEFAULT_LOCALE):  # the feed speaks its owner's language
+        events = [trip_event(trip, settings.base_url) for trip in trips]
+        name = translate(_feed_name(row["kind"], organization, owner["name"]))
     # Only a traveller's own feed blocks the days; an organization's or the program's shows visits as free time.
-    body = ics.feed(_feed_name(row["kind"], organization, owner["name"]), events, busy=row["kind"] == "personal")
+    body = ics.feed(name, events, busy=row["kind"] == "personal")
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
     last_modified = _aware(row["last_modified"]).replace(microsecond=0)
     if etag != row["etag"]:

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import replace
-from typing import Literal
+from typing import Any, Literal
 
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from giveback.accounts import services as accounts
 from giveback.calendars import ics
-from giveback.calendars.events import Participant, TripFacts, trip_event
+from giveback.calendars.events import Participant, TripFacts, trip_event, volunteer_names
 from giveback.calendars.messages import invite_message
 from giveback.calendars.replies import reply_address
 from giveback.errors import NotFound
+from giveback.i18n import translate, use_locale
+from giveback.i18n.formatting import format_date_range
+from giveback.i18n.labels import label
 from giveback.mail.messages import new_message_id
-from giveback.mail.outbox import queue_message
+from giveback.mail.outbox import Recipient, queue_message, render_to
 from giveback.settings import Settings
 
 Answer = Literal["accept", "decline"]
@@ -67,67 +71,87 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
     return people
 
 
-def _text(event: ics.TripEvent, method: ics.Method, links: tuple[str, str] | None, base_url: str) -> str:
-    days = f"{event.first_day:%a %d %b %Y} – {event.last_day:%a %d %b %Y}"
-    calendars = f"Your calendars: {base_url}/calendar"
-    if method == "CANCEL":
-        return (
-            f"The visit “{event.summary}” ({days}) is cancelled for you.\n\n"
-            f"The calendar attachment removes it from your calendar.\n\n{calendars}"
-        )
-    text = f"{event.summary}\n{days}\n{event.location}\n\n{event.description}"
-    if links:
-        text += f"\n\nAccept your place on this trip: {links[0]}\n\nDecline (frees your place): {links[1]}"
-    return f"{text}\n\n{calendars}"
-
-
-def _recipients(trip: TripFacts, removed: list[Participant]) -> list[Participant]:
+def _recipients(trip: TripFacts, removed: list[Participant], only: Collection[int] = ()) -> list[Participant]:
     if removed:
         return removed
+    if only:
+        return [v for v in trip.travelling if v.person_id in set(only)]
     travelling = trip.travelling
     known = {v.person_id for v in travelling}
     return travelling + [c for c in trip.contacts if c.person_id not in known]
 
 
+def _values(
+    trip: TripFacts, event: ics.TripEvent, links: tuple[str, str] | None, base_url: str, accepted: bool = False
+) -> dict[str, Any]:
+    """The invite's placeholders, in the current language (the reader's)."""
+    return {
+        "accepted": accepted,
+        "trip_link": f"{base_url}/trips/{trip.trip_id}",
+        "trip_title": trip.title,
+        "host": trip.organization_short_name or trip.organization_name,
+        "days": format_date_range(trip.first_day, trip.last_day),
+        "location": event.location,
+        "volunteers": volunteer_names(trip),
+        "status": translate(label("trip", trip.status)),
+        "updated": bool(event.sequence),
+        "accept_link": links[0] if links else "",
+        "decline_link": links[1] if links else "",
+        "calendar_link": f"{base_url}/calendar",
+    }
+
+
 async def queue_invites(
-    trip: TripFacts, *, method: ics.Method, settings: Settings, removed_people: Collection[int] = ()
+    trip: TripFacts,
+    *,
+    method: ics.Method,
+    settings: Settings,
+    removed_people: Collection[int] = (),
+    only_people: Collection[int] = (),
 ) -> int:
     """Queue one iTIP message per recipient for the trip as described; returns how many were queued.
 
     Runs inside the caller's transaction (opens none). Recipients: the volunteers who have not declined
     (each with their own accept and decline links on a REQUEST) and the host organization's contacts.
     ``removed_people`` instead sends only to volunteers who left the trip, named as declined attendees
-    (used with ``CANCEL``). The organizer is the recipient's own reply address in the program mailbox
-    (``giveback.calendars.replies``), also the message's Reply-To; links start with ``settings.base_url``. Only
-    the volunteers' copies block the days (TRANSP:OPAQUE); a host contact's shows them as free.
+    (used with ``CANCEL``); ``only_people`` sends only to these volunteers (an invite sent again). A volunteer
+    who has answered gets no answer links, only what they answered. The organizer is the recipient's own reply
+    address in the program mailbox (``giveback.calendars.replies``), also the message's Reply-To; links start
+    with ``settings.base_url``. Only the volunteers' copies block the days (TRANSP:OPAQUE); a host contact's
+    shows them as free.
+    Each recipient reads the message, and the event's texts, in their own language; the words come from the
+    templates ``trip-invitation`` and ``trip-cancelled``.
     """
     base = settings.base_url.rstrip("/")
     removed = [v for v in trip.volunteers if v.person_id in set(removed_people)]
-    event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
+    recipients = _recipients(trip, removed, only_people)
+    readers = {r.person_id: r for r in await accounts.recipients(r.person_id for r in recipients)}
     organizer_name = ics.organizer_address(settings.mail_from)[0]
-    verb = "Cancelled" if method == "CANCEL" else ("Updated" if event.sequence else "Invitation")
-    subject = f"{verb}: {event.summary} ({event.first_day:%d %b %Y})"
-    recipients = _recipients(trip, removed)
+    template = "trip-cancelled" if method == "CANCEL" else "trip-invitation"
     for recipient in recipients:
-        organizer = reply_address(settings, trip.uid, recipient.email)
-        travels = recipient.member_id is not None
-        calendar = ics.invite(event, method=method, organizer=(organizer_name, organizer), busy=travels)
+        reader = readers.get(recipient.person_id) or Recipient(recipient.name, recipient.email)
         links = None
-        if method == "REQUEST" and recipient.member_id is not None:
+        if method == "REQUEST" and recipient.member_id is not None and recipient.response == "pending":
             links = (
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'accept')}",
                 f"{base}/invites/{answer_token(settings.secret_key, recipient.member_id, 'decline')}",
             )
+        with use_locale(reader.locale):
+            event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
+            organizer = reply_address(settings, trip.uid, recipient.email)
+            busy = recipient.member_id is not None  # only those who travel
+            calendar = ics.invite(event, method=method, organizer=(organizer_name, organizer), busy=busy)
+            values = _values(trip, event, links, base, accepted=recipient.response == "accepted")
+        rendered = await render_to(settings, template, reader, values)
         message_id = new_message_id(settings.mail_from, f"trip{trip.trip_id}.seq{event.sequence}")
         await queue_message(
             message_id=message_id,
             recipient=recipient.email,
-            subject=subject,
+            subject=rendered.subject,
             content=invite_message(
                 mail_from=settings.mail_from,
                 to=(recipient.name, recipient.email),
-                subject=subject,
-                text=_text(event, method, links, base),
+                rendered=rendered,
                 calendar=calendar,
                 method=method,
                 message_id=message_id,

@@ -9,6 +9,7 @@ from piccolo.apps.migrations.commands.forwards import run_forwards
 from piccolo.apps.migrations.tables import Migration
 from piccolo.engine.base import Engine
 
+from giveback.db.changes import ensure_change_signals
 from giveback.piccolo_app import APP_CONFIG
 
 UPGRADE_COMMAND = "giveback db upgrade"
@@ -47,7 +48,8 @@ async def check_ready(engine: Engine[Any]) -> None:
 
 
 async def upgrade() -> list[str]:
-    """Apply every pending migration in order; returns the ids applied."""
+    """Apply every pending migration in order, then give every table its change trigger (``db.changes``);
+    returns the ids applied."""
     from giveback.piccolo_conf import DB
 
     pending = await pending_migration_ids(DB)
@@ -55,4 +57,5 @@ async def upgrade() -> list[str]:
         result = await run_forwards(app_name=APP_CONFIG.app_name)
         if not result.success:
             raise DatabaseNotReady(f"migration failed: {result.message}")
+    await ensure_change_signals(DB)
     return pending

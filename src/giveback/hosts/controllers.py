@@ -3,6 +3,7 @@ and the pages of host contacts and coordinators."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -33,6 +34,7 @@ from giveback.hosts.schemas import (
 )
 from giveback.i18n import _
 from giveback.organizations import services as organizations
+from giveback.settings import Settings
 from giveback.topics.services import list_topics
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
@@ -44,6 +46,11 @@ HOST = requires("host")
 COORDINATOR = requires("coordinator")
 HOST_OR_COORDINATOR = requires("host", "coordinator")
 WINDOW_ROWS = 3
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 def _organization(row: ClaimOut | RequestOut) -> str:
@@ -99,11 +106,15 @@ class ClaimApi(Controller):
     async def claim(
         self, organization_id: PathId, data: JSONBody[ClaimIn], request: Request[Any, Any, Any]
     ) -> ClaimOut:
-        return await services.claim_organization(signed_in_user(request).person_id, organization_id, data.message)
+        return await services.claim_organization(
+            signed_in_user(request).person_id, organization_id, data.message, settings=_settings(request)
+        )
 
     @post("/organizations/register", guards=[HOST], summary="Register a new organization and claim it (host contact)")
     async def register(self, data: JSONBody[NewOrganizationIn], request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.register_organization(signed_in_user(request).person_id, data)
+        return await services.register_organization(
+            signed_in_user(request).person_id, data, settings=_settings(request)
+        )
 
     @get("/claims", guards=[HOST_OR_COORDINATOR], summary="Claims: all for coordinators (pending first), own for hosts")
     async def claims(
@@ -123,7 +134,7 @@ class ClaimApi(Controller):
         summary="Approve a claim: the person becomes a contact of the organization",
     )
     async def approve(self, claim_id: PathId, request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.approve_claim(signed_in_user(request).person_id, claim_id)
+        return await services.approve_claim(signed_in_user(request).person_id, claim_id, settings=_settings(request))
 
     @post(
         "/claims/{claim_id:int}/reject",
@@ -132,7 +143,9 @@ class ClaimApi(Controller):
         summary="Reject a claim, saying why",
     )
     async def reject(self, claim_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]) -> ClaimOut:
-        return await services.reject_claim(signed_in_user(request).person_id, claim_id, data.reason)
+        return await services.reject_claim(
+            signed_in_user(request).person_id, claim_id, data.reason, settings=_settings(request)
+        )
 
 
 class RequestApi(Controller):
@@ -179,7 +192,7 @@ class RequestApi(Controller):
 
     @post("/{request_id:int}/submit", guards=[HOST], status_code=HTTP_200_OK, summary="Submit a draft")
     async def submit(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.submit_request(signed_in_user(request), request_id)
+        return await services.submit_request(signed_in_user(request), request_id, settings=_settings(request))
 
     @post("/{request_id:int}/withdraw", guards=[HOST], status_code=HTTP_200_OK, summary="Withdraw back to draft")
     async def withdraw(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
@@ -189,7 +202,7 @@ class RequestApi(Controller):
         "/{request_id:int}/accept", guards=[COORDINATOR], status_code=HTTP_200_OK, summary="Accept a submitted request"
     )
     async def accept(self, request_id: PathId, request: Request[Any, Any, Any]) -> RequestOut:
-        return await services.accept_request(signed_in_user(request).person_id, request_id)
+        return await services.accept_request(signed_in_user(request).person_id, request_id, settings=_settings(request))
 
     @post(
         "/{request_id:int}/decline",
@@ -200,7 +213,9 @@ class RequestApi(Controller):
     async def decline(
         self, request_id: PathId, data: JSONBody[DecisionIn], request: Request[Any, Any, Any]
     ) -> RequestOut:
-        return await services.decline_request(signed_in_user(request).person_id, request_id, data.reason)
+        return await services.decline_request(
+            signed_in_user(request).person_id, request_id, data.reason, settings=_settings(request)
+        )
 
     @put("/{request_id:int}/priority", guards=[COORDINATOR], summary="Mark a request as a priority, or not")
     async def priority(
@@ -253,13 +268,42 @@ class PublicPages(Controller):
         )
 
 
+@dataclass(frozen=True)
+class Step:
+    """A first step of a host contact, done or not, and where to take it."""
+
+    key: str
+    title: str
+    link: str
+    done: bool
+    note: str = ""
+
+
+def _first_steps(claims: list[ClaimOut], contact_ids: list[int], requests: list[RequestOut]) -> list[Step]:
+    """A new host contact's first steps: claim the organization (a coordinator approves it), then a request."""
+    pending = any(c.status == "pending" for c in claims)
+    first = f"/host/requests/new?organization_id={contact_ids[0]}" if contact_ids else "#claim"
+    return [
+        Step(
+            "claim",
+            _("Claim your organization, or register it"),
+            "#claim",
+            bool(contact_ids),
+            _("sent; a coordinator reviews it") if pending else "",
+        ),
+        Step("request", _("Write your first request for a visiting professor"), first, bool(requests)),
+    ]
+
+
 async def _host_home(user: SignedIn, search: str = "", query: Any = None, **extra: Any) -> dict[str, Any]:
     contact_ids = await services.contact_organization_ids(user.person_id)
     requests = await services.list_requests(user)
+    claims = await services.list_claims(user)
     query = query or {}
     return {
+        "steps": _first_steps(claims, contact_ids, requests),
         "organizations": [await organizations.get_organization(i) for i in contact_ids],
-        "claims": MY_CLAIMS.from_query(await services.list_claims(user), query),
+        "claims": MY_CLAIMS.from_query(claims, query),
         "requests": MY_REQUESTS.from_query(requests, query),
         "statuses": [s for s in REQUEST_STATUSES if any(r.status == s for r in requests)],
         "search": search,
@@ -351,7 +395,9 @@ class HostPages(Controller):
         try:
             data = parse(ClaimIn, {"message": fields.get("message") or ""})
             organization_id = int(fields.get("organization_id") or 0)
-            await services.claim_organization(user.person_id, organization_id, data.message)
+            await services.claim_organization(
+                user.person_id, organization_id, data.message, settings=_settings(request)
+            )
         except (FormInvalid, DomainError, ValueError) as problem:
             if isinstance(problem, ValueError):
                 problem = FormInvalid({"organization_id": _("choose an organization")})
@@ -363,7 +409,9 @@ class HostPages(Controller):
         user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
-            await services.register_organization(user.person_id, parse(NewOrganizationIn, fields))
+            await services.register_organization(
+                user.person_id, parse(NewOrganizationIn, fields), settings=_settings(request)
+            )
         except (FormInvalid, DomainError) as problem:
             context = await _host_home(user)
             return form_error_page("hosts/home.html", problem, **{**context, "values": fields})
@@ -423,7 +471,7 @@ class HostPages(Controller):
 
     @post("/requests/{request_id:int}/submit")
     async def submit(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.submit_request(signed_in_user(request), request_id)
+        await services.submit_request(signed_in_user(request), request_id, settings=_settings(request))
         return redirect(f"/host/requests/{request_id}/edit?done=submitted")
 
     @post("/requests/{request_id:int}/withdraw")
@@ -435,6 +483,12 @@ class HostPages(Controller):
     async def delete(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         await services.delete_request(signed_in_user(request), request_id)
         return redirect("/host?done=deleted")
+
+
+async def _review_context(user: SignedIn, request_id: int, **extra: Any) -> dict[str, Any]:
+    """A request as a coordinator reviews it: every field its host filled in, and who wrote it."""
+    found = await services.get_request(user, request_id)
+    return {"r": found, "author": await services.author_name(found), **extra}
 
 
 class CoordinatorPages(Controller):
@@ -471,7 +525,7 @@ class CoordinatorPages(Controller):
 
     @post("/claims/{claim_id:int}/approve")
     async def approve(self, request: Request[Any, Any, Any], claim_id: PathId) -> Redirect:
-        await services.approve_claim(signed_in_user(request).person_id, claim_id)
+        await services.approve_claim(signed_in_user(request).person_id, claim_id, settings=_settings(request))
         return redirect("/coordinator/claims?done=approved")
 
     @post("/claims/{claim_id:int}/reject")
@@ -479,7 +533,9 @@ class CoordinatorPages(Controller):
         user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
-            await services.reject_claim(user.person_id, claim_id, str(fields.get("reason") or ""))
+            await services.reject_claim(
+                user.person_id, claim_id, str(fields.get("reason") or ""), settings=_settings(request)
+            )
         except DomainError as problem:
             context = await self._claims_page(user, "pending", failed=claim_id)
             return form_error_page("hosts/coordinator_claims.html", problem, **context)
@@ -490,9 +546,16 @@ class CoordinatorPages(Controller):
         context = await self._requests_page(signed_in_user(request), status, request.query_params)
         return page("hosts/coordinator_requests.html", **context)
 
+    @get("/requests/{request_id:int}")
+    async def review(self, request: Request[Any, Any, Any], request_id: PathId) -> Template:
+        return page("hosts/coordinator_request.html", **await _review_context(signed_in_user(request), request_id))
+
     @post("/requests/{request_id:int}/accept")
     async def accept(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
-        await services.accept_request(signed_in_user(request).person_id, request_id)
+        fields = form_fields(await request.form())
+        await services.accept_request(signed_in_user(request).person_id, request_id, settings=_settings(request))
+        if fields.get("next") == "review":
+            return redirect(f"/coordinator/requests/{request_id}?done=accepted")
         return redirect("/coordinator/requests?done=accepted")
 
     @post("/requests/{request_id:int}/decline")
@@ -500,16 +563,25 @@ class CoordinatorPages(Controller):
         user = signed_in_user(request)
         fields = form_fields(await request.form())
         try:
-            await services.decline_request(user.person_id, request_id, str(fields.get("reason") or ""))
+            await services.decline_request(
+                user.person_id, request_id, str(fields.get("reason") or ""), settings=_settings(request)
+            )
         except DomainError as problem:
+            if fields.get("next") == "review":
+                context = await _review_context(user, request_id, values={"reason": fields.get("reason") or ""})
+                return form_error_page("hosts/coordinator_request.html", problem, **context)
             context = await self._requests_page(user, "submitted", failed=request_id)
             return form_error_page("hosts/coordinator_requests.html", problem, **context)
+        if fields.get("next") == "review":
+            return redirect(f"/coordinator/requests/{request_id}?done=declined")
         return redirect("/coordinator/requests?done=declined")
 
     @post("/requests/{request_id:int}/priority")
     async def priority(self, request: Request[Any, Any, Any], request_id: PathId) -> Redirect:
         fields = form_fields(await request.form())
         await services.set_priority(signed_in_user(request).person_id, request_id, fields.get("priority") == "1")
+        if fields.get("next") == "review":
+            return redirect(f"/coordinator/requests/{request_id}?done=priority")
         back = {"status": str(fields.get("status") or ""), "sort": str(fields.get("sort") or ""), "done": "priority"}
         return redirect("/coordinator/requests?" + urlencode({k: v for k, v in back.items() if v or k == "status"}))
 

@@ -22,6 +22,7 @@ from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.hosts import notices
 from giveback.hosts.schemas import (
     FORMATS,
     PROVISIONS,
@@ -39,6 +40,7 @@ from giveback.hosts.schemas import (
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.i18n import _
 from giveback.organizations.tables import Organization
+from giveback.settings import Settings
 from giveback.text import checked_reason
 from giveback.topics.tables import Topic
 
@@ -147,7 +149,7 @@ async def _claim_out(claim_id: int) -> ClaimOut:
     return (await _claim_outs(rows))[0]
 
 
-async def _insert_claim(person_id: int, organization_id: int, message: str) -> int:
+async def _insert_claim(person_id: int, organization_id: int, message: str, settings: Settings) -> int:
     duplicate = await locked(
         OrganizationClaim.select(OrganizationClaim.id).where(
             (OrganizationClaim.person == person_id)
@@ -164,22 +166,28 @@ async def _insert_claim(person_id: int, organization_id: int, message: str) -> i
     )[0]
     claim_id = int(row["id"])
     await audit(person_id, "claim.created", "organization_claim", claim_id, organization_id=organization_id)
+    claim = await _claim_out(claim_id)
+    await notices.tell_claim_waiting(
+        settings, claim_id=claim_id, claimant=claim.person_name, organization=claim.organization_name
+    )
     return claim_id
 
 
-async def claim_organization(person_id: int, organization_id: int, message: str = "") -> ClaimOut:
-    """A host contact asks to represent an organization; a coordinator decides."""
+async def claim_organization(
+    person_id: int, organization_id: int, message: str = "", *, settings: Settings
+) -> ClaimOut:
+    """A host contact asks to represent an organization; a coordinator decides (the coordinators are told)."""
     async with write_transaction(OrganizationClaim._meta.db):
         # locking the organization's row serializes claims on it, so a duplicate cannot slip in concurrently
         if await locked(Organization.select(Organization.id).where(Organization.id == organization_id)).first() is None:
             raise NotFound(
                 _("no organization %(organization_id)s", organization_id=organization_id), field="organization_id"
             )
-        claim_id = await _insert_claim(person_id, organization_id, message)
+        claim_id = await _insert_claim(person_id, organization_id, message, settings)
     return await _claim_out(claim_id)
 
 
-async def register_organization(person_id: int, data: NewOrganizationIn) -> ClaimOut:
+async def register_organization(person_id: int, data: NewOrganizationIn, *, settings: Settings) -> ClaimOut:
     """Create an organization that is not listed yet and a pending claim on it, in one transaction."""
     name = " ".join(data.name.split())
     if len(name) < 2:
@@ -210,7 +218,7 @@ async def register_organization(person_id: int, data: NewOrganizationIn) -> Clai
         )[0]
         organization_id = int(row["id"])
         await audit(person_id, "organization.registered", "organization", organization_id, name=name)
-        claim_id = await _insert_claim(person_id, organization_id, data.message)
+        claim_id = await _insert_claim(person_id, organization_id, data.message, settings)
     return await _claim_out(claim_id)
 
 
@@ -228,7 +236,7 @@ async def list_claims(user: SignedIn, *, status: str | None = None) -> list[Clai
     return await _claim_outs(rows)
 
 
-async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) -> ClaimOut:
+async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str, settings: Settings) -> ClaimOut:
     async with write_transaction(OrganizationClaim._meta.db):
         row = await locked(OrganizationClaim.select().where(OrganizationClaim.id == claim_id)).first()
         if row is None:
@@ -246,17 +254,20 @@ async def _decide_claim(actor_id: int, claim_id: int, status: str, reason: str) 
             }
         ).where(OrganizationClaim.id == claim_id)
         await audit(actor_id, f"claim.{status}", "organization_claim", claim_id, reason=reason)
-    return await _claim_out(claim_id)
+        claim = await _claim_out(claim_id)
+        await notices.tell_claim_decided(settings, claim)
+    return claim
 
 
-async def approve_claim(actor_id: int, claim_id: int, reason: str = "") -> ClaimOut:
-    """The claimant becomes a contact of the organization."""
-    return await _decide_claim(actor_id, claim_id, "approved", checked_reason(reason))
+async def approve_claim(actor_id: int, claim_id: int, reason: str = "", *, settings: Settings) -> ClaimOut:
+    """The claimant becomes a contact of the organization (and is told)."""
+    return await _decide_claim(actor_id, claim_id, "approved", checked_reason(reason), settings)
 
 
-async def reject_claim(actor_id: int, claim_id: int, reason: str) -> ClaimOut:
+async def reject_claim(actor_id: int, claim_id: int, reason: str, *, settings: Settings) -> ClaimOut:
+    """The claim is refused, saying why (the claimant is told)."""
     text = checked_reason(reason, required=_("say why the claim is rejected"))
-    return await _decide_claim(actor_id, claim_id, "rejected", text)
+    return await _decide_claim(actor_id, claim_id, "rejected", text, settings)
 
 
 async def organization_data_for(person_id: int) -> dict[str, Any]:
@@ -485,6 +496,12 @@ async def _request_out(request_id: int) -> RequestOut:
     return (await _request_outs(rows))[0]
 
 
+async def request_by_id(request_id: int) -> RequestOut | None:
+    """A request as stored, for the domains that show it to the people of its trips (None when deleted)."""
+    rows = await HostRequest.select().where(HostRequest.id == request_id)
+    return (await _request_outs(rows))[0] if rows else None
+
+
 async def _visible_row(user: SignedIn, request_id: int) -> dict[str, Any]:
     """The request if the caller may read it: coordinators all, host contacts their organizations'."""
     row: dict[str, Any] | None = await HostRequest.select().where(HostRequest.id == request_id).first()
@@ -500,6 +517,16 @@ async def _visible_row(user: SignedIn, request_id: int) -> dict[str, Any]:
 async def get_request(user: SignedIn, request_id: int) -> RequestOut:
     row = await _visible_row(user, request_id)
     return (await _request_outs([row]))[0]
+
+
+async def author_name(request: RequestOut) -> str:
+    """The name of the contact who wrote the request ("" when the account is gone)."""
+    if request.created_by is None:
+        return ""
+    row = (
+        await Person.select(Person.name).where((Person.id == request.created_by) & Person.deleted_at.is_null()).first()
+    )
+    return str(row["name"]) if row else ""
 
 
 async def list_requests(
@@ -628,12 +655,13 @@ async def _move(
     return await _request_out(request_id)
 
 
-async def submit_request(user: SignedIn, request_id: int) -> RequestOut:
+async def submit_request(user: SignedIn, request_id: int, *, settings: Settings) -> RequestOut:
+    """A draft goes to the coordinators for a decision (they are told)."""
     async with write_transaction(HostRequest._meta.db):
         row = await _editable_row(user, request_id)
-        return await _move(
-            user.person_id, request_id, ("draft",), "submitted", "only a draft can be submitted", row=row
-        )
+        out = await _move(user.person_id, request_id, ("draft",), "submitted", "only a draft can be submitted", row=row)
+        await notices.tell_request_waiting(settings, out)
+    return out
 
 
 async def withdraw_request(user: SignedIn, request_id: int) -> RequestOut:
@@ -649,20 +677,26 @@ async def withdraw_request(user: SignedIn, request_id: int) -> RequestOut:
         )
 
 
-async def accept_request(actor_id: int, request_id: int, priority: bool | None = None) -> RequestOut:
+async def accept_request(
+    actor_id: int, request_id: int, priority: bool | None = None, *, settings: Settings
+) -> RequestOut:
+    """A submitted request joins the pool for matching (its contacts are told)."""
     extra: dict[Any, Any] = {HostRequest.decision_reason: ""}
     if priority is not None:
         extra[HostRequest.priority] = priority
     async with write_transaction(HostRequest._meta.db):
-        return await _move(
+        out = await _move(
             actor_id, request_id, ("submitted",), "accepted", "only a submitted request can be accepted", extra
         )
+        await notices.tell_request_decided(settings, out)
+    return out
 
 
-async def decline_request(actor_id: int, request_id: int, reason: str) -> RequestOut:
+async def decline_request(actor_id: int, request_id: int, reason: str, *, settings: Settings) -> RequestOut:
+    """A submitted request is refused, saying why (its contacts are told)."""
     reason = checked_reason(reason, required=_("say why the request is declined"))
     async with write_transaction(HostRequest._meta.db):
-        return await _move(
+        out = await _move(
             actor_id,
             request_id,
             ("submitted",),
@@ -670,6 +704,8 @@ async def decline_request(actor_id: int, request_id: int, reason: str) -> Reques
             "only a submitted request can be declined",
             {HostRequest.decision_reason: reason.strip()},
         )
+        await notices.tell_request_decided(settings, out)
+    return out
 
 
 async def set_priority(actor_id: int, request_id: int, priority: bool) -> RequestOut:

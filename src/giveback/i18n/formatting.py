@@ -60,13 +60,14 @@ def format_moment(moment: datetime | None, form: str = "medium") -> str:
     return _shown(f"{joined} UTC")
 
 
-def format_date_range(first: date | str, last: date | str) -> str:
-    """Two days, both included, as one range (``3–7 mars 2027``)."""
+def format_date_range(first: date | str, last: date | str, weekday: bool = False) -> str:
+    """Two days, both included, as one range (``3–7 mars 2027``; with ``weekday``: ``lun. 3 – dim. 9 mars 2027``)."""
     first_day = date.fromisoformat(first) if isinstance(first, str) else first
     last_day = date.fromisoformat(last) if isinstance(last, str) else last
     if last_day < first_day:
         first_day, last_day = last_day, first_day
-    return _shown(format_interval(first_day, last_day, "yMMMd", locale=_babel_locale()))
+    skeleton = "yMMMEd" if weekday else "yMMMd"
+    return _shown(format_interval(first_day, last_day, skeleton, locale=_babel_locale()))
 
 
 def format_month_range(first: str, last: str) -> str:

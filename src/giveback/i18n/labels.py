@@ -107,6 +107,14 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "accepted": _p("invite answer", "accepted"),
         "declined": _p("invite answer", "declined"),
     },
+    "checklist_item": {
+        "visa": _p("travel checklist item", "visa"),
+        "flights": _p("travel checklist item", "flights"),
+        "lodging": _p("travel checklist item", "lodging"),
+        "insurance": _p("travel checklist item", "insurance"),
+        "licence": _p("travel checklist item", "medical licence"),
+        "local_contact": _p("travel checklist item", "local contact"),
+    },
     "case_role": {
         "performed": _p("hands-on case role", "performed"),
         "assisted": _p("hands-on case role", "assisted"),
@@ -169,6 +177,7 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "opened": _p("trip step", "approved in a round"),
         "accepted": _p("trip step", "a volunteer accepted"),
         "member_added": _p("trip step", "a replacement joined"),
+        "reinvited": _p("trip step", "invite sent again"),
         "postponed": _p("trip step", "postponed"),
         "rescheduled": _p("trip step", "dates changed"),
         "cancelled": _p("trip step", "cancelled"),
@@ -194,6 +203,15 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "4": _p("weekday", "Friday"),
         "5": _p("weekday", "Saturday"),
         "6": _p("weekday", "Sunday"),
+    },
+    "weekdays": {  # every such day: "visits start on Mondays"
+        "0": _p("every weekday", "Mondays"),
+        "1": _p("every weekday", "Tuesdays"),
+        "2": _p("every weekday", "Wednesdays"),
+        "3": _p("every weekday", "Thursdays"),
+        "4": _p("every weekday", "Fridays"),
+        "5": _p("every weekday", "Saturdays"),
+        "6": _p("every weekday", "Sundays"),
     },
     # what a calendar app answered (PARTSTAT) and what became of it (giveback.trips.replies.OUTCOMES)
     "calendar_partstat": {

@@ -89,9 +89,10 @@ class Text(str):
         """The text in the current language."""
         if self.plural is not None:
             count = int(self.number or 0)
+            params = {name: value for name, value in self.params.items() if name != "num"}  # ``num`` is the count
             if self.context:
-                return npgettext(self.context, self.message, self.plural, count, **self.params)
-            return ngettext(self.message, self.plural, count, **self.params)
+                return npgettext(self.context, self.message, self.plural, count, **params)
+            return ngettext(self.message, self.plural, count, **params)
         if self.context:
             return pgettext(self.context, self.message, **self.params)
         return gettext(self.message, **self.params)

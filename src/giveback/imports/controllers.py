@@ -97,7 +97,7 @@ class ImportApi(Controller):
     ) -> JobOut:
         return await services.confirm(signed_in_user(request), job_id, base_url=settings.base_url)
 
-    @post("/{job_id:int}/discard", summary="Drop a checked upload without importing it")
+    @post("/{job_id:int}/discard", status_code=200, summary="Drop a checked upload without importing it")
     async def discard(self, request: Request[Any, Any, Any], job_id: PathId) -> JobOut:
         return await services.discard(signed_in_user(request), job_id)
 
@@ -113,7 +113,11 @@ class ImportApi(Controller):
     async def invitation_counts(self) -> InvitationsOut:
         return await invitations.counts()
 
-    @post("/invitations", summary="E-mail every imported account not invited yet an invitation to claim it")
+    @post(
+        "/invitations",
+        status_code=200,
+        summary="E-mail every imported account not invited yet an invitation to claim it",
+    )
     async def invite(self, request: Request[Any, Any, Any], settings: NamedDependency[Settings]) -> InvitationsOut:
         return await invitations.invite_all(signed_in_user(request), settings=settings)
 

@@ -11,15 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import PermissionDenied
-from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
+from giveback.i18n import _
 from giveback.imports.schemas import InvitationsOut
 from giveback.imports.tables import ImportedAccount
-from giveback.mail.outbox import queue_plain
+from giveback.mail.outbox import queue_templated
 from giveback.settings import Settings
 
 
@@ -52,23 +52,8 @@ async def counts() -> InvitationsOut:
     )
 
 
-def invitation_text(name: str, email: str, base_url: str) -> tuple[str, str]:
-    """The invitation's subject and body, in the current language (``use_locale`` around it)."""
-    link = f"{base_url.rstrip('/')}/forgot-password?email={quote(email)}"
-    subject = _("Your Giveback account is ready for you to claim")
-    body = _(
-        "Hello %(name)s,\n\n"
-        "the visiting-professor program you have taken part in now runs on Giveback, and your trips so far are "
-        "recorded there. An account has been made for you with this address (%(email)s); it has no password yet.\n\n"
-        "To claim it, ask for a password link here and choose your password:\n\n"
-        "%(link)s\n\n"
-        "Then you can keep your profile and availability up to date, and see your trips and their reports. "
-        "If you do not want the account, ignore this message: nothing else will be sent.\n",
-        name=name,
-        email=email,
-        link=link,
-    )
-    return translate(subject), translate(body)
+def _claim_link(settings: Settings, email: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/forgot-password?email={quote(email)}"
 
 
 async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
@@ -84,26 +69,25 @@ async def invite_all(user: SignedIn, *, settings: Settings) -> InvitationsOut:
                 )
             )
         ]
-        people = {
-            int(row["id"]): row
-            for row in await Person.select(
-                Person.id, Person.email, Person.name, Person.password_hash, Person.locale
-            ).where(Person.id.is_in([int(row["person"]) for row in waiting] or [-1]) & Person.deleted_at.is_null())
+        unclaimed = {
+            int(row["id"])
+            for row in await Person.select(Person.id).where(
+                Person.id.is_in([int(row["person"]) for row in waiting] or [-1]) & (Person.password_hash == "")
+            )
         }
+        people = {p.person_id: p for p in await recipients(int(row["person"]) for row in waiting)}
         invited = []
         for row in waiting:
             person = people.get(int(row["person"]))
-            if person is None or person["password_hash"]:
+            if person is None or person.person_id not in unclaimed:
                 continue  # deleted since, or claimed already: nothing to send
-            with use_locale(person["locale"] or DEFAULT_LOCALE):
-                subject, body = invitation_text(person["name"], person["email"], settings.base_url)
-            await queue_plain(
+            await queue_templated(
                 settings=settings,
-                to=[(person["name"], person["email"])],
-                subject=subject,
-                text=body,
+                message_name="account-invitation",
+                to=[person],
+                values={"email": person.email, "link": _claim_link(settings, person.email)},
                 kind="invitation",
-                about=f"person:{person['id']}",
+                about=f"person:{person.person_id}",
             )
             invited.append(int(row["id"]))
         if invited:

@@ -1,4 +1,4 @@
-"""Compose what the outbox stores: the headers every message carries and plain-text messages.
+"""Compose what the outbox stores: the headers every message carries, and messages with a text and an HTML part.
 
 The outbox stores messages as text, so every part must be 7-bit clean: composed with ``COMPOSING`` the e-mail
 package picks quoted-printable or base64 for any non-ASCII part (with its default policy it picks 8bit when no
@@ -9,6 +9,7 @@ be written), and ``as_text`` writes it out with ``SEVEN_BIT``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from email.message import EmailMessage
 from email.policy import SMTP, default
 from email.utils import parseaddr
@@ -45,4 +46,24 @@ def plain_message(*, mail_from: str, to: tuple[str, str], subject: str, text: st
     """A plain-text message (a notice to coordinators, a reminder), as the text the outbox stores."""
     message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
     message.set_content(text)
+    return as_text(message)
+
+
+def alternative_message(
+    *,
+    mail_from: str,
+    to: tuple[str, str],
+    subject: str,
+    text: str,
+    html: str,
+    message_id: str,
+    headers: Mapping[str, str] | None = None,
+) -> str:
+    """A multipart/alternative message (the text part, then the HTML part) with extra ``headers``, as the text
+    the outbox stores."""
+    message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
+    for name, value in (headers or {}).items():
+        message[name] = value
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
     return as_text(message)

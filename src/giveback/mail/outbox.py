@@ -1,14 +1,23 @@
 """Queue e-mail in the outbox, inside the caller's transaction: a message exists exactly when the change that
 sends it commits, and ``giveback.mail.sender`` delivers it later with retries and its stable Message-ID.
 
-Other domains call ``queue_message`` with a message they rendered themselves (calendars: iTIP invites) or
-``queue_plain`` for a plain-text message. Neither opens a transaction.
+Other domains call ``queue_templated`` for a message made from its template (``giveback.mail.templating``) in
+each recipient's language, or ``queue_message`` with a message they rendered themselves (calendars: iTIP invites,
+whose texts come from templates too). None of them opens a transaction.
 """
 
 from __future__ import annotations
 
-from giveback.mail.messages import new_message_id, plain_message
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from giveback.i18n import DEFAULT_LOCALE, use_locale
+from giveback.mail import preferences
+from giveback.mail.messages import alternative_message, new_message_id, plain_message
+from giveback.mail.stored import render_for
 from giveback.mail.tables import OutboxMessage
+from giveback.mail.templating import Rendered, message
 from giveback.settings import Settings
 
 SUBJECT_LENGTH = 300
@@ -61,6 +70,93 @@ async def queue_plain(
         )
         await queue_message(
             message_id=message_id, recipient=address, subject=subject, content=content, kind=kind, about=about
+        )
+        ids.append(message_id)
+    return ids
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Who a message goes to, and the language they read (their saved one; English when they chose none).
+    ``person_id`` lets them turn notices off (None: an address without an account)."""
+
+    name: str
+    email: str
+    locale: str = DEFAULT_LOCALE
+    person_id: int | None = None
+
+
+Values = Mapping[str, Any] | Callable[[Recipient], Mapping[str, Any]]
+
+
+def _link(settings: Settings, path: str) -> str:
+    return settings.base_url.rstrip("/") + path
+
+
+def unsubscribe_headers(settings: Settings, recipient: Recipient, name: str) -> dict[str, str]:
+    """``List-Unsubscribe`` (RFC 2369) and its one-click form (RFC 8058) for a notice to a person."""
+    if recipient.person_id is None:
+        return {}
+    token = preferences.unsubscribe_token(settings.secret_key, recipient.person_id, name)
+    return {
+        "List-Unsubscribe": f"<{_link(settings, f'/notifications/unsubscribe/{token}')}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
+async def render_to(settings: Settings, name: str, recipient: Recipient, values: Values) -> Rendered:
+    """A message made from its template for one recipient, in their language (``values`` may be a function of
+    the recipient, called in their language, for dates and words written in it)."""
+    definition = message(name)
+    locale = recipient.locale or DEFAULT_LOCALE
+    with use_locale(locale):
+        given = dict(values(recipient) if callable(values) else values)
+    given = {"reader": recipient.name, "site_link": _link(settings, "/"), **given}
+    if definition.optional:
+        given.setdefault("preferences_link", _link(settings, preferences.PREFERENCES_PATH))
+    return await render_for(definition, locale, given)
+
+
+async def queue_templated(
+    *,
+    settings: Settings,
+    message_name: str,
+    to: Sequence[Recipient],
+    values: Values,
+    kind: str = "",
+    about: str = "",
+) -> list[str]:
+    """Queue one message per recipient, made from the template ``message_name`` in the recipient's language,
+    with a text and an HTML part. A notice skips the people who turned it off and carries the unsubscribe
+    headers. Returns the Message-IDs queued (in the order of ``to``)."""
+    definition = message(message_name)
+    off = set()
+    if definition.optional:
+        off = await preferences.turned_off((r.person_id for r in to if r.person_id is not None), message_name)
+    ids = []
+    for recipient in to:
+        if recipient.person_id in off:
+            continue
+        rendered = await render_to(settings, message_name, recipient, values)
+        label = kind or definition.category
+        message_id = new_message_id(settings.mail_from, label)
+        headers = unsubscribe_headers(settings, recipient, message_name) if definition.optional else {}
+        content = alternative_message(
+            mail_from=settings.mail_from,
+            to=(recipient.name, recipient.email),
+            subject=rendered.subject,
+            text=rendered.text,
+            html=rendered.html,
+            message_id=message_id,
+            headers=headers,
+        )
+        await queue_message(
+            message_id=message_id,
+            recipient=recipient.email,
+            subject=rendered.subject,
+            content=content,
+            kind=label,
+            about=about,
         )
         ids.append(message_id)
     return ids

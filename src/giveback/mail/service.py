@@ -1,4 +1,5 @@
-"""The mail service: compose plain-text messages and hand them to the configured backend."""
+"""The mail service: compose messages (a text part, and an HTML part when given) and hand them to the configured
+backend."""
 
 from __future__ import annotations
 
@@ -63,13 +64,16 @@ class Mailer:
         self.sender = settings.mail_from
         self.backend = backend
 
-    async def send(self, *, to: str, subject: str, body: str) -> EmailMessage:
+    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> EmailMessage:
+        """A message with the text ``body`` and, when given, the HTML part ``html`` (multipart/alternative)."""
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = to
         message["Subject"] = subject
         message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].rstrip(">"))
         message.set_content(body)
+        if html:
+            message.add_alternative(html, subtype="html")
         await self.backend.deliver(message)
         return message
 

@@ -1,4 +1,4 @@
-"""The mail outbox: every message the platform sends, rendered completely when queued."""
+"""The mail domain's tables: the outbox of every message sent, coordinators' templates, notices turned off."""
 
 from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
@@ -30,4 +30,32 @@ class OutboxMessage(Table, tablename="mail_outbox"):
     claimed_at = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     last_error = Text(default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class MailTemplate(Table, tablename="mail_template"):
+    """A coordinator's version of one message's templates, for one language (``locale``) or, with ``locale``
+    empty, for every language that has no version of its own. Without a row the repository's default (in the
+    reader's language through the catalogs) is used. ``key`` is ``<message>:<locale>``, one row per pair.
+    ``changed_by`` is the person's id (the mail domain knows no accounts table)."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=100, unique=True)
+    message = Varchar(length=60, index=True)
+    locale = Varchar(length=16, default="")
+    subject = Text()
+    text = Text()
+    html = Text()
+    changed_by = Integer(null=True, default=None)
+    changed_at = Timestamptz(default=TimestamptzNow())
+
+
+class NoticeOptOut(Table, tablename="mail_notice_opt_out"):
+    """A person who does not want one kind of notice by e-mail (``message`` names it). Invites and account
+    mails have no such choice. ``key`` is ``<person>:<message>``, one row per pair."""
+
+    id = Serial(primary_key=True)
+    key = Varchar(length=100, unique=True)
+    person = Integer(index=True)
+    message = Varchar(length=60)
     created_at = Timestamptz(default=TimestamptzNow())

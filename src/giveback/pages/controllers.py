@@ -1,4 +1,5 @@
-"""The home page, and the language chooser every page carries."""
+"""The home pages (the public one, and each role's: the coordinator's work list, the volunteer's invites and
+first steps), where a log-in lands, and the language chooser every page carries."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from giveback.errors import InvalidInput
 from giveback.i18n import _
 from giveback.i18n.locales import known
 from giveback.organizations.services import list_organizations
+from giveback.pages import services
 from giveback.settings import Settings
 from giveback.topics.services import list_topics
-from giveback.web.forms import redirect, same_site_path
+from giveback.web.auth import requires, signed_in, signed_in_user
+from giveback.web.forms import page, redirect, same_site_path
 from giveback.web.locale import locale_cookie
 
 
@@ -31,6 +34,39 @@ async def home() -> Template:
             "country_count": len({o.country for o in organizations if o.country}),
             "topics": topics,
         },
+    )
+
+
+def role_home(user: SignedIn) -> str:
+    """Where a person's work starts: coordinators their work list, hosts their organizations, volunteers their trips."""
+    if user.has("coordinator"):
+        return "/coordinator/"
+    if user.has("host"):
+        return "/host"
+    if user.has("volunteer"):
+        return "/volunteer/"
+    return "/account"
+
+
+@get("/home", include_in_schema=False, guards=[signed_in])
+async def my_home(request: Request[Any, Any, Any]) -> Redirect:
+    """The signed-in person's own home (after log-in, and behind the brand's menu entry)."""
+    return redirect(role_home(signed_in_user(request)))
+
+
+@get("/coordinator/", include_in_schema=False, guards=[requires("coordinator")])
+async def coordinator_home(request: Request[Any, Any, Any]) -> Template:
+    return page("pages/coordinator.html", items=await services.work_list(signed_in_user(request)))
+
+
+@get("/volunteer/", include_in_schema=False, guards=[requires("volunteer")])
+async def volunteer_home(request: Request[Any, Any, Any]) -> Template:
+    user = signed_in_user(request)
+    return page(
+        "pages/volunteer.html",
+        steps=await services.volunteer_steps(user),
+        invites=await services.waiting_invites(user),
+        upcoming=await services.upcoming_trips(user),
     )
 
 

@@ -17,7 +17,7 @@ from giveback.errors import DomainError
 from giveback.privacy import services
 from giveback.privacy.schemas import AccountDeletion
 from giveback.settings import Settings
-from giveback.web.auth import expired_session_cookie, signed_in
+from giveback.web.auth import SESSION_ONLY, expired_session_cookie, signed_in
 from giveback.web.forms import form_error_page, form_fields, redirect
 from giveback.web.openapi import download, no_content
 
@@ -53,6 +53,7 @@ class PrivacyApi(Controller):
         "/account",
         status_code=HTTP_204_NO_CONTENT,
         summary="Delete my account (trips stay, anonymised)",
+        opt={SESSION_ONLY: True},
         responses=no_content("The account is deleted and the session cookie expired"),
     )
     async def erase(

@@ -16,6 +16,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import InvalidInput, NotFound
 from giveback.hosts.services import delete_host_data, organization_data_for
 from giveback.i18n import _
+from giveback.trips.checklist import delete_travel_data, travel_data
 from giveback.trips.tables import TripMember
 from giveback.volunteers.services import delete_volunteer_data, volunteer_data
 
@@ -61,6 +62,7 @@ async def export_personal_data(person_id: int) -> dict[str, Any]:
             }
             for row in trips
         ],
+        "travel": await travel_data(person_id),
         "activity": [
             {
                 "at": row["at"].isoformat(),
@@ -87,6 +89,7 @@ async def delete_account(person_id: int, password: str) -> None:
         await locked(Person.select(Person.id).where(Person.id == person_id)).run()
         await delete_volunteer_data(person_id)
         await delete_host_data(person_id)
+        await delete_travel_data(person_id)
         await WebSession.delete().where(WebSession.person == person_id)
         await AccountToken.delete().where(AccountToken.person == person_id)
         await forget_account_secrets(person_id, row["email"])

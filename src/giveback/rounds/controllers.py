@@ -64,6 +64,19 @@ UNMATCHED = SortableTable(
     param="unmatched_sort",
     page_rows=None,
 )
+CAPACITY = SortableTable(
+    Column("name"),
+    Column("proposed", "number"),
+    Column("unused", "number", lambda c: c.max_trips - c.proposed),
+    default="name",
+    param="capacity_sort",
+    page_rows=None,
+)
+CAPACITY_USES = {
+    "unused": lambda c: c.max_trips > c.proposed,
+    "proposed": lambda c: c.proposed > 0,
+    "idle": lambda c: c.proposed == 0,
+}
 HOST_PROPOSALS = SortableTable(Column("title"), Column("start", "date"), default="start", page_rows=None)
 
 
@@ -161,7 +174,7 @@ class RunApi(Controller):
     async def show(self, run_id: PathId) -> RunOut:
         return await services.get_run(run_id)
 
-    @post("/{run_id:int}/cancel", guards=[COORDINATORS], summary="Cancel a queued or running run")
+    @post("/{run_id:int}/cancel", guards=[COORDINATORS], status_code=200, summary="Cancel a queued or running run")
     async def cancel(self, run_id: PathId, request: Request[Any, Any, Any]) -> RunOut:
         return await services.cancel_run(signed_in_user(request), run_id)
 
@@ -412,6 +425,9 @@ async def _round_page(
     approval: ApprovalOut | None = None,
 ) -> Template:
     current = await services.round_out(round_id)
+    query = query or {}
+    who, use = str(query.get("who") or "").strip(), str(query.get("use") or "")
+    use = use if use in CAPACITY_USES else ""
     runs = await services.list_runs(round_id)
     latest = runs[0] if runs else None
     shown = await services.proposals(user, latest.id) if latest and latest.status == "succeeded" else None
@@ -424,7 +440,11 @@ async def _round_page(
     status, ignored = chosen(status, PROPOSAL_STATUSES, "proposal status")
     if status:
         proposals = [p for p in proposals if proposal_status(p) == status]
-    query = query or {}
+    capacity = shown.capacity if shown else []
+    if who:
+        capacity = [c for c in capacity if who.casefold() in c.name.casefold()]
+    if use:
+        capacity = [c for c in capacity if CAPACITY_USES[use](c)]
     if approval is not None:
         refused = list(approval.refused)
         approval = msgspec.structs.replace(
@@ -440,6 +460,12 @@ async def _round_page(
         "shown": shown,
         "proposals": PROPOSALS.from_query(proposals, query),
         "unmatched": UNMATCHED.from_query(shown.unmatched if shown else [], query),
+        "capacity": CAPACITY.from_query(capacity, query),
+        "who": who,
+        "use": use,
+        "score_weights": [
+            (term, getattr(current.settings.weights, term)) for term in current.settings.weights.__struct_fields__
+        ],
         "ignored": ignored,
         "changes": changes,
         "region": region,

@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from giveback.i18n import N_, Text
+from markupsafe import Markup, escape
+
+from giveback.i18n import N_, Text, translate
 from giveback.i18n.formatting import ListOf
 from giveback.i18n.labels import label
 
@@ -104,6 +106,12 @@ def _topic(slug: str) -> Any:
     return topic_name(slug)
 
 
+def _language(code: str) -> Any:
+    from giveback.i18n.formatting import language_name
+
+    return language_name(code) or code
+
+
 def _weekday(name: str) -> Any:
     return label("weekday", _WEEKDAYS.index(name)) if name in _WEEKDAYS else name
 
@@ -118,7 +126,7 @@ def explained(reason: str) -> str | Text:
         if "topics" in params:
             params["topics"] = _alternatives(params["topics"], _topic)
         if "languages" in params:
-            params["languages"] = _alternatives(params["languages"], lambda code: code)
+            params["languages"] = _alternatives(params["languages"], _language)
         if "weekdays" in params:
             params["weekdays"] = _alternatives(params["weekdays"], _weekday)
         if "limits" in params:
@@ -127,3 +135,61 @@ def explained(reason: str) -> str | Text:
             params["names"] = _names(params["names"], lambda text: _one_of(_USED, text))
         return Text(template, params=params)
     return reason
+
+
+_FITS = {
+    "first_language": N_("speaks %(language)s, the audience's first language"),
+    "language": N_("speaks %(languages)s with the audience"),
+    "primary_need_3": N_("expert in %(topic)s, the primary need"),
+    "primary_need_2": N_("teaches %(topic)s, the primary need"),
+    "primary_need_1": N_("can discuss %(topic)s, the primary need"),
+    "expertise": N_("also knows %(topics)s"),
+    "both_preferred_windows": N_("inside both preferred windows"),
+    "host_preferred_window": N_("inside the host's preferred window"),
+    "volunteer_preferred_window": N_("inside the volunteer's preferred dates"),
+    "preferred_region": N_("wants to teach in %(region)s"),
+    "priority": N_("a priority request of the host"),
+}
+
+
+def why_it_fits(fits: list[dict[str, Any]]) -> list[Text]:
+    """The reasons a volunteer fits a request (``mapping.pair_fits``) as phrases in the reader's language."""
+    from giveback.i18n.formatting import language_name
+
+    phrases = []
+    for fit in fits:
+        kind = fit["kind"]
+        if kind == "primary_need":
+            phrases.append(
+                Text(_FITS[f"primary_need_{min(int(fit['level']), 3)}"], params={"topic": _topic(fit["topic"])})
+            )
+        elif kind == "first_language":
+            phrases.append(Text(_FITS[kind], params={"language": language_name(fit["language"])}))
+        elif kind == "language":
+            phrases.append(
+                Text(_FITS[kind], params={"languages": ListOf([language_name(c) for c in fit["languages"]])})
+            )
+        elif kind == "expertise":
+            phrases.append(Text(_FITS[kind], params={"topics": ListOf([_topic(t) for t in fit["topics"]])}))
+        elif kind == "preferred_region":
+            phrases.append(Text(_FITS[kind], params={"region": label("region", fit["region"])}))
+        elif kind in _FITS:
+            phrases.append(Text(_FITS[kind]))
+    return phrases
+
+
+_KEY = re.compile(r"\b([vr])-(\d+)\b")
+
+
+def with_names(reason: str, names: dict[str, str]) -> Markup:
+    """A solver's reason in the reader's language, each volunteer and request it mentions by name, linked to
+    their page (``names``: problem id → name, from ``UnmatchedOut.people``)."""
+    text = str(escape(translate(explained(reason))))
+
+    def link(found: re.Match[str]) -> str:
+        key = found.group(0)
+        name = escape(names.get(key, key))
+        path = "/coordinator/volunteers/" if found.group(1) == "v" else "/coordinator/requests/"
+        return f'<a href="{path}{found.group(2)}">{name}</a>'
+
+    return Markup(_KEY.sub(link, text))  # noqa: S704 - the text and every name are escaped above

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+import solver
 from giveback.calendars.imports import subtract_busy
 from giveback.hosts.schemas import MatchingRequest
 from giveback.i18n import Text, _
@@ -20,6 +21,7 @@ from giveback.i18n.formatting import ListOf
 from giveback.rounds.schemas import RoundSettings
 from giveback.trips import booked
 from giveback.volunteers.schemas import MatchingVolunteer
+from solver.score import inside_preferred_window
 
 PROBLEM_FORMAT = "giveback-match/1"
 
@@ -119,6 +121,43 @@ def with_adjustments(base: dict[str, Any], adjustments: Iterable[dict[str, Any]]
     problem["pinned"] = pinned
     problem["forbidden"] = [{"volunteer": v, "request": r} for v, r in sorted(forbidden)]
     return problem
+
+
+def pair_fits(volunteer: solver.Volunteer, request: solver.Request, start: date) -> list[dict[str, Any]]:
+    """Why a volunteer fits a request on a visit starting on ``start``, as data (codes, never words): the
+    audience's first language or another shared one, expertise in the primary need and the other topics, the
+    preferred windows the visit lies inside, the volunteer's preferred region, the host's priority."""
+    fits: list[dict[str, Any]] = []
+    shared = [code for code in request.languages if code in volunteer.languages]
+    if request.languages and request.languages[0] in volunteer.languages:
+        fits.append({"kind": "first_language", "language": request.languages[0]})
+    elif shared:
+        fits.append({"kind": "language", "languages": shared})
+    level = volunteer.expertise.get(request.primary_need, 0)
+    if level:
+        fits.append({"kind": "primary_need", "topic": request.primary_need, "level": level})
+    others = sorted(
+        (topic for topic in request.needs if topic != request.primary_need and volunteer.expertise.get(topic, 0)),
+        key=lambda topic: (-request.needs[topic], topic),
+    )
+    if others:
+        fits.append({"kind": "expertise", "topics": others})
+    last = request.last_day(start)
+    host, own = (
+        inside_preferred_window(request.windows, start, last),
+        inside_preferred_window(volunteer.availability, start, last),
+    )
+    if host and own:
+        fits.append({"kind": "both_preferred_windows"})
+    elif host:
+        fits.append({"kind": "host_preferred_window"})
+    elif own:
+        fits.append({"kind": "volunteer_preferred_window"})
+    if request.region and request.region in volunteer.preferred_regions:
+        fits.append({"kind": "preferred_region", "region": request.region})
+    if request.priority:
+        fits.append({"kind": "priority"})
+    return fits
 
 
 def problem_hash(problem: dict[str, Any]) -> str:

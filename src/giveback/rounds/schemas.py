@@ -164,6 +164,9 @@ class MemberOut(msgspec.Struct, kw_only=True):
     name: str
     score: dict[str, int]
     total: int
+    fits: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    """Why the volunteer fits the request, as data the pages put in words (``rounds.explanations.why_it_fits``):
+    ``{"kind": "first_language", "language": "ka"}``, ``{"kind": "primary_need", "topic": …, "level": 3}``, …"""
 
 
 class ProposalOut(msgspec.Struct, kw_only=True):
@@ -180,6 +183,9 @@ class ProposalOut(msgspec.Struct, kw_only=True):
     members: list[MemberOut]
     pinned: bool
     vetoes: list[str]
+    breakdown: dict[str, int] = msgspec.field(default_factory=dict)
+    """The visit's score by term: ``served`` once plus every member's terms (``solver.score_visit``)."""
+    vetoed_names: list[str] = msgspec.field(default_factory=list)
 
 
 class UnmatchedOut(msgspec.Struct, kw_only=True):
@@ -188,6 +194,10 @@ class UnmatchedOut(msgspec.Struct, kw_only=True):
     title: str
     host: str
     reasons: list[str]
+    """The solver's reasons as it wrote them (problem ids such as ``v-36`` in them)."""
+    people: dict[str, str] = msgspec.field(default_factory=dict)
+    """The names of the volunteers and requests the reasons mention, by problem id (``v-36`` → ``Nino Beridze``,
+    ``r-12`` → ``“Embolization course” (SoBRICE)``), for the pages to put in their place."""
 
 
 class CapacityOut(msgspec.Struct, kw_only=True):

@@ -101,6 +101,14 @@ def named(text: str, people: dict[int, str], requests: dict[int, dict[str, str]]
     return PROBLEM_KEY.sub(name, text)
 
 
+def _mentioned(texts: list[str], people: dict[int, str], requests: dict[int, dict[str, str]]) -> dict[str, str]:
+    """The names of the volunteers and requests the texts mention, by problem id."""
+    found: dict[str, str] = {}
+    for kind, number in {key for text in texts for key in PROBLEM_KEY.findall(text)}:
+        found[f"{kind}-{number}"] = named(f"{kind}-{number}", people, requests)
+    return found
+
+
 async def in_words(texts: list[str]) -> list[str]:
     """Messages with every problem id replaced by the volunteer's name or the request's title and host."""
     keys = [match for text in texts for match in PROBLEM_KEY.findall(text)]
@@ -554,6 +562,7 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
                     name=names.get(mapping.id_of(member), member),
                     score=breakdown,
                     total=sum(breakdown.values()),
+                    fits=mapping.pair_fits(volunteers[member], request, start),
                 )
             )
         label = labels.get(mapping.id_of(request.id), {"title": request.id, "host": request.host})
@@ -572,8 +581,16 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
                 members=members,
                 pinned=request.id in pinned,
                 vetoes=vetoes.get(request.id, []),
+                breakdown=solver.score_visit(
+                    problem, request, start, [volunteers[member] for member in visit["volunteers"]]
+                ),
+                vetoed_names=[names.get(mapping.id_of(v), _("a former volunteer")) for v in vetoes.get(request.id, [])],
             )
         )
+    unmatched_shown = [u for u in result["unmatched"] if visible is None or mapping.id_of(u["request"]) in visible]
+    mentioned = {key for u in unmatched_shown for reason in u["reasons"] for key in PROBLEM_KEY.findall(reason)}
+    mentioned_requests = await _request_labels({int(number) for kind, number in mentioned if kind == "r"})
+    mentioned_people = await names_of({int(number) for kind, number in mentioned if kind == "v"})
     unmatched = [
         UnmatchedOut(
             request=u["request"],
@@ -581,9 +598,9 @@ async def proposals(viewer: SignedIn, run_id: int) -> ProposalsOut:
             title=labels.get(mapping.id_of(u["request"]), {}).get("title", u["request"]),
             host=labels.get(mapping.id_of(u["request"]), {}).get("host", ""),
             reasons=list(u["reasons"]),
+            people=_mentioned(u["reasons"], mentioned_people, mentioned_requests),
         )
-        for u in result["unmatched"]
-        if visible is None or mapping.id_of(u["request"]) in visible
+        for u in unmatched_shown
     ]
     capacity = (
         [

@@ -12,6 +12,7 @@ import asyncio
 import os
 import socket
 import threading
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,8 +20,9 @@ import structlog
 
 import solver
 from giveback.calendars.imports import refresh_due_imports
-from giveback.db.engine import write_transaction
+from giveback.db.engine import locked, write_transaction
 from giveback.mail.sender import drain_outbox
+from giveback.rounds import notices
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
 from giveback.trips.replies import read_program_mailbox
@@ -90,8 +92,9 @@ async def claim_next_run(worker: str) -> dict[str, Any] | None:
             return await SolverRun.select().output(load_json=True).where(SolverRun.id == candidate["id"]).first()
 
 
-async def execute_run(run: dict[str, Any]) -> None:
-    """Solve a claimed run in a thread, writing progress and heartbeats, and store its result in one step."""
+async def execute_run(run: dict[str, Any], settings: Settings | None = None) -> None:
+    """Solve a claimed run in a thread, writing progress and heartbeats, and store its result in one step
+    (with the notices to the hosts whose requests it proposes a new or changed visit for)."""
     run_id = run["id"]
     try:
         problem = solver.load_problem(run["problem"])
@@ -148,6 +151,8 @@ async def execute_run(run: dict[str, Any]) -> None:
         await _finish(run_id, {SolverRun.status: "failed", SolverRun.error: f"the solver failed: {error}"})
         return
     cancelled = stop.is_set()
+    stored = solver.result_to_json(result)
+    telling = settings or Settings.from_env()
     await _finish(
         run_id,
         {
@@ -156,29 +161,34 @@ async def execute_run(run: dict[str, Any]) -> None:
             SolverRun.solver_status: result.status,
             SolverRun.objective: result.objective,
             SolverRun.bound: result.bound,
-            SolverRun.result: solver.result_to_json(result),
+            SolverRun.result: stored,
             SolverRun.elapsed_seconds: float(result.stats.get("wall_seconds", loop.time() - started)),
         },
+        then=None if cancelled else lambda: notices.tell_hosts_of_proposals(run, stored, telling),
     )
     log.info("run.finished", run=run_id, status=result.status, objective=result.objective, bound=result.bound)
 
 
-async def _finish(run_id: int, changes: dict[Any, Any]) -> None:
-    """Record the outcome unless the run was reaped meanwhile (then its late result is dropped)."""
+async def _finish(run_id: int, changes: dict[Any, Any], then: Callable[[], Awaitable[object]] | None = None) -> None:
+    """Record the outcome unless the run was reaped meanwhile (then its late result is dropped); ``then`` runs
+    in the same transaction once the outcome is recorded (the notices it sends)."""
     async with write_transaction(SolverRun._meta.db):
-        await SolverRun.update({**changes, SolverRun.finished_at: _now()}).where(
-            (SolverRun.id == run_id) & (SolverRun.status == "running")
-        )
+        running = SolverRun.select(SolverRun.id).where((SolverRun.id == run_id) & (SolverRun.status == "running"))
+        if await locked(running).first() is None:
+            return
+        await SolverRun.update({**changes, SolverRun.finished_at: _now()}).where(SolverRun.id == run_id)
+        if then is not None:
+            await then()
 
 
-async def work_once(worker: str) -> bool:
+async def work_once(worker: str, settings: Settings | None = None) -> bool:
     """Reap dead runs, then solve one queued run if there is one; True when a run was solved."""
     await reap_dead_runs()
     run = await claim_next_run(worker)
     if run is None:
         return False
     log.info("run.claimed", run=run["id"], worker=worker)
-    await execute_run(run)
+    await execute_run(run, settings)
     return True
 
 
@@ -222,7 +232,7 @@ async def work_forever(stop: asyncio.Event | None = None) -> None:
             if settings.imap_host and _now() >= next_mailbox_reading:
                 next_mailbox_reading = _now() + timedelta(seconds=settings.mailbox_interval)
                 await read_mailbox_logged(settings)
-            solved = await work_once(worker)
+            solved = await work_once(worker, settings)
             await background_jobs_once(settings)
         except Exception:
             log.exception("worker.error")

@@ -12,14 +12,15 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 
 from giveback.errors import DomainError, InvalidInput, NotFound
-from giveback.i18n import _
+from giveback.i18n import LOCALES, _
 from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import exports, replies, services
+from giveback.trips import checklist, documents, exports, replies, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
+    AnswerIn,
     DatesIn,
     InviteAnswerOut,
     InviteView,
@@ -29,6 +30,7 @@ from giveback.trips.schemas import (
     ReminderOut,
     ReportIn,
     ReportOut,
+    ResentOut,
     TripDetail,
     TripOut,
 )
@@ -122,6 +124,28 @@ class TripApi(Controller):
     async def complete(self, trip_id: PathId, data: JSONBody[ReasonIn], request: Request[Any, Any, Any]) -> TripDetail:
         return await services.complete(signed_in_user(request), trip_id, data.reason)
 
+    @post("/{trip_id:int}/answer", status_code=200, summary="Accept or decline your own place on the trip")
+    async def answer(
+        self,
+        trip_id: PathId,
+        data: JSONBody[AnswerIn],
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+    ) -> InviteAnswerOut:
+        return await services.answer_place(signed_in_user(request), trip_id, data.answer, settings=settings)
+
+    @post(
+        "/{trip_id:int}/invites/resend",
+        guards=[COORDINATORS],
+        status_code=200,
+        summary="Send the invite again to the volunteers who have not answered",
+    )
+    async def resend(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> ResentOut:
+        sent = await services.resend_invites(signed_in_user(request), trip_id, settings=settings)
+        return ResentOut(trip_id=trip_id, sent_to=sent)
+
     @get("/{trip_id:int}/reports", summary="The trip's volunteer report and host evaluation")
     async def reports(self, trip_id: PathId, request: Request[Any, Any, Any]) -> list[ReportOut]:
         return await services.list_reports(signed_in_user(request), trip_id)
@@ -132,7 +156,7 @@ class TripApi(Controller):
     ) -> ReportOut:
         return await services.submit_report(signed_in_user(request), trip_id, kind, data)
 
-    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], summary="Remind everyone owing a report")
+    @post("/{trip_id:int}/reminders", guards=[COORDINATORS], status_code=200, summary="Remind everyone owing a report")
     async def remind(
         self,
         trip_id: PathId,
@@ -195,14 +219,16 @@ async def _topics() -> list[dict[str, Any]]:
     return rows
 
 
-async def _trip_page(
+async def trip_page(
     request: Request[Any, Any, Any],
     trip_id: int,
     *,
     problem: Exception | None = None,
     values: dict[str, Any] | None = None,
 ) -> Template:
-    detail = await services.get_trip(signed_in_user(request), trip_id)
+    user = signed_in_user(request)
+    detail = await services.get_trip(user, trip_id)
+    settings: Settings = request.app.state.settings
     topics = await _topics()
     context: dict[str, Any] = {
         "detail": detail,
@@ -213,6 +239,13 @@ async def _trip_page(
         "case_lines": range(CASE_LINES),
         "values": values or {},
         "country_name": country_name,
+        "documents": await documents.visible_documents(user, trip_id, settings=settings),
+        "document_kinds": await documents.issue_choices(user, trip_id),
+        "locales": LOCALES,
+        "checklists": await checklist.visible_checklists(user, trip_id),
+        "checklist_roles": await checklist.my_roles(user, trip_id),
+        "checklist_items": [item.name for item in checklist.ITEMS],
+        "item_provisions": {item.name: item.provision for item in checklist.ITEMS},
     }
     if problem is not None:
         return form_error_page("trips/trip.html", problem, **context)
@@ -253,7 +286,7 @@ class TripPages(Controller):
 
     @get("/{trip_id:int}")
     async def show(self, trip_id: PathId, request: Request[Any, Any, Any]) -> Template:
-        return await _trip_page(request, trip_id)
+        return await trip_page(request, trip_id)
 
     @post("/{trip_id:int}/actions", guards=[COORDINATORS], status_code=200)
     async def act(
@@ -283,8 +316,35 @@ class TripPages(Controller):
         except (FormInvalid, DomainError) as problem:
             if isinstance(problem, NotFound) and problem.field == "trip_id":
                 raise
-            return await _trip_page(request, trip_id, problem=problem, values=values)
+            return await trip_page(request, trip_id, problem=problem, values=values)
         return redirect(f"/trips/{trip_id}")
+
+    @post("/{trip_id:int}/answer", status_code=200)
+    async def answer(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        form = await request.form()
+        wanted = {"accept": "accepted", "decline": "declined"}.get(str(form.get("answer") or ""), "")
+        try:
+            done = await services.answer_place(signed_in_user(request), trip_id, wanted, settings=settings)
+        except DomainError as problem:
+            if isinstance(problem, NotFound):
+                raise
+            return await trip_page(request, trip_id, problem=problem)
+        back = "/volunteer/" if form.get("next") == "home" else f"/trips/{trip_id}"
+        return redirect(f"{back}?answered={done.response}")
+
+    @post("/{trip_id:int}/resend", guards=[COORDINATORS], status_code=200)
+    async def resend(
+        self, trip_id: PathId, request: Request[Any, Any, Any], settings: NamedDependency[Settings]
+    ) -> Template | Redirect:
+        try:
+            sent = await services.resend_invites(signed_in_user(request), trip_id, settings=settings)
+        except DomainError as problem:
+            if isinstance(problem, NotFound):
+                raise
+            return await trip_page(request, trip_id, problem=problem)
+        return redirect(f"/trips/{trip_id}?resent={sent}")
 
     @post("/{trip_id:int}/reports/{kind:str}", status_code=200)
     async def report(
@@ -298,7 +358,7 @@ class TripPages(Controller):
             if isinstance(problem, NotFound):
                 raise
             values = {**fields, "kind": kind}
-            return await _trip_page(request, trip_id, problem=problem, values=values)
+            return await trip_page(request, trip_id, problem=problem, values=values)
         return redirect(f"/trips/{trip_id}")
 
 

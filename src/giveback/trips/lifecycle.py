@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.tables import AuditEvent, Person, RoleGrant
 from giveback.calendars import invites
 from giveback.calendars.ics import Method
@@ -33,11 +33,12 @@ from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
-from giveback.mail.outbox import queue_plain
+from giveback.i18n.formatting import format_date_range
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.settings import Settings
 from giveback.text import checked_reason
 from giveback.trips import booked
-from giveback.trips.booked import DEFAULT_GAP_DAYS, days_text
+from giveback.trips.booked import DEFAULT_GAP_DAYS
 from giveback.trips.bookings import bookings_of, refuse_if_booked, yearly_limits
 from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
@@ -67,6 +68,7 @@ class Transition:
 TRANSITIONS: dict[str, Transition] = {
     "opened": Transition((PROPOSED,), ("approved",)),
     "invited": Transition(("approved",), ("invited",)),
+    "reinvited": Transition(("invited",), ("invited",)),
     "accepted": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL),
     "confirmed": Transition(("approved", "invited"), ("confirmed",), bumps=True),
     "member_declined": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL, bumps=True),
@@ -83,7 +85,8 @@ TRANSITIONS: dict[str, Transition] = {
 }
 """Every transition by the action its ``TripEvent`` records. ``accepted`` and ``member_declined`` are one
 volunteer's answer (the trip keeps its state unless everyone left); ``member_added`` puts a replacement on
-the trip; ``recorded`` is a trip of the past taken over from a program's history, ``record_changed`` the same
+the trip; ``reinvited`` sends the invite again to those who have not answered; ``recorded`` is a trip
+of the past taken over from a program's history, ``record_changed`` the same
 history telling it again with other facts (a second import)."""
 
 
@@ -313,6 +316,24 @@ async def add_members(
         await _tell(trip_id, "REQUEST", settings)
 
 
+async def resend_invites(trip_id: int, *, actor_id: int | None, settings: Settings) -> int:
+    """Send the invite again (same revision, so calendars keep one event) to the volunteers who have not
+    answered; returns how many. Refused (Conflict) when everyone has answered."""
+    async with write_transaction(Trip._meta.db):
+        row = await _trip_row(trip_id, lock=True)
+        check("reinvited", row, "sent its invite again")
+        rows = await TripMember.select(TripMember.person).where(
+            (TripMember.trip == trip_id) & (TripMember.response == "pending")
+        )
+        people = sorted(int(r["person"]) for r in rows)
+        if not people:
+            raise Conflict(_("every volunteer on this trip has answered; nobody waits for the invite"), field="status")
+        await _record(trip_id, actor_id, "reinvited", row["status"], row["status"], "", {"people": people})
+        (facts,) = await trip_facts([trip_id])
+        await invites.queue_invites(facts, method="REQUEST", settings=settings, only_people=people)
+    return len(people)
+
+
 # --- a volunteer's answer -----------------------------------------------------------------------------------
 
 
@@ -374,38 +395,35 @@ async def answer(member_id: int, wanted: str, settings: Settings, *, via: str = 
     return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=True)
 
 
-async def coordinators() -> list[tuple[str, str]]:
-    """The coordinators' (name, address), those of deleted and disabled accounts left out."""
-    rows = await RoleGrant.select(
-        RoleGrant.person.name.as_alias("name"), RoleGrant.person.email.as_alias("email")
-    ).where(
-        (RoleGrant.role == "coordinator")
-        & RoleGrant.person.deleted_at.is_null()
-        & RoleGrant.person.disabled_at.is_null()
-    )
-    return sorted({(r["name"], r["email"]) for r in rows}, key=lambda p: p[1])
+async def coordinators() -> list[Recipient]:
+    """The coordinators as recipients (in their languages)."""
+    rows = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == "coordinator")
+    return await recipients(int(row["person"]) for row in rows)
 
 
 async def _tell_coordinators_of_decline(row: dict[str, Any], person_id: int, settings: Settings) -> None:
     person = await Person.select(Person.name, Person.email).where(Person.id == person_id).first()
     assert person is not None
     (facts,) = await trip_facts([int(row["id"])])
-    host = facts.organization_short_name or facts.organization_name
-    visit = f"“{facts.title}” at {host} ({days_text(facts.first_day, facts.last_day)})"
-    what = (
-        "Nobody is left on this trip: it is declined and its request is back in the pool, ready for a follow-up round."
-        if row["status"] == "declined"
-        else "The other volunteers stay on the trip; the round page offers a replacement for the free place."
-    )
     base = settings.base_url.rstrip("/")
-    await queue_plain(
+
+    def values(_reader: Recipient) -> dict[str, Any]:
+        return {
+            "trip_title": facts.title,
+            "host": facts.organization_short_name or facts.organization_name,
+            "days": format_date_range(facts.first_day, facts.last_day),
+            "volunteer": person["name"],
+            "volunteer_email": person["email"],
+            "nobody_left": row["status"] == "declined",
+            "trip_link": f"{base}/trips/{row['id']}",
+            "round_link": f"{base}/coordinator/rounds/{row['round'] or ''}",
+        }
+
+    await queue_templated(
         settings=settings,
+        message_name="volunteer-declined",
         to=await coordinators(),
-        subject=f"Declined: {person['name']} – {facts.title} ({host})",
-        text=(
-            f"{person['name']} <{person['email']}> declined the visit {visit}.\n\n{what}\n\n"
-            f"Trip: {base}/trips/{row['id']}\nRound: {base}/coordinator/rounds/{row['round'] or ''}"
-        ),
+        values=values,
         about=invites.about_trip(int(row["id"])),
     )
 

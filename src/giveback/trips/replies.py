@@ -254,7 +254,7 @@ async def _tell_coordinators(record: dict[Any, Any], outcome: str, detail: str, 
     answers_page, trip_page = f"{base}/coordinator/calendar-answers", f"{base}/trips/{trip_id}"
     await queue_plain(
         settings=settings,
-        to=await lifecycle.coordinators(),
+        to=[(coordinator.name, coordinator.email) for coordinator in await lifecycle.coordinators()],
         subject=_(
             "Calendar answer to look at: %(name)s – %(title)s (%(host)s)", name=name, title=facts.title, host=host
         ),

@@ -3,7 +3,9 @@
 * a confirmed trip is ``in_progress`` from its first day;
 * a trip in progress is ``completed`` the day after its last day (a confirmed trip whose days all passed
   goes through ``in_progress`` to ``completed`` in one run);
-* 3 and 14 days after the last day, everyone still owing a report gets a "report due" reminder.
+* 3 and 14 days after the last day, everyone still owing a report gets a "report due" reminder;
+* 60, 30 and 7 days before the first day, everyone with travel checklist items still open gets a reminder
+  (``giveback.trips.checklist``).
 
 Idempotent: each move is guarded by the trip's current status inside its own transaction, and each reminder
 is recorded in ``ReminderSent`` (unique trip:person:kind) in the same transaction that queues its e-mail in the
@@ -18,7 +20,7 @@ from typing import Any
 import structlog
 
 from giveback.settings import Settings
-from giveback.trips import lifecycle, services
+from giveback.trips import checklist, lifecycle, services
 from giveback.trips.tables import Trip
 
 log = structlog.get_logger()
@@ -32,7 +34,7 @@ async def run_scheduled_steps(today: date, *, settings: Settings, base_url: str 
     Reminders go through the mail outbox (``giveback.mail.outbox``), which the outbox sender delivers with retries;
     links use ``base_url`` (default: the settings').
     """
-    done = {"started": 0, "completed": 0, "reminders": 0}
+    done = {"started": 0, "completed": 0, "reminders": 0, "travel_reminders": 0}
     starting = await Trip.select(Trip.id).where((Trip.status == "confirmed") & (Trip.start <= today))
     for row in starting:
         if await lifecycle.scheduled_step(int(row["id"]), "started"):
@@ -47,6 +49,9 @@ async def run_scheduled_steps(today: date, *, settings: Settings, base_url: str 
             done["reminders"] += await services.send_reminders(
                 trip, missing, kind, settings=settings, base_url=base_url or settings.base_url, actor_id=None
             )
+    done["travel_reminders"] = await checklist.run_travel_reminders(
+        today, settings=settings, base_url=base_url or settings.base_url
+    )
     if any(done.values()):
         log.info("trips.scheduled", today=today.isoformat(), **done)
     return done

@@ -46,6 +46,15 @@ class DatesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     reason: Reason = ""
 
 
+class AnswerIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    answer: Literal["accepted", "declined"]
+
+
+class ResentOut(msgspec.Struct, kw_only=True):
+    trip_id: int
+    sent_to: int
+
+
 class CaseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     topic: str
     role: Literal["performed", "assisted", "supervised"]
@@ -125,12 +134,45 @@ class TripOut(msgspec.Struct, kw_only=True):
     host_evaluation: bool
 
 
+class ContactOut(msgspec.Struct, kw_only=True):
+    person_id: int
+    name: str
+    email: str
+
+
+class NeedBrief(msgspec.Struct, kw_only=True):
+    topic: str
+    weight: int
+
+
+class BriefingOut(msgspec.Struct, kw_only=True):
+    """What the traveller needs to know: the request as its host wrote it (without the notes meant for the
+    coordinators) and whom to write to."""
+
+    request_id: int
+    organization_short_name: str
+    region: str | None
+    needs: list[NeedBrief]
+    primary_need: str
+    languages: list[str]
+    formats: list[str]
+    provides: list[str]
+    duration_days: int
+    team_size: int
+    advisory_level: int
+    host_contacts: list[ContactOut]
+
+
 class TripDetail(msgspec.Struct, kw_only=True):
     trip: TripOut
     events: list[EventOut]
     reports: list[ReportOut]
     can_report_as: list[str]
     actions: list[str]
+    briefing: BriefingOut | None = None
+    my_response: str = ""  # the viewer's answer to their place on the trip ("" when they have none)
+    can_answer: bool = False  # the viewer may accept or decline their place now
+    can_resend: bool = False  # a coordinator may send the invite again to those who have not answered
 
 
 class OutstandingOut(msgspec.Struct, kw_only=True):

@@ -7,13 +7,14 @@ move trips, members and host contacts file reports, a signed link answers an inv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
 import structlog
 
-from giveback.accounts.services import audit
+from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
@@ -23,7 +24,8 @@ from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
-from giveback.mail.outbox import queue_plain
+from giveback.i18n.formatting import format_date, format_date_range
+from giveback.mail.outbox import Recipient, queue_templated
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
@@ -32,9 +34,12 @@ from giveback.trips.facts import host_contacts, trip_facts
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.schemas import (
     STATUSES,
+    BriefingOut,
+    ContactOut,
     EventOut,
     InviteAnswerOut,
     InviteView,
+    NeedBrief,
     OutstandingOut,
     ReminderOut,
     ReportIn,
@@ -82,7 +87,8 @@ async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
     return row
 
 
-async def _request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+async def request_info(request_ids: set[int]) -> dict[int, dict[str, Any]]:
+    """Requests by id: title, country, organization (id and name) and primary need."""
     if not request_ids:
         return {}
     rows = await HostRequest.select(
@@ -126,7 +132,7 @@ async def _report_kinds(trip_ids: list[int]) -> dict[int, set[str]]:
 
 async def trip_outs(rows: list[dict[str, Any]]) -> list[TripOut]:
     ids = [int(row["id"]) for row in rows]
-    requests = await _request_info({int(row["request"]) for row in rows})
+    requests = await request_info({int(row["request"]) for row in rows})
     members = await _members(ids)
     kinds = await _report_kinds(ids)
     outs = []
@@ -183,6 +189,12 @@ async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
     if status:
         query = query.where(Trip.status == status)
     return await trip_outs(await query)
+
+
+async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
+    """Whether the trip is among those the person may see (``list_trips``)."""
+    visible = await _visible_trip_ids(user)
+    return visible is None or trip_id in visible
 
 
 async def _seen_trip(user: SignedIn, trip_id: int) -> dict[str, Any]:
@@ -258,9 +270,15 @@ async def _events(trip_id: int) -> list[EventOut]:
     ]
 
 
-def actions_for(status: str) -> list[str]:
-    """The coordinator's actions that a trip in this state allows."""
-    return [name for name, step in COORDINATOR_ACTIONS.items() if lifecycle.allowed(step, status)]
+def actions_for(row: dict[str, Any]) -> list[str]:
+    """The coordinator's actions that the trip allows now: those its state allows, but "mark completed" only
+    once its first day has come."""
+    early = row["status"] == "confirmed" and row["start"] > today()
+    return [
+        name
+        for name, step in COORDINATOR_ACTIONS.items()
+        if lifecycle.allowed(step, row["status"]) and not (name == "complete" and early)
+    ]
 
 
 async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
@@ -273,18 +291,83 @@ async def report_roles(user: SignedIn, row: dict[str, Any]) -> list[str]:
     return kinds
 
 
+async def _briefing(row: dict[str, Any]) -> BriefingOut | None:
+    request = await hosts.request_by_id(int(row["request"]))
+    if request is None:
+        return None
+    contacts = await host_contacts(request.organization_id)
+    return BriefingOut(
+        request_id=request.id,
+        organization_short_name=request.organization_short_name,
+        region=request.region,
+        needs=[NeedBrief(topic=n.topic, weight=n.weight) for n in sorted(request.needs, key=lambda n: -n.weight)],
+        primary_need=request.primary_need,
+        languages=request.languages,
+        formats=request.formats,
+        provides=request.provides,
+        duration_days=request.duration_days,
+        team_size=request.team_size,
+        advisory_level=request.advisory_level,
+        host_contacts=[ContactOut(person_id=c.person_id, name=c.name, email=c.email) for c in contacts],
+    )
+
+
 async def get_trip(user: SignedIn, trip_id: int) -> TripDetail:
+    """The trip as its reader may see it: the briefing, the timeline, the reports, and the steps they may take
+    now (a volunteer's answer to their place, a coordinator's moves)."""
     row = await _seen_trip(user, trip_id)
     trip = (await trip_outs([row]))[0]
     filed = {kind for kind, done in (("volunteer", trip.volunteer_report), ("host", trip.host_evaluation)) if done}
     can_report = [k for k in await report_roles(user, row) if k not in filed] if row["status"] == "completed" else []
+    mine = next((m.response for m in trip.members if m.person_id == user.person_id), "")
+    coordinator = is_coordinator(user)
     return TripDetail(
         trip=trip,
         events=await _events(trip_id),
         reports=await _report_outs(trip_id),
         can_report_as=can_report,
-        actions=actions_for(row["status"]) if is_coordinator(user) else [],
+        actions=actions_for(row) if coordinator else [],
+        briefing=await _briefing(row),
+        my_response=mine,
+        can_answer=mine == "pending" and lifecycle.allowed("accepted", row["status"]),
+        can_resend=coordinator
+        and lifecycle.allowed("reinvited", row["status"])
+        and any(m.response == "pending" for m in trip.members),
     )
+
+
+async def answer_place(user: SignedIn, trip_id: int, wanted: str, *, settings: Settings) -> InviteAnswerOut:
+    """A volunteer answers their place on the trip in the app, as the invite's links would (``lifecycle.answer``)."""
+    member = (
+        await TripMember.select(TripMember.id)
+        .where((TripMember.trip == trip_id) & (TripMember.person == user.person_id))
+        .first()
+    )
+    if member is None:
+        await _seen_trip(user, trip_id)  # no trip, or not theirs to see: NotFound
+        raise PermissionDenied(_("you have no place on this trip to answer"), field="answer")
+    if wanted not in ("accepted", "declined"):
+        raise InvalidInput(_("answer with accept or decline"), field="answer")
+    return await lifecycle.answer(int(member["id"]), wanted, settings)
+
+
+async def resend_invites(actor: SignedIn, trip_id: int, *, settings: Settings) -> int:
+    """A coordinator sends the invite again to the trip's volunteers who have not answered; returns how many."""
+    _require_coordinator(actor)
+    await _trip_row(trip_id)
+    return await lifecycle.resend_invites(trip_id, actor_id=actor.person_id, settings=settings)
+
+
+async def waiting_answers(user: SignedIn) -> list[TripOut]:
+    """The viewer's trips whose invite waits for their answer, first day first."""
+    rows = await TripMember.select(TripMember.trip).where(
+        (TripMember.person == user.person_id) & (TripMember.response == "pending")
+    )
+    ids = [int(r["trip"]) for r in rows]
+    if not ids:
+        return []
+    trips = await Trip.select().where(Trip.id.is_in(ids) & Trip.status.is_in(list(lifecycle.BEFORE_TRAVEL)))
+    return sorted(await trip_outs(trips), key=lambda t: (t.start, t.id))
 
 
 # --- the coordinator's steps (what each does: giveback.trips.lifecycle) ---------------------------------------
@@ -471,7 +554,7 @@ async def outstanding(actor: SignedIn, *, on: date | None = None) -> list[Outsta
         raise PermissionDenied("only a coordinator sees outstanding reports", field="role")
     day = on or today()
     owed = await owed_reports()
-    requests = await _request_info({int(row["request"]) for row, _ in owed})
+    requests = await request_info({int(row["request"]) for row, _ in owed})
     reminded: dict[int, datetime] = {}
     if owed:
         for reminder in await ReminderSent.select(ReminderSent.trip, ReminderSent.sent_at).where(
@@ -511,14 +594,19 @@ async def people_owing(row: dict[str, Any], missing: list[str]) -> list[Particip
     return list(unique.values())
 
 
-def reminder_text(row: dict[str, Any], name: str, title: str, base_url: str) -> tuple[str, str]:
-    subject = f"Giveback: your report on the visit {row['start'].isoformat()} – {row['end'].isoformat()} is due"
-    body = (
-        f'Hello {name},\n\nthe visit "{title}" ended on {row["end"].isoformat()}. Please file your report:\n\n'
-        f"{base_url}/trips/{row['id']}\n\nThe program counts lectures, hands-on cases and attendees from these "
-        "reports; thank you for taking ten minutes.\n"
-    )
-    return subject, body
+def reminder_values(facts: TripFacts, trip_id: int, base_url: str) -> Callable[[Recipient], dict[str, Any]]:
+    """The report reminder's placeholders, written in each reader's language."""
+
+    def values(_reader: Recipient) -> dict[str, Any]:
+        return {
+            "trip_title": facts.title,
+            "host": facts.organization_short_name or facts.organization_name,
+            "days": format_date_range(facts.first_day, facts.last_day),
+            "last_day": format_date(facts.last_day),
+            "link": f"{base_url.rstrip('/')}/trips/{trip_id}",
+        }
+
+    return values
 
 
 async def claim_reminder(trip_id: int, person_id: int, kind: str) -> bool:
@@ -543,23 +631,24 @@ async def send_reminders(
     The record and the queued e-mail commit together, and the outbox retries delivery: each reminder goes out
     exactly once however often this runs.
     """
-    requests = await _request_info({int(row["request"])})
-    title = requests.get(int(row["request"]), {}).get("title", "")
+    trip_id = int(row["id"])
+    (facts,) = await trip_facts([trip_id])
+    values = reminder_values(facts, trip_id, base_url)
     sent = 0
     async with write_transaction(ReminderSent._meta.db):
-        for person in await people_owing(row, missing):
-            if not await claim_reminder(int(row["id"]), person.person_id, kind):
+        for person in await recipients(p.person_id for p in await people_owing(row, missing)):
+            assert person.person_id is not None
+            if not await claim_reminder(trip_id, person.person_id, kind):
                 continue
-            subject, body = reminder_text(row, person.name, title, base_url)
-            await queue_plain(
+            queued = await queue_templated(
                 settings=settings,
-                to=[(person.name, person.email)],
-                subject=subject,
-                text=body,
+                message_name="report-reminder",
+                to=[person],
+                values=values,
                 kind="reminder",
-                about=about_trip(int(row["id"])),
+                about=about_trip(trip_id),
             )
-            sent += 1
+            sent += len(queued)
         if sent or actor_id is not None:
             await audit(actor_id, "trip.reminded", "trip", int(row["id"]), kind=kind, sent=sent)
     return sent

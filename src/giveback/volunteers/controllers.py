@@ -404,4 +404,23 @@ def _window_fields(form: Any) -> dict[str, Any]:
     return fields
 
 
-ROUTES: list[ControllerRouterHandler] = [VolunteerApi, DirectoryApi, DirectoryPages, VolunteerPages]
+class CoordinatorVolunteerPages(Controller):
+    """A volunteer's whole profile as the coordinators read it (the names in proposals link here)."""
+
+    path = "/coordinator/volunteers"
+    include_in_schema = False
+    guards = [requires("coordinator")]
+
+    @get("/{person_id:int}")
+    async def show(self, request: Request[Any, Any, Any], person_id: PathId) -> Template:
+        profile = await services.get_profile(signed_in_user(request), person_id)
+        return page("volunteers/coordinator_profile.html", volunteer=profile)
+
+
+ROUTES: list[ControllerRouterHandler] = [
+    VolunteerApi,
+    DirectoryApi,
+    DirectoryPages,
+    VolunteerPages,
+    CoordinatorVolunteerPages,
+]

@@ -1,4 +1,5 @@
-"""Who is calling: the session cookie, CSRF checks and the role guards every controller uses."""
+"""Who is calling: the session cookie or an API token, CSRF and scope checks, and the role guards every controller
+uses."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from giveback.accounts.api_tokens import load_token
+from giveback.accounts.audit import acting_token
 from giveback.accounts.sessions import SignedIn, load_session
 from giveback.errors import NotAuthenticated, PermissionDenied
 from giveback.i18n import _
@@ -32,6 +35,11 @@ CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # A route handler ``opt`` key: the session middleware leaves the handler's requests alone.
 WITHOUT_SESSION = "without_session"
+# A route handler (or controller) ``opt`` key: the operation needs a browser session; an API token is refused
+# (log-in, passwords, two-factor log-in, API tokens themselves, deleting the account).
+SESSION_ONLY = "session_only"
+API_PREFIX = "/api/"
+BEARER = "bearer "
 
 
 def _https(settings: Settings) -> bool:
@@ -84,6 +92,8 @@ class SessionMiddleware(ASGIMiddleware):
     """Attach the signed-in person (or None) to ``request.state.user`` and the form token to ``csrf_token``.
 
     A session id is only ever issued by log-in: an id the server does not know is ignored, never adopted.
+    A JSON API call (``/api/…``) may instead send an API token as ``Authorization: Bearer gb_…``: it then acts
+    for the token's owner, and ``request.state.token_refused`` says whether a token was sent but not accepted.
     Anonymous visitors get a random ``giveback_csrf`` cookie whose value their forms must echo.
     Handlers whose ``opt`` holds ``WITHOUT_SESSION`` (static files, the secret calendar feeds: read by
     browsers and calendar clients, never with a session) are left out.
@@ -99,9 +109,13 @@ class SessionMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        state = scope.setdefault("state", {})
+        bearer = _bearer_token(connection) if scope["path"].startswith(API_PREFIX) else None
+        if bearer is not None:
+            await self._with_token(bearer, scope, receive, send, next_app)
+            return
         raw = connection.cookies.get(self.session_cookie)
         user = await load_session(raw) if raw else None
-        state = scope.setdefault("state", {})
         state["user"] = user
         anonymous_token = connection.cookies.get(self.csrf_cookie)
         state["anonymous_csrf_cookie"] = anonymous_token
@@ -118,6 +132,25 @@ class SessionMiddleware(ASGIMiddleware):
             await send(message)
 
         await next_app(scope, receive, send_with_cookies)
+
+    async def _with_token(self, raw: str, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """A call with an API token: no cookie is read or set, no CSRF token is needed (a browser never sends the
+        header by itself), and the audit log records the token beside its owner."""
+        user = await load_token(raw)
+        state = scope["state"]
+        state.update(user=user, token_refused=user is None, anonymous_csrf_cookie=None, csrf_token="")
+        marker = acting_token.set(user.token_id if user else None)
+        try:
+            await next_app(scope, receive, send)
+        finally:
+            acting_token.reset(marker)
+
+
+def _bearer_token(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    header = connection.headers.get("authorization")
+    if header is None or header[: len(BEARER)].lower() != BEARER:
+        return None
+    return header[len(BEARER) :].strip()
 
 
 def _sets_cookie(message: Message, name: str) -> bool:
@@ -139,9 +172,12 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _handler: B
     Anonymous form posts echo their ``giveback_csrf`` cookie; anonymous JSON calls need no token, since a
     browser cannot send JSON to another site without its consent (CORS).
     """
+    user: SignedIn | None = connection.state.get("user")
+    if user is not None and user.token_id is not None:
+        _check_token(connection, _handler, user)
+        return
     if connection.scope.get("method", "GET") in SAFE_METHODS:
         return
-    user: SignedIn | None = connection.state.get("user")
     expected = user.csrf_token if user else connection.state.get("anonymous_csrf_cookie")
     content_type = connection.headers.get("content-type", "")
     if user is None and content_type.startswith("application/json"):
@@ -158,10 +194,26 @@ async def check_csrf(connection: ASGIConnection[Any, Any, Any, Any], _handler: B
         )
 
 
+def _check_token(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler, user: SignedIn) -> None:
+    """An API token may not do what needs a session, and a read token may only read."""
+    if handler.opt.get(SESSION_ONLY):
+        raise PermissionDenied(
+            _("an API token cannot do this: sign in with your password in a browser"), field="authorization"
+        )
+    if user.scope != "write" and connection.scope.get("method", "GET") not in SAFE_METHODS:
+        raise PermissionDenied(_("this API token may only read: make a token with write scope"), field="scope")
+
+
+def _not_signed_in(connection: ASGIConnection[Any, Any, Any, Any]) -> NotAuthenticated:
+    if connection.state.get("token_refused"):
+        return NotAuthenticated(_("the API token is unknown, revoked or expired"), field="authorization")
+    return NotAuthenticated(_("log in first"), field="session")
+
+
 def signed_in(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
     """Guard: the caller must be signed in."""
     if connection.state.get("user") is None:
-        raise NotAuthenticated(_("log in first"), field="session")
+        raise _not_signed_in(connection)
 
 
 def requires(*roles: str):  # type: ignore[no-untyped-def]
@@ -170,8 +222,21 @@ def requires(*roles: str):  # type: ignore[no-untyped-def]
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user: SignedIn | None = connection.state.get("user")
         if user is None:
-            raise NotAuthenticated(_("log in first"), field="session")
+            raise _not_signed_in(connection)
         if not user.has(*roles):
             raise PermissionDenied(_("this needs the role %(roles)s", roles=" or ".join(roles)), field="role")
 
+    guard.roles = roles  # type: ignore[attr-defined]  # read by the OpenAPI document (web.openapi)
     return guard
+
+
+def required_roles(handler: BaseRouteHandler) -> tuple[str, ...] | None:
+    """The roles a handler's guards ask for: None for a public handler, () for any signed-in person."""
+    found: tuple[str, ...] | None = None
+    for guard in (guard for layer in handler.ownership_layers for guard in layer.guards or []):
+        if guard is signed_in:
+            found = found or ()
+        roles = getattr(guard, "roles", None)
+        if roles is not None:
+            found = tuple(roles)
+    return found

@@ -23,6 +23,7 @@ from litestar.status_codes import (
     HTTP_409_CONFLICT,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from giveback.errors import (
@@ -33,6 +34,7 @@ from giveback.errors import (
     NotFound,
     PermissionDenied,
     TooManyAttempts,
+    Unavailable,
 )
 
 STATUS_OF_ERROR: dict[type[DomainError], int] = {
@@ -42,6 +44,7 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
     NotFound: HTTP_404_NOT_FOUND,
     Conflict: HTTP_409_CONFLICT,
     TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
+    Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }
 
 

@@ -17,8 +17,11 @@ import msgspec
 from litestar import Litestar, Request
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.plugins import OpenAPIRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.params import PathParameter, QueryParameter
 from litestar.routes import HTTPRoute
+
+from giveback.web.auth import SAFE_METHODS, SESSION_ONLY, required_roles
 
 # Ids are Piccolo Serial columns: 32-bit on PostgreSQL (64-bit on SQLite). A larger id names no record, and
 # overflowed the query (a 500).
@@ -67,12 +70,78 @@ def download(media_type: str, description: str) -> dict[int, ResponseSpec]:
     }
 
 
+BEARER_TOKEN = "bearerToken"  # noqa: S105 (the name of a security scheme)
+SESSION_COOKIE_SCHEME = "sessionCookie"
+CSRF_HEADER_SCHEME = "csrfHeader"
+
+
+def security_components(session_cookie: str) -> Components:
+    """The ways to call the JSON API: an API token, or the browser's session cookie with its CSRF header."""
+    return Components(
+        security_schemes={
+            BEARER_TOKEN: SecurityScheme(
+                type="http",
+                scheme="bearer",
+                bearer_format="gb_…",
+                description="An API token made on /account/tokens (`read`: GET only; `write`: also changes).",
+            ),
+            SESSION_COOKIE_SCHEME: SecurityScheme(
+                type="apiKey",
+                name=session_cookie,
+                security_scheme_in="cookie",
+                description="The session cookie that log-in sets (`POST /api/auth/login`).",
+            ),
+            CSRF_HEADER_SCHEME: SecurityScheme(
+                type="apiKey",
+                name="X-CSRF-Token",
+                security_scheme_in="header",
+                description="With the session cookie, every call but GET sends the session's `csrf_token` here.",
+            ),
+        }
+    )
+
+
+def _security(handler: Any, method: str) -> list[dict[str, list[str]]]:
+    session: dict[str, list[str]] = {SESSION_COOKIE_SCHEME: []}
+    if method not in SAFE_METHODS:
+        session[CSRF_HEADER_SCHEME] = []
+    if handler.opt.get(SESSION_ONLY):
+        return [session]
+    return [{BEARER_TOKEN: []}, session]
+
+
+def _who_may_call(handler: Any, method: str, roles: tuple[str, ...]) -> str:
+    who = f"the roles {' or '.join(roles)}" if roles else "any signed-in person"
+    if handler.opt.get(SESSION_ONLY):
+        how = (
+            "a browser session (cookie"
+            + ("" if method in SAFE_METHODS else " and the X-CSRF-Token header")
+            + "); an API token is refused"
+        )
+    elif method in SAFE_METHODS:
+        how = "a session cookie, or an API token of either scope"
+    else:
+        how = "a session cookie with the X-CSRF-Token header, or an API token of `write` scope"
+    return f"**Who may call:** {who}, with {how}."
+
+
 def document_error_answers(app: Litestar) -> None:
-    """List the standard error answers on every JSON operation (an operation's own entries take precedence)."""
+    """List the standard error answers on every JSON operation (an operation's own entries take precedence), and
+    say who may call it: its security requirements and a line of its description."""
     for route in app.routes:
         if isinstance(route, HTTPRoute) and route.path.startswith("/api/"):
             for handler in route.route_handlers:
                 handler.responses = {**ERROR_ANSWERS, **(handler.responses or {})}
+                roles = required_roles(handler)
+                method = next(iter(handler.http_methods))
+                if roles is None:
+                    handler.security = [{}] if not handler.security else handler.security
+                    note = "**Who may call:** anyone; no log-in needed."
+                else:
+                    handler.security = _security(handler, method)
+                    note = _who_may_call(handler, method, roles)
+                own = handler.description or (handler.fn.__doc__ or "").strip()
+                handler.description = f"{own}\n\n{note}" if own else note
 
 
 STATIC_DIR = Path(__file__).parent.parent / "static"

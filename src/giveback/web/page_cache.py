@@ -143,7 +143,9 @@ class CachedPages(ASGIMiddleware):
             scope["path"],
             scope.get("query_string", b""),
             state_of_request.get("locale"),
-            (user.person_id, user.roles) if user is not None else None,
+            # A token's call is kept apart from the session's: a page only a session may see must not be
+            # answered from memory to a token (the guards that refuse it run only when the page is built).
+            (user.person_id, user.roles, user.token_id is None) if user is not None else None,
             dt.datetime.now(dt.UTC).date(),
         )
         state = await committed_state(scope["app"].state.engine)

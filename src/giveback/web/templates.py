@@ -33,7 +33,7 @@ from giveback.i18n.formatting import (
 )
 from giveback.i18n.labels import label, label_map
 from giveback.i18n.locales import PSEUDO_LOCALE
-from giveback.rounds.explanations import explained
+from giveback.rounds.explanations import explained, why_it_fits, with_names
 from giveback.web.tables import ONE_OFF_NOTICES
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -124,6 +124,8 @@ def environment(directory: Path = TEMPLATES_DIR) -> Environment:
         label=label,
         label_map=label_map,
         explained=explained,
+        why_it_fits=why_it_fits,
+        with_names=with_names,
     )
     env.filters.update(
         date=format_date,

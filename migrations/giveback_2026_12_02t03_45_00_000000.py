@@ -9,7 +9,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
 
-ID = "2026-12-02T01:50:00:000000"
+ID = "2026-12-02T03:45:00:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "Answers given in calendar apps, unreadable events of imported calendars"
 
