@@ -40,7 +40,6 @@ from giveback.hosts.controllers import ROUTES as HOST_ROUTES
 from giveback.imports.controllers import ROUTES as IMPORT_ROUTES
 from giveback.imports.services import stop_jobs as stop_import_jobs
 from giveback.logs import configure_logging, litestar_loggers, log_server_error
-from giveback.mail.service import Mailer, mailer_for
 from giveback.observability.controllers import metrics
 from giveback.observability.metrics import ObservedRequests
 from giveback.organizations.controllers import OrganizationApi, OrganizationPages
@@ -63,6 +62,7 @@ from giveback.web.locale import LocaleMiddleware
 from giveback.web.openapi import PackagedSwaggerUI, document_error_answers, security_components
 from giveback.web.page_cache import CachedPages
 from giveback.web.templates import template_engine
+from giveback.webhooks.controllers import WebhookApi, WebhookPages
 
 PACKAGE_DIR = Path(__file__).parent
 HTTP_CLIENT_TIMEOUT_SECONDS = 10.0
@@ -84,11 +84,6 @@ def start_embedded_worker() -> subprocess.Popen[bytes]:
 def provide_settings(state: State) -> Settings:
     settings: Settings = state.settings
     return settings
-
-
-def provide_mailer(state: State) -> Mailer:
-    mailer: Mailer = state.mailer
-    return mailer
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -149,6 +144,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ApiTokenPages,
             AdminApi,
             AdminPages,
+            WebhookApi,
+            WebhookPages,
             SearchApi,
             SearchPages,
             OrganizationApi,
@@ -181,14 +178,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             {
                 "settings": settings,
                 "engine": engine,
-                "mailer": mailer_for(settings),
                 "feed_trips": feed_trips,
                 "brand_logo": Path(settings.logo_path).read_bytes() if settings.logo_path else b"",
             }
         ),
         dependencies={
             "settings": Provide(provide_settings, sync_to_thread=False),
-            "mailer": Provide(provide_mailer, sync_to_thread=False),
         },
         middleware=[ObservedRequests(), SessionMiddleware(settings), LocaleMiddleware(settings), CachedPages()],
         before_send=[add_security_headers(settings)],

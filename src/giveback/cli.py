@@ -22,6 +22,7 @@ from giveback.db.connection import connected
 from giveback.settings import Settings
 
 T = TypeVar("T")
+WORK_KINDS = ("runs", "mail", "imports", "scheduler", "webhooks", "mailbox")  # giveback.worker.KINDS, not imported
 
 
 class GivebackCommands(click.Group):
@@ -70,6 +71,7 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
         forwarded_allow_ips=",".join(settings.trusted_proxies) or None,
         log_config=server_log_config(settings.log_level, settings.log_format),
         log_level=settings.log_level.lower(),
+        date_header=False,  # the app writes Date from its own clock (giveback.web.headers)
     )
 
 
@@ -159,16 +161,31 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     type=click.Path(dir_okay=False),
     help="Touch this file every few seconds while the worker is alive (for a container's health check).",
 )
-def worker(heartbeat_file: str | None) -> None:
-    """Solve queued match-round runs until stopped (several may run, on several machines)."""
+@click.option(
+    "--only",
+    "only",
+    multiple=True,
+    metavar="KIND[,KIND…]",
+    help="Do only these kinds of work (repeatable or comma-separated): " + ", ".join(WORK_KINDS) + ".",
+)
+def worker(heartbeat_file: str | None, only: tuple[str, ...]) -> None:
+    """Do the background work until stopped: solver runs, mail, calendar imports, the scheduler, webhooks, the
+    program mailbox (any number of workers, on any number of machines, share it)."""
     from giveback.logs import configure_logging
-    from giveback.rounds.worker import work_forever
+    from giveback.worker import work_forever
 
+    kinds = [kind.strip() for value in only for kind in value.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in WORK_KINDS]
+    if unknown or (only and not kinds):
+        raise click.BadParameter(
+            f"{', '.join(unknown) or 'nothing'} is not a kind of work; choose from {', '.join(WORK_KINDS)}",
+            param_hint="--only",
+        )
     settings = load_settings()
     configure_logging(settings)
     ensure_database_ready(settings)
     with contextlib.suppress(KeyboardInterrupt):
-        run_with_database(settings, lambda: _beating(heartbeat_file, work_forever()))
+        run_with_database(settings, lambda: _beating(heartbeat_file, work_forever(only=kinds)))
 
 
 HEARTBEAT_SECONDS = 10

@@ -27,6 +27,10 @@ class Conflict(DomainError):
     """The record is not in a state that allows the operation (or a duplicate exists)."""
 
 
+class Gone(DomainError):
+    """The link or record was good once and is not any more: replaced by a newer one, or expired."""
+
+
 class NotAuthenticated(DomainError):
     """The operation needs a signed-in person."""
 

@@ -20,6 +20,7 @@ from giveback.accounts.tables import (
 from giveback.calendars.tables import CalendarImport, FeedToken
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.imports.tables import ExternalId, ImportedAccount, ImportJob
+from giveback.jobs.tables import Job
 from giveback.mail.tables import MailTemplate, NoticeOptOut, OutboxMessage
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
@@ -28,6 +29,7 @@ from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
 from giveback.trips.tables import CalendarReply, Trip, TripMember
 from giveback.trips.travel_tables import TravelChecklist, TripDocument
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
+from giveback.webhooks.tables import WebhookDelivery, WebhookEndpoint
 
 
 def _migrations_folder() -> Path:
@@ -84,6 +86,9 @@ APP_CONFIG = AppConfig(
         ExternalId,
         ImportJob,
         ImportedAccount,
+        Job,
+        WebhookEndpoint,
+        WebhookDelivery,
     ],
     migration_dependencies=[],
     commands=[],

@@ -85,6 +85,14 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     embedded_worker: bool = True
     """GIVEBACK_EMBEDDED_WORKER: the server starts a solver worker process itself; set false where
     ``giveback worker`` processes run separately (production) or in tests."""
+    worker_lease_seconds: int = 60
+    """GIVEBACK_WORKER_LEASE_SECONDS: how long a worker holds a message or job it took (it renews the hold every
+    third of it while working); the work of a worker that was killed is taken up again this long after."""
+    worker_runs: int = 1
+    """GIVEBACK_WORKER_RUNS: how many solver runs one ``giveback worker`` solves at once."""
+    webhook_allowed_hosts: tuple[str, ...] = ()
+    """GIVEBACK_WEBHOOK_ALLOWED_HOSTS: comma-separated ``host:port`` of webhook receivers inside your own network,
+    which webhooks may reach although their address is not public; empty: public addresses only."""
     log_level: str = "INFO"
     """GIVEBACK_LOG_LEVEL: DEBUG, INFO, WARNING or ERROR."""
     log_format: Literal["console", "json"] = "console"
@@ -165,6 +173,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                         f"GIVEBACK_TRUSTED_PROXIES: {proxy!r} is not an IP address or network (e.g. 10.0.0.5 or "
                         "172.16.0.0/12), nor *"
                     ) from None
+        if not 3 <= self.worker_lease_seconds <= 3600:
+            raise SettingsError("GIVEBACK_WORKER_LEASE_SECONDS: must be between 3 and 3600")
+        if not 1 <= self.worker_runs <= 16:
+            raise SettingsError("GIVEBACK_WORKER_RUNS: must be between 1 and 16")
+        for receiver in self.webhook_allowed_hosts:
+            host, _, port = receiver.rpartition(":")
+            if not host or not port.isdigit():
+                raise SettingsError(
+                    f"GIVEBACK_WEBHOOK_ALLOWED_HOSTS: {receiver!r} is not host:port (e.g. crm.internal:443)"
+                )
         if self.metrics_token and len(self.metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError(f"GIVEBACK_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN} characters")
         _check_mailbox(self)
@@ -298,6 +316,9 @@ _VARIABLES = {
     "imap_folder": "GIVEBACK_IMAP_FOLDER",
     "mailbox_interval": "GIVEBACK_MAILBOX_INTERVAL",
     "embedded_worker": "GIVEBACK_EMBEDDED_WORKER",
+    "worker_lease_seconds": "GIVEBACK_WORKER_LEASE_SECONDS",
+    "worker_runs": "GIVEBACK_WORKER_RUNS",
+    "webhook_allowed_hosts": "GIVEBACK_WEBHOOK_ALLOWED_HOSTS",
     "log_level": "GIVEBACK_LOG_LEVEL",
     "log_format": "GIVEBACK_LOG_FORMAT",
     "pseudo_locale": "GIVEBACK_PSEUDO_LOCALE",

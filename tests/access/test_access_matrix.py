@@ -137,6 +137,24 @@ ACCESS: dict[str, Rule] = {
     "POST /admin/people/{person_id:int}/enable": only("admin"),
     "POST /admin/people/{person_id:int}/confirmation": only("admin"),
     "GET /admin/audit": only("admin"),
+    # webhooks: coordinators and admins
+    "GET /api/webhooks": only("coordinator", "admin"),
+    "POST /api/webhooks": only("coordinator", "admin"),
+    "GET /api/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "DELETE /api/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/disable": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/enable": only("coordinator", "admin"),
+    "POST /api/webhooks/{endpoint_id:int}/test": only("coordinator", "admin"),
+    "GET /api/webhooks/{endpoint_id:int}/deliveries": only("coordinator", "admin"),
+    "POST /api/webhooks/deliveries/{delivery_id:int}/redeliver": only("coordinator", "admin"),
+    "GET /admin/webhooks": only("coordinator", "admin"),
+    "POST /admin/webhooks": only("coordinator", "admin"),
+    "GET /admin/webhooks/{endpoint_id:int}": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/disable": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/enable": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/delete": only("coordinator", "admin"),
+    "POST /admin/webhooks/{endpoint_id:int}/test": only("coordinator", "admin"),
+    "POST /admin/webhooks/deliveries/{delivery_id:int}/redeliver": only("coordinator", "admin"),
     "GET /api/search": only("coordinator", "admin"),
     "GET /api/search/{kind:str}": only("coordinator", "admin"),
     "GET /coordinator/search": only("coordinator", "admin"),
@@ -375,6 +393,8 @@ BODIES["POST /api/trips/{trip_id:int}/documents/{document_id:int}/withdraw"] = {
 # The guard refuses loopback before connecting: no traffic leaves the machine.
 BODIES["PUT /api/calendar/import"] = {"url": "https://127.0.0.1/calendar.ics"}
 BODIES["POST /api/account/tokens"] = {"name": "matrix script"}
+# An endpoint nobody posts to: no worker runs here, and the guard would refuse loopback anyway.
+BODIES["POST /api/webhooks"] = {"url": "https://127.0.0.1/hooks", "events": ["trip.cancelled"]}
 FORMS: dict[str, dict[str, Any]] = {
     "POST /language": {"locale": "es", "next": "/"},
     "POST /trips/{trip_id:int}/answer": {"answer": "accept"},
@@ -383,6 +403,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "POST /trips/{trip_id:int}/documents": {"kind": "certificate", "person_id": "1", "signed": "yes"},
     "POST /trips/{trip_id:int}/documents/{document_id:int}/withdraw": {"reason": "issued by mistake"},
     "POST /account/tokens": {"name": "matrix script"},
+    "POST /admin/webhooks": {"url": "https://127.0.0.1/hooks", "events": "trip.cancelled"},
 }
 
 # Calls that end a session or destroy the caller's records run last.

@@ -4,14 +4,20 @@ works (item 12), passwords are checked for strength, and failed log-ins are in t
 
 from __future__ import annotations
 
+import re
+import socket
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import helpers
 import httpx
 import pytest
+import trip_factory
 from helpers import PASSWORD, log_in, sign_up
 
 from giveback.accounts.tables import AuditEvent, Person
+from giveback.mail.sender import drain_outbox
+from giveback.mail.tables import OutboxMessage
 
 Client = httpx.AsyncClient
 WRONG = {"password": "not the password at all"}
@@ -163,12 +169,12 @@ async def test_a_weak_new_password_is_refused_on_change_and_reset(client: Client
     assert reset.status_code == 400 and reset.json()["field"] == "password"
 
 
-async def test_with_the_mail_server_down_sign_up_and_its_retries_still_answer(client_with) -> None:
-    """Item 2 (first half): the e-mails leave after the answer, so a closed SMTP port costs no 500; a retry and
-    "resend the confirmation" answer like the first sign-up. (Keeping the e-mails until the server is back is the
-    outbox's job: see docs/security.md.)"""
-    import socket
-
+async def test_with_the_mail_server_down_account_mail_waits_in_the_outbox_and_leaves_when_it_is_back(
+    client_with, settings, inbox
+) -> None:
+    """Item 2: account e-mails go through the outbox. With the SMTP port closed, sign-up, its retry, "resend the
+    confirmation", "reset my password" and an admin's resend all answer as usual; every e-mail waits in the outbox
+    and the worker's next pass, with the server back, delivers them, and their links work."""
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         closed = probe.getsockname()[1]
@@ -182,4 +188,30 @@ async def test_with_the_mail_server_down_sign_up_and_its_retries_still_answer(cl
     ):
         answer = await client.post(path, json=payload)
         assert answer.status_code == 202, (path, answer.text)
+    dora = (await Person.select(Person.id).where(Person.email == "down@example.org").first())["id"]
+    await trip_factory.signed_in(client, "admin-down@example.org", ["admin"])
+    resent = await client.post(f"/api/admin/people/{dora}/confirmation", json={})
+    assert resent.status_code == 204, resent.text
     assert await Person.count().where(Person.email == "down@example.org") == 1
+
+    waiting = await OutboxMessage.select().where(OutboxMessage.recipient == "down@example.org")
+    assert sorted(r["kind"] for r in waiting) == [
+        "account-notice",
+        "confirmation",
+        "confirmation",
+        "confirmation",
+        "reset",
+    ]
+    assert all(r["status"] == "pending" and r["attempts"] == 1 and r["last_error"] for r in waiting)
+    assert inbox.messages == []
+
+    later = datetime.now(UTC) + timedelta(hours=1)
+    assert await drain_outbox(settings, now=later) == 5  # the worker's pass, the server back up
+    assert sorted(m["Subject"] for m in inbox.messages) == sorted(
+        ["Confirm your Giveback account"] * 3 + ["You already have a Giveback account", "Reset your Giveback password"]
+    )
+    (reset_mail,) = [m for m in inbox.messages if m["Subject"] == "Reset your Giveback password"]
+    reset = re.search(r"token=(\S+)", reset_mail.get_content()).group(1)
+    changed = await client.post("/api/auth/password-reset/confirm", json={"token": reset, "password": PASSWORD + "!"})
+    assert changed.status_code == 201, changed.text
+    assert await drain_outbox(settings, now=later) == 0  # nothing is sent twice

@@ -16,4 +16,4 @@ fi
 # Mozilla's ical.js (Thunderbird's parser), pinned by tests/calendars/js/package-lock.json.
 npm ci --prefix tests/calendars/js
 # Python: the `ical` parser, Radicale (a real CalDAV server), and the runtime libraries of the domain.
-${PYTHON:-.venv/bin/python} -m pip install "ical>=8" "radicale>=3.2" "recurring-ical-events>=3" "itsdangerous>=2.1"
+${PYTHON:-.venv/bin/python} -m pip install "ical>=8" "radicale>=3.2" "recurring-ical-events>=3" "cryptography>=44"

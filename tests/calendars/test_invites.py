@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import base64
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parseaddr
 from typing import Any
 
 import calkit
 from calkit import FIRST_DAY, LAST_DAY, RealClients, assert_calendar_text, calendar_part, make_world, the_event
+from trip_factory import link_token
 
-from giveback.calendars.invites import about_trip, answer_token
+from giveback.calendars.invites import AnswerLink, about_trip, answer_token
 from giveback.calendars.replies import reply_address
 from giveback.db.engine import write_transaction
 from giveback.hosts.tables import HostRequest
@@ -29,8 +31,11 @@ def assert_invite(
     settings: Settings,
     first_day: date = FIRST_DAY,
     last_day: date = LAST_DAY,
+    *,
+    uninvite: bool = False,
 ) -> Any:
-    """The layout calendar.md demands, checked on one received message; returns the event."""
+    """The layout calendar.md demands, checked on one received message; returns the event. ``uninvite``: a
+    CANCEL that takes some attendees off an event that goes on (no STATUS, RFC 5546 3.2.5)."""
     assert message.get_content_type() == "multipart/mixed"
     parts = list(message.iter_parts())
     assert [p.get_content_type() for p in parts] == ["multipart/alternative", "application/ics"]
@@ -63,7 +68,9 @@ def assert_invite(
     unfolded = data.decode().replace("\r\n ", "")
     assert f"DTSTART;VALUE=DATE:{first_day:%Y%m%d}\r\n" in unfolded
     assert f"DTEND;VALUE=DATE:{last_day + timedelta(days=1):%Y%m%d}\r\n" in unfolded
-    if method == "CANCEL":
+    if uninvite:
+        assert method == "CANCEL" and "STATUS" not in event
+    elif method == "CANCEL":
         assert str(event["STATUS"]) == "CANCELLED"
     else:
         assert str(event["STATUS"]) != "CANCELLED"
@@ -179,7 +186,7 @@ async def test_declines_free_places_cancel_for_the_decliner_and_reopen_the_reque
     inbox.messages.clear()
     before = await Trip.select().where(Trip.id == world.trip_id).first()
     api = new_client()
-    decline_0 = answer_token(settings.secret_key, await _member_id(world.volunteers[0]), "decline")
+    decline_0 = await link_token(settings, await _member_id(world.volunteers[0]), "decline")
     view = await api.get(f"/api/invites/{decline_0}")
     assert view.status_code == 200 and view.json()["answer"] == "decline" and view.json()["answerable"]
     answered = await api.post(f"/api/invites/{decline_0}", json={})
@@ -190,17 +197,17 @@ async def test_declines_free_places_cancel_for_the_decliner_and_reopen_the_reque
     assert trip["status"] in ("invited", "approved")
     assert await drain_outbox(settings) == 4  # CANCEL to the decliner, REQUEST to the others, the coordinator
     cancel = inbox.last_to(world.volunteer_emails[0])
-    event = assert_invite(cancel, "CANCEL", real_clients, settings)
+    event = assert_invite(cancel, "CANCEL", real_clients, settings, uninvite=True)
     assert int(event["SEQUENCE"]) == trip["sequence"]
     assert "REQUEST" not in calendar_part(cancel)[1].decode()
     remaining = assert_invite(inbox.last_to(world.volunteer_emails[1]), "REQUEST", real_clients, settings)
     assert str(remaining["UID"]) == trip["uid"] and int(remaining["SEQUENCE"]) == trip["sequence"]
     assert world.volunteer_emails[0] not in str(remaining.get("ATTENDEE"))
     notice = inbox.last_to(world.coordinator_email)
-    assert "Declined" in notice["Subject"] and world.volunteer_emails[0] in notice.get_content()
+    assert "Declined" in notice["Subject"] and world.volunteer_emails[0] in notice.get_body(("plain",)).get_content()
 
     inbox.messages.clear()
-    decline_1 = answer_token(settings.secret_key, await _member_id(world.volunteers[1]), "decline")
+    decline_1 = await link_token(settings, await _member_id(world.volunteers[1]), "decline")
     assert (await api.post(f"/api/invites/{decline_1}", json={})).json()["trip_status"] == "declined"
     trip = await Trip.select().where(Trip.id == world.trip_id).first()
     assert trip["status"] == "declined"
@@ -210,9 +217,9 @@ async def test_declines_free_places_cancel_for_the_decliner_and_reopen_the_reque
     for email in (world.volunteer_emails[1], world.contact_email):
         event = assert_invite(inbox.last_to(email), "CANCEL", real_clients, settings)
         assert int(event["SEQUENCE"]) == trip["sequence"]
-    assert "Nobody is left" in inbox.last_to(world.coordinator_email).get_content()
+    assert "Nobody is left" in inbox.last_to(world.coordinator_email).get_body(("plain",)).get_content()
     # a declined trip takes no more answers
-    accept_1 = answer_token(settings.secret_key, await _member_id(world.volunteers[1]), "accept")
+    accept_1 = await link_token(settings, await _member_id(world.volunteers[1]), "accept")
     refused = await api.post(f"/api/invites/{accept_1}", json={})
     assert refused.status_code == 409 and refused.json()["field"] == "answer"
 
@@ -226,8 +233,8 @@ async def test_forged_or_foreign_links_answer_404_and_change_nothing(new_client,
     world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False)
     client = new_client()
     member = await _member_id(world.volunteers[0])
-    forged = answer_token("another-secret-key-another-secret-key", member, "accept")
-    for token in (forged, "not-a-token", answer_token(settings.secret_key, 999999, "accept")):
+    forged = answer_token("another-secret-key-another-secret-key", AnswerLink(member, "accept", 0, LAST_DAY))
+    for token in (forged, "not-a-token", answer_token(settings.secret_key, AnswerLink(999999, "accept", 0, LAST_DAY))):
         for path in (f"/api/invites/{token}",):
             assert (await client.get(path)).status_code == 404
             response = await client.post(path, json={})
@@ -237,7 +244,7 @@ async def test_forged_or_foreign_links_answer_404_and_change_nothing(new_client,
     row = await TripMember.select().where(TripMember.id == member).first()
     assert row["response"] == "pending"
     # a page form post without the CSRF cookie value is refused
-    token = answer_token(settings.secret_key, member, "accept")
+    token = await link_token(settings, member, "accept")
     refused = await client.post(f"/invites/{token}", data={"csrf_token": "wrong"})
     assert refused.status_code == 403
     assert (await TripMember.select().where(TripMember.id == member).first())["response"] == "pending"
@@ -284,3 +291,58 @@ async def test_date_changes_and_cancellation_by_the_coordinator_send_updates_and
         event = assert_invite(message, "CANCEL", real_clients, settings, date(2031, 5, 5), date(2031, 5, 9))
         assert int(event["SEQUENCE"]) == final["sequence"]
         assert "METHOD:REQUEST" not in calendar_part(message)[1].decode()
+
+
+async def test_links_are_bound_to_their_invite_expire_and_show_no_record_id(new_client, inbox, settings) -> None:
+    """Issue 15 item 9: a link holds no member id in clear; a newer invite (new dates) makes the older links say
+    so and change nothing; the newest links answer as before; a link past the trip's last day says it expired;
+    a place already answered still shows its answer from an older link."""
+    world = await make_world(new_client, inbox, settings, volunteers=2, contact=False, coordinator=False, invite=False)
+    await lifecycle.invite(world.trip_id, actor_id=None, settings=settings)
+    await drain_outbox(settings)
+    old = {email: _links(inbox.last_to(email)) for email in world.volunteer_emails}
+    member_0 = await _member_id(world.volunteers[0])
+    token = old[world.volunteer_emails[0]]["accept"].rsplit("/", 1)[1]
+    clear = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    assert b'"m"' not in clear and str(member_0).encode() + b"," not in clear  # encrypted, no id in clear
+    api = new_client()
+
+    await lifecycle.reschedule(
+        world.trip_id, date(2031, 4, 7), date(2031, 4, 13), "the host asked", actor_id=None, settings=settings
+    )
+    inbox.messages.clear()
+    await drain_outbox(settings)
+    for kind in ("accept", "decline"):
+        stale = old[world.volunteer_emails[0]][kind]
+        for answer in (await api.get(f"/api{stale}"), await api.post(f"/api{stale}", json={})):
+            assert answer.status_code == 410, answer.text
+            assert answer.json()["field"] == "token" and "newer invite" in answer.json()["detail"]
+        page = await api.get(stale, headers={"accept": "text/html"})
+        assert page.status_code == 410 and "newer invite was sent" in page.text
+    assert (await TripMember.select().where(TripMember.id == member_0).first())["response"] == "pending"
+
+    new = {email: _links(inbox.last_to(email)) for email in world.volunteer_emails}
+    shown = await api.get(f"/api{new[world.volunteer_emails[0]]['accept']}")
+    assert shown.status_code == 200 and shown.json()["answerable"] and shown.json()["first_day"] == "2031-04-07"
+    accepted = await api.post(f"/api{new[world.volunteer_emails[0]]['accept']}", json={})
+    assert accepted.status_code == 200 and accepted.json()["response"] == "accepted"
+    # answered: the older links show the answer (no newer invite is waiting for one)
+    again = await api.get(f"/api{old[world.volunteer_emails[0]]['accept']}")
+    assert again.status_code == 200 and again.json()["response"] == "accepted" and not again.json()["answerable"]
+    declined = await api.post(f"/api{new[world.volunteer_emails[1]]['decline']}", json={})
+    assert declined.status_code == 200 and declined.json()["response"] == "declined"
+    assert (await api.get(f"/api{old[world.volunteer_emails[1]]['accept']}")).json()["response"] == "declined"
+
+    trip = await Trip.select().where(Trip.id == world.trip_id).first()
+    yesterday = datetime.now(UTC).date() - timedelta(days=1)
+    expired = answer_token(settings.secret_key, AnswerLink(member_0, "decline", trip["sequence"], yesterday))
+    for answer in (await api.get(f"/api/invites/{expired}"), await api.post(f"/api/invites/{expired}", json={})):
+        assert answer.status_code == 410 and "expired" in answer.json()["detail"], answer.text
+    assert (await TripMember.select().where(TripMember.id == member_0).first())["response"] == "accepted"
+
+
+def _links(message: EmailMessage) -> dict[str, str]:
+    """The accept and decline links (paths) of an invite e-mail."""
+    text = message.get_body(("plain",)).get_content()
+    accept, decline = re.findall(r"https?://[^/\s]+(/invites/\S+)", text)
+    return {"accept": accept, "decline": decline}

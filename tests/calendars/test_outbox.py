@@ -12,11 +12,12 @@ import pytest
 from calkit import make_world, now
 
 from giveback.calendars.invites import about_trip
+from giveback.jobs import queue
 from giveback.mail import sender
 from giveback.mail.sender import drain_outbox
 from giveback.mail.service import SmtpBackend
 from giveback.mail.tables import OutboxMessage
-from giveback.rounds.worker import background_jobs_once
+from giveback.worker import work_pass
 
 
 def closed_port() -> int:
@@ -60,12 +61,12 @@ async def test_after_too_many_attempts_a_message_is_failed(new_client, inbox, se
     moment = now()
     for _ in range(sender.MAX_ATTEMPTS):
         await drain_outbox(down, now=moment)
-        moment += sender.LONGEST_RETRY
+        moment += queue.LONGEST_RETRY
     (row,) = await rows(world.trip_id)
     assert row["status"] == "failed" and row["attempts"] == sender.MAX_ATTEMPTS
     assert await drain_outbox(settings, now=moment + timedelta(days=1)) == 0
-    assert sender.backoff(1) == timedelta(seconds=30) and sender.backoff(2) == timedelta(minutes=1)
-    assert sender.backoff(30) == sender.LONGEST_RETRY
+    assert queue.backoff(1) == timedelta(seconds=30) and queue.backoff(2) == timedelta(minutes=1)
+    assert queue.backoff(30) == queue.LONGEST_RETRY
 
 
 class KilledAfterAccept:
@@ -91,7 +92,7 @@ async def test_a_sender_killed_mid_batch_resends_after_the_lease_with_the_same_m
     assert row["status"] == "sending" and row["claimed_at"] is not None
     assert len(inbox.messages) == 1
     assert await drain_outbox(settings, now=moment + timedelta(minutes=1)) == 0  # the lease still holds
-    assert await drain_outbox(settings, now=moment + sender.LEASE + timedelta(seconds=1)) == 1
+    assert await drain_outbox(settings, now=moment + sender.lease_of(settings) + timedelta(seconds=1)) == 1
     assert [m["Message-ID"] for m in inbox.messages] == [queued["message_id"]] * 2  # at least once, recognisable
     (row,) = await rows(world.trip_id)
     assert row["status"] == "sent" and row["attempts"] == 2
@@ -116,6 +117,6 @@ async def test_the_file_backend_writes_eml_files(new_client, inbox, settings, te
 
 async def test_the_worker_pass_sends_the_outbox(new_client, inbox, settings) -> None:
     await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False)
-    assert await background_jobs_once(settings) == 1
-    assert await background_jobs_once(settings) == 0
+    assert await work_pass("mail", settings)
+    assert not await work_pass("mail", settings)
     assert len(inbox.messages) == 1

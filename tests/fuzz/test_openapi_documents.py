@@ -141,8 +141,9 @@ async def test_the_schema_names_no_secret(client: httpx.AsyncClient) -> None:
     solver's ``PUBLIC_HASHES``. Passwords are asked for (log-in, sign-up, changes) but never answered. A
     ``csrf_token`` is answered on purpose, in ``SessionOut`` only (log-in, a password change, ``/api/me``): the
     client echoes it in a header, and it is worth nothing without the session cookie (HttpOnly). The ``key`` of an
-    authenticator app is answered once, to the signed-in person setting up two-factor log-in, and an API token's
-    ``bearer_token`` once, to the person who makes it.
+    authenticator app is answered once, to the signed-in person setting up two-factor log-in, an API token's
+    ``bearer_token`` once, to the person who makes it, and a webhook endpoint's ``signing_key`` once, to the
+    coordinator who registers it.
     """
     schema = (await client.get("/schema/openapi.json")).json()
     components = schema["components"]["schemas"]

@@ -12,9 +12,8 @@ from datetime import date
 
 import httpx
 import pytest
-from trip_factory import host_request, make_trip, member_ids, person, signed_in, volunteer_profile
+from trip_factory import host_request, link_token, make_trip, member_ids, person, signed_in, volunteer_profile
 
-from giveback.calendars.invites import answer_token
 from giveback.rounds import mapping
 from giveback.rounds.worker import work_once
 from giveback.trips import lifecycle
@@ -112,7 +111,7 @@ async def test_at_accepting(new_client, settings, days: tuple[date, date], limit
     trip_id = int(row[0]["id"])
     await TripMember.insert(TripMember(trip=trip_id, person=person_id))
     await lifecycle.invite(trip_id, actor_id=None, settings=settings)
-    token = answer_token(settings.secret_key, (await member_ids(trip_id))[person_id], "accept")
+    token = await link_token(settings, (await member_ids(trip_id))[person_id], "accept")
 
     answered = await new_client().post(f"/api/invites/{token}", json={})
     assert answered.status_code == (409 if booked else 200), answered.text

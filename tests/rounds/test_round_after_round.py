@@ -16,6 +16,7 @@ import httpx
 import pytest
 from trip_factory import (
     host_request,
+    link_token,
     make_contact,
     make_trip,
     member_ids,
@@ -27,7 +28,7 @@ from trip_factory import (
 
 from giveback.accounts.passwords import hash_password
 from giveback.accounts.tables import Person
-from giveback.calendars.invites import about_trip, answer_token
+from giveback.calendars.invites import about_trip
 from giveback.mail.tables import OutboxMessage
 from giveback.rounds import mapping
 from giveback.rounds.tables import RoundAdjustment, SolverRun
@@ -321,7 +322,7 @@ async def test_a_run_whose_problem_cannot_be_loaded_fails_at_once_and_starting_o
 
 
 async def answer(client: Client, member_id: int, answer: str, settings) -> httpx.Response:
-    token = answer_token(settings.secret_key, member_id, answer)
+    token = await link_token(settings, member_id, answer)
     return await client.post(f"/api/invites/{token}", json={})
 
 

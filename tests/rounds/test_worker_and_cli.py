@@ -1,4 +1,5 @@
-"""The worker as a separate process (claiming, dying) and the round export/import commands."""
+"""The worker as a separate process (claiming, dying, sending mail while it solves) and the round export/import
+commands."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from helpers import member
 from programs import Program
 from round_steps import open_and_freeze, run_round
 
+from giveback.mail.outbox import Recipient, queue_templated
+from giveback.mail.tables import OutboxMessage
 from giveback.rounds.tables import SolverRun
 from giveback.rounds.worker import reap_dead_runs
+from giveback.settings import Settings
 from solver.generate import generate
 
 GIVEBACK = [sys.executable, "-m", "giveback"]
@@ -88,6 +92,57 @@ async def test_a_killed_worker_leaves_a_failed_run_and_nothing_applied(
     assert "stopped responding" in run["error"]
     assert (await SolverRun.select(SolverRun.result).first())["result"] is None
     assert (await client.post(f"/api/runs/{queued['id']}/approve", json={})).status_code == 409
+
+
+async def test_mail_goes_out_while_the_same_worker_solves_a_long_run(
+    client: httpx.AsyncClient, inbox, program: Program, settings: Settings
+) -> None:
+    await member(client, inbox, "coord@example.org", ["coordinator"])
+    round_id = await open_and_freeze(client)
+    queued = (await client.post(f"/api/rounds/{round_id}/runs", json={"workers": 1})).json()
+    await SolverRun.update({SolverRun.problem: generate(1000, 500, seed=7), SolverRun.time_limit: 120.0}).where(
+        SolverRun.id == queued["id"]
+    )
+    environment = {**os.environ, "GIVEBACK_MAIL_BACKEND": "smtp", "GIVEBACK_SMTP_HOST": "127.0.0.1",
+                   "GIVEBACK_SMTP_PORT": str(settings.smtp_port)}  # fmt: skip
+    worker = subprocess.Popen(  # noqa: ASYNC220 (a real separate process is the point)
+        [*GIVEBACK, "worker"], env=environment
+    )
+    try:
+
+        async def solving() -> bool:
+            return (await client.get(f"/api/runs/{queued['id']}")).json()["status"] == "running"
+
+        await wait_for(solving)
+        inbox.messages.clear()
+        ids = await queue_templated(
+            settings=settings,
+            message_name="account-confirm",
+            to=[Recipient("Ada Ndiaye", "ada@example.org"), Recipient("李娜", "li@example.org", locale="zh_Hans")],
+            values={"link": "http://testserver.local/confirm?token=t"},
+        )
+
+        async def sent() -> bool:
+            return (
+                await OutboxMessage.count().where(
+                    OutboxMessage.message_id.is_in(ids) & (OutboxMessage.status == "sent")
+                )
+                == 2
+            )
+
+        await wait_for(sent)
+        assert (await client.get(f"/api/runs/{queued['id']}")).json()["status"] == "running"  # still solving
+        assert sorted(m["Message-ID"] for m in inbox.messages) == sorted(ids)
+        cancelled = await client.post(f"/api/runs/{queued['id']}/cancel")
+        assert cancelled.status_code in (200, 201), cancelled.text
+
+        async def stopped() -> bool:
+            return (await client.get(f"/api/runs/{queued['id']}")).json()["status"] == "cancelled"
+
+        await wait_for(stopped)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=20)
 
 
 async def test_export_solve_elsewhere_and_import(

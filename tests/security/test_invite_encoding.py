@@ -36,7 +36,9 @@ async def test_approving_a_round_for_hospital_italiano_queues_every_invite(clien
 
     assert approved.status_code == 201, approved.text
     assert await Trip.count() == 1
-    queued = await OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.content)
+    queued = await OutboxMessage.select(OutboxMessage.recipient, OutboxMessage.content).where(
+        OutboxMessage.kind == "invite"
+    )
     assert {row["recipient"] for row in queued} == {"ana@example.org", "coord@example.org"}
     for row in queued:
         assert row["content"].isascii()

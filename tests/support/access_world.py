@@ -155,6 +155,8 @@ async def build_world(new_client, inbox) -> World:
         "name": "not-a-valid-token.ics",  # also no message's name: the e-mail templates answer 404
         "language": "all",
         "job_id": "2147483000",  # no such upload: a coordinator is answered 404, anyone else refused first
+        "endpoint_id": "2147483000",  # no such webhook endpoint or delivery: the same
+        "delivery_id": "2147483000",
         "role": "admin",  # granting it to the admin changes nothing; revoking their own is refused
         "document_id": "2147483000",  # no such document: those who may see the trip's documents get 404
         "code": "AAAA-BBBB-CCCC",  # no document has it: the verification page says so (404)

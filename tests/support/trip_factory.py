@@ -19,6 +19,7 @@ import httpx
 
 from giveback.accounts.sessions import load_session, start_session
 from giveback.accounts.tables import Person, RoleGrant
+from giveback.calendars.invites import AnswerLink, answer_token
 from giveback.hosts.tables import HostingWindow, HostRequest, OrganizationClaim, RequestNeed
 from giveback.organizations.tables import Organization
 from giveback.settings import Settings
@@ -240,3 +241,14 @@ async def trip(trip_id: int) -> dict[str, object]:
 
 def unique(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
+
+
+async def link_token(settings: Settings, member_id: int, answer: str) -> str:
+    """The token of the accept or decline link the place's newest invite carries (the trip's SEQUENCE and last
+    day now)."""
+    member = await TripMember.select(TripMember.trip).where(TripMember.id == member_id).first()
+    assert member is not None, member_id
+    trip = await Trip.select(Trip.sequence, Trip.end).where(Trip.id == member["trip"]).first()
+    assert trip is not None
+    link = AnswerLink(member_id, "accept" if answer == "accept" else "decline", int(trip["sequence"]), trip["end"])
+    return answer_token(settings.secret_key, link)

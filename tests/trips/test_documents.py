@@ -151,6 +151,15 @@ async def test_a_letter_of_invitation_is_read_signed_issued_and_verified(
     old = await w.anonymous.get(f"/verify/{code}")
     assert "was withdrawn" in old.text and "genuine" not in old.text
 
+    # New dates make the letter untrue: the step that changes them withdraws it.
+    moved = await w.coordinator.post(
+        f"/api/trips/{w.trip_id}/reschedule",
+        json={"start": days(50).isoformat(), "end": days(54).isoformat(), "reason": "the host asked"},
+    )
+    assert moved.status_code == 200, moved.text
+    latest = (await w.anonymous.get(f"/api/verify/{again.json()['code']}")).json()
+    assert (latest["status"], latest["withdrawn_reason"]) == ("withdrawn", "the visit's dates changed")
+
 
 async def test_who_may_issue_and_download_and_the_states_refused(
     client: Client, new_client: Callable[[], Client]

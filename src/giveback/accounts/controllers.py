@@ -37,7 +37,7 @@ from giveback.accounts.schemas import (
 from giveback.accounts.sessions import SignedIn, end_session, load_session
 from giveback.accounts.two_factor import TwoFactorSetup, TwoFactorStatus
 from giveback.errors import DomainError
-from giveback.mail.service import Mailer
+from giveback.mail.sender import send_now
 from giveback.settings import Settings
 from giveback.web.auth import (
     DEVICE_COOKIE,
@@ -61,6 +61,12 @@ from giveback.web.pagination import PageCursor, PageLimit, paged
 
 RESET_SENT = "if an account has this address, we sent it a link"
 SIGN_UP_SENT = "we sent a message to this address: follow it to go on"
+
+
+def _sent_after(settings: Settings, queued: list[str]) -> BackgroundTask:
+    """Send the account e-mails the answer queued once it is out (the same for every address; the outbox keeps
+    any the mail server refused for the worker)."""
+    return BackgroundTask(send_now, settings, queued)
 
 
 async def _session_out(raw_session: str) -> SessionOut:
@@ -115,14 +121,10 @@ class AuthApi(Controller):
         self,
         data: JSONBody[SignUp],
         request: Request[Any, Any, Any],
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Response[Message]:
-        outgoing = services.AfterTheAnswer(mailer)
-        await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
-        return Response(
-            Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver)
-        )
+        queued = await services.sign_up(data, settings=settings, client=client_address(request))
+        return Response(Message(SIGN_UP_SENT), status_code=HTTP_202_ACCEPTED, background=_sent_after(settings, queued))
 
     @post("/confirm", status_code=200, summary="Confirm an e-mail address with the e-mailed token")
     async def confirm(self, data: JSONBody[EmailConfirmation]) -> PersonOut:
@@ -133,14 +135,10 @@ class AuthApi(Controller):
         self,
         data: JSONBody[EmailOnly],
         request: Request[Any, Any, Any],
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Response[Message]:
-        outgoing = services.AfterTheAnswer(mailer)
-        await services.resend_confirmation(
-            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
-        )
-        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
+        queued = await services.resend_confirmation(data.email, settings=settings, client=client_address(request))
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=_sent_after(settings, queued))
 
     @post(
         "/login",
@@ -184,14 +182,10 @@ class AuthApi(Controller):
         self,
         data: JSONBody[EmailOnly],
         request: Request[Any, Any, Any],
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Response[Message]:
-        outgoing = services.AfterTheAnswer(mailer)
-        await services.request_password_reset(
-            data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
-        )
-        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=BackgroundTask(outgoing.deliver))
+        queued = await services.request_password_reset(data.email, settings=settings, client=client_address(request))
+        return Response(Message(RESET_SENT), status_code=HTTP_202_ACCEPTED, background=_sent_after(settings, queued))
 
     @post("/password-reset/confirm", status_code=200, summary="Set a new password with the e-mailed token")
     async def reset(self, data: JSONBody[PasswordReset]) -> Message:
@@ -348,18 +342,16 @@ class AccountPages(Controller):
     async def sign_up(
         self,
         request: Request[Any, Any, Any],
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form(), lists=("roles",))
-        outgoing = services.AfterTheAnswer(mailer)
         try:
             data = parse(SignUp, fields)
-            await services.sign_up(data, mailer=outgoing, base_url=settings.base_url, client=client_address(request))
+            queued = await services.sign_up(data, settings=settings, client=client_address(request))
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/signup.html", problem, values=fields)
         answer = page("accounts/check_mail.html", email=fields.get("email", ""))
-        answer.background = BackgroundTask(outgoing.deliver)
+        answer.background = _sent_after(settings, queued)
         return answer
 
     @get("/confirm")
@@ -425,20 +417,18 @@ class AccountPages(Controller):
     async def forgot(
         self,
         request: Request[Any, Any, Any],
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Template:
         fields = form_fields(await request.form())
-        outgoing = services.AfterTheAnswer(mailer)
         try:
             data = parse(EmailOnly, fields)
-            await services.request_password_reset(
-                data.email, mailer=outgoing, base_url=settings.base_url, client=client_address(request)
+            queued = await services.request_password_reset(
+                data.email, settings=settings, client=client_address(request)
             )
         except (FormInvalid, DomainError) as problem:
             return form_error_page("accounts/forgot.html", problem, values=fields)
         answer = page("accounts/forgot.html", values={}, sent=True)
-        answer.background = BackgroundTask(outgoing.deliver)
+        answer.background = _sent_after(settings, queued)
         return answer
 
     @get("/reset-password")

@@ -4,16 +4,17 @@ roles.
 Nothing answered without a session tells whether an address has an account: sign-up, "resend the confirmation"
 and "reset my password" answer the same either way, after the same work (the owner of an existing account gets a
 notice instead of a new account), and e-mails asked for are limited per address and per client (``throttle``).
-Those e-mails hold no text a stranger typed.
+Those e-mails hold no text a stranger typed. They are queued in the mail outbox with the change that sends them
+and sent right after the answer; a mail server that is down loses none: the worker sends them when it is back.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import structlog
 
@@ -26,9 +27,8 @@ from giveback.accounts.tables import AccountToken, Person, RoleGrant
 from giveback.db.engine import write_transaction
 from giveback.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from giveback.i18n import DEFAULT_LOCALE, LOCALES, current_locale
-from giveback.mail.outbox import Recipient
-from giveback.mail.stored import render_for
-from giveback.mail.templating import message
+from giveback.mail.outbox import Recipient, queue_templated
+from giveback.settings import Settings
 
 log = structlog.get_logger()
 
@@ -97,52 +97,35 @@ async def _consume_token(raw: str, purpose: str) -> int:
 
 
 # --- e-mails sent without a session: no text a stranger typed ---------------------------------------------------
+# Queued in the outbox inside the change's transaction; the caller sends them right after its answer
+# (``giveback.mail.sender.send_now``), and the worker retries any the mail server did not take.
 
 
-class SendsMail(Protocol):
-    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> object: ...
-
-
-@dataclass
-class AfterTheAnswer:
-    """Account e-mails composed during a request and sent once its answer is out (``deliver``, a background task):
-    the answer takes the same time whether or not there was a message to send, and a mail server that is down
-    costs no error page (the failure is logged)."""
-
-    mailer: SendsMail
-    messages: list[tuple[str, str, str, str]] = field(default_factory=list)
-
-    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> None:
-        self.messages.append((to, subject, body, html))
-
-    async def deliver(self) -> None:
-        for to, subject, body, html in self.messages:
-            try:
-                await self.mailer.send(to=to, subject=subject, body=body, html=html)
-            except Exception:
-                log.exception("account_mail.failed", subject=subject)
-
-
-async def _send(mailer: SendsMail, email: str, message_name: str, base_url: str, **values: str) -> None:
+async def _queue(settings: Settings, email: str, message_name: str, kind: str, **values: str) -> list[str]:
     """An account mail made from its template, in the language of the page it was asked from; it names nobody
     (the address may not be the asker's)."""
-    base = base_url.rstrip("/")
-    given = {"reader": "", "site_link": f"{base}/", **values}
-    rendered = await render_for(message(message_name), current_locale(), given)
-    await mailer.send(to=email, subject=rendered.subject, body=rendered.text, html=rendered.html)
+    reader = Recipient(name="", email=email, locale=current_locale())
+    return await queue_templated(settings=settings, message_name=message_name, to=[reader], values=values, kind=kind)
 
 
-async def _send_confirmation(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
-    await _send(mailer, email, "account-confirm", base_url, link=f"{base_url}/confirm?token={token}")
+async def _queue_confirmation(settings: Settings, email: str, token: str) -> list[str]:
+    link = f"{_base(settings)}/confirm?token={token}"
+    return await _queue(settings, email, "account-confirm", "confirmation", link=link)
 
 
-async def _send_existing_account_notice(mailer: SendsMail, email: str, base_url: str) -> None:
-    links = {"login_link": f"{base_url}/login", "reset_link": f"{base_url}/forgot-password"}
-    await _send(mailer, email, "account-exists", base_url, **links)
+async def _queue_existing_account_notice(settings: Settings, email: str) -> list[str]:
+    base = _base(settings)
+    links = {"login_link": f"{base}/login", "reset_link": f"{base}/forgot-password"}
+    return await _queue(settings, email, "account-exists", "account-notice", **links)
 
 
-async def _send_reset(mailer: SendsMail, email: str, token: str, base_url: str) -> None:
-    await _send(mailer, email, "account-reset", base_url, link=f"{base_url}/reset-password?token={token}")
+async def _queue_reset(settings: Settings, email: str, token: str) -> list[str]:
+    link = f"{_base(settings)}/reset-password?token={token}"
+    return await _queue(settings, email, "account-reset", "reset", link=link)
+
+
+def _base(settings: Settings) -> str:
+    return settings.base_url.rstrip("/")
 
 
 def _page_locale() -> str | None:
@@ -155,8 +138,9 @@ def _page_locale() -> str | None:
 # --- sign-up and confirmation ----------------------------------------------------------------------------------
 
 
-async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str) -> None:
-    """Sign up with the chosen roles; the answer is the same whether or not the address has an account.
+async def sign_up(data: SignUp, *, settings: Settings, client: str) -> list[str]:
+    """Sign up with the chosen roles; the answer is the same whether or not the address has an account. Returns
+    the Message-IDs of the e-mail queued (send them after the answer).
 
     A new address gets an unconfirmed account and a confirmation link. An address that has an account (confirmed
     or not) gets a notice instead, and the account is left alone: its owner logs in, asks for the confirmation
@@ -166,23 +150,19 @@ async def sign_up(data: SignUp, *, mailer: SendsMail, base_url: str, client: str
     await check_strength(data.password, email=email, name=data.name)
     password_hash = await hash_password(data.password)
     roles = sorted(set(data.roles))
-    token = None
     async with write_transaction(Person._meta.db):
         await throttle.allow_mail(email, client, "sign-up")
         existing = await Person.select(Person.id).where(Person.email == email).first()
         if existing is not None:
             await audit(None, "account.sign_up_for_existing_account", "person", existing["id"], client=client)
-        else:
-            person = Person(email=email, name=data.name.strip(), password_hash=password_hash, locale=_page_locale())
-            inserted = await Person.insert(person)
-            person_id = int(inserted[0]["id"])
-            await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
-            token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
-            await audit(person_id, "account.signed_up", "person", person_id, roles=roles, client=client)
-    if token is None:
-        await _send_existing_account_notice(mailer, email, base_url)
-    else:
-        await _send_confirmation(mailer, email, token, base_url)
+            return await _queue_existing_account_notice(settings, email)
+        person = Person(email=email, name=data.name.strip(), password_hash=password_hash, locale=_page_locale())
+        inserted = await Person.insert(person)
+        person_id = int(inserted[0]["id"])
+        await RoleGrant.insert(*[RoleGrant(person=person_id, role=role) for role in roles])
+        token = await _issue_token(person_id, "confirm", CONFIRMATION_LIFETIME)
+        await audit(person_id, "account.signed_up", "person", person_id, roles=roles, client=client)
+        return await _queue_confirmation(settings, email, token)
 
 
 async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
@@ -202,10 +182,10 @@ async def create_confirmed_person(data: SignUp, roles: list[str]) -> int:
     return person_id
 
 
-async def resend_confirmation(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
-    """E-mail a new confirmation link to an unconfirmed account; say nothing about others."""
+async def resend_confirmation(email: str, *, settings: Settings, client: str) -> list[str]:
+    """E-mail a new confirmation link to an unconfirmed account; say nothing about others. Returns the
+    Message-IDs queued (none for other addresses)."""
     email = normalize_email(email)
-    token = None
     async with write_transaction(Person._meta.db):
         await throttle.allow_mail(email, client, "confirm")
         row = await (
@@ -213,10 +193,10 @@ async def resend_confirmation(email: str, *, mailer: SendsMail, base_url: str, c
             .where((Person.email == email) & Person.email_confirmed_at.is_null() & Person.deleted_at.is_null())
             .first()
         )
-        if row is not None:
-            token = await _issue_token(row["id"], "confirm", CONFIRMATION_LIFETIME)
-    if token is not None:
-        await _send_confirmation(mailer, email, token, base_url)
+        if row is None:
+            return []
+        token = await _issue_token(row["id"], "confirm", CONFIRMATION_LIFETIME)
+        return await _queue_confirmation(settings, email, token)
 
 
 async def confirm_email(token: str) -> PersonOut:
@@ -299,17 +279,17 @@ async def finish_log_in(raw_challenge: str | None, code: str, *, client: str) ->
 # --- passwords -------------------------------------------------------------------------------------------------
 
 
-async def request_password_reset(email: str, *, mailer: SendsMail, base_url: str, client: str) -> None:
-    """E-mail a single-use reset link if the address has an account; the answer is the same either way."""
+async def request_password_reset(email: str, *, settings: Settings, client: str) -> list[str]:
+    """E-mail a single-use reset link if the address has an account; the answer is the same either way. Returns
+    the Message-IDs queued (none for an address without an account)."""
     email = normalize_email(email)
-    token = None
     async with write_transaction(Person._meta.db):
         await throttle.allow_mail(email, client, "reset")
         row = await Person.select(Person.id).where((Person.email == email) & Person.deleted_at.is_null()).first()
-        if row is not None:
-            token = await _issue_token(row["id"], "reset", RESET_LIFETIME)
-    if token is not None:
-        await _send_reset(mailer, email, token, base_url)
+        if row is None:
+            return []
+        token = await _issue_token(row["id"], "reset", RESET_LIFETIME)
+        return await _queue_reset(settings, email, token)
 
 
 async def reset_password(token: str, password: str) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Redirect, Template
@@ -25,7 +26,7 @@ from giveback.admin.schemas import (
 )
 from giveback.errors import DomainError
 from giveback.i18n import _
-from giveback.mail.service import Mailer
+from giveback.mail.sender import send_now
 from giveback.settings import Settings
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, explain, form_fields, page, redirect
@@ -109,13 +110,11 @@ class AdminApi(Controller):
         self,
         request: Request[Any, Any, Any],
         person_id: PathId,
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
-    ) -> None:
+    ) -> Response[None]:
         """For an account whose address is not confirmed yet (409 otherwise)."""
-        await services.resend_confirmation(
-            signed_in_user(request).person_id, person_id, mailer=mailer, base_url=settings.base_url
-        )
+        queued = await services.resend_confirmation(signed_in_user(request).person_id, person_id, settings=settings)
+        return Response(None, status_code=HTTP_204_NO_CONTENT, background=BackgroundTask(send_now, settings, queued))
 
     @get(
         "/tokens",
@@ -251,16 +250,15 @@ class AdminPages(Controller):
         self,
         request: Request[Any, Any, Any],
         person_id: PathId,
-        mailer: NamedDependency[Mailer],
         settings: NamedDependency[Settings],
     ) -> Template | Redirect:
         try:
-            await services.resend_confirmation(
-                signed_in_user(request).person_id, person_id, mailer=mailer, base_url=settings.base_url
-            )
+            queued = await services.resend_confirmation(signed_in_user(request).person_id, person_id, settings=settings)
         except DomainError as problem:
             return await self._person_page(request, person_id, errors={"form": problem.message})
-        return redirect(f"/admin/people/{person_id}?done=resent")
+        done = redirect(f"/admin/people/{person_id}?done=resent")
+        done.background = BackgroundTask(send_now, settings, queued)
+        return done
 
     @get("/tokens")
     async def tokens(self) -> Template:

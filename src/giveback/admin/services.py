@@ -23,9 +23,9 @@ from giveback.db.search import contains_text
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
-from giveback.mail.service import Mailer
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, SolverRun
+from giveback.settings import Settings
 from giveback.trips.tables import Trip
 
 SORT_KEYS = {
@@ -198,15 +198,17 @@ async def enable_account(actor_id: int | None, person_id: int) -> PersonAdminOut
     return await person_admin_out(person_id)
 
 
-async def resend_confirmation(actor_id: int | None, person_id: int, *, mailer: Mailer, base_url: str) -> None:
-    """E-mail the person a new confirmation link (their address is not confirmed yet)."""
+async def resend_confirmation(actor_id: int | None, person_id: int, *, settings: Settings) -> list[str]:
+    """E-mail the person a new confirmation link (their address is not confirmed yet); returns the Message-IDs
+    queued in the outbox."""
     row = await _person_row(person_id)
     if row["email_confirmed_at"] is not None:
         raise Conflict(_("the e-mail address is already confirmed"), field="person_id")
     if row["disabled_at"] is not None:
         raise Conflict(_("the account is disabled: enable it first"), field="person_id")
-    await accounts.resend_confirmation(row["email"], mailer=mailer, base_url=base_url, client=f"admin:{actor_id}")
+    queued = await accounts.resend_confirmation(row["email"], settings=settings, client=f"admin:{actor_id}")
     await accounts.audit(actor_id, "account.confirmation_resent", "person", person_id)
+    return queued
 
 
 async def audit_log(query: AuditQuery) -> Page[AuditEventOut]:

@@ -5,12 +5,12 @@ The links in invites are answered by the trips domain (``giveback.trips.controll
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import lru_cache
 from typing import Any, cast
 
-from litestar import Controller, Request, asgi, delete, get, post, put
+from litestar import Controller, Request, Response, asgi, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException
 from litestar.params import JSONBody
@@ -37,6 +37,7 @@ from giveback.settings import Settings
 from giveback.web.auth import WITHOUT_SESSION, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
+from giveback.web.pagination import PageCursor, PageLimit, with_next_link
 
 FEED_CONTENT_TYPE = b"text/calendar; charset=utf-8"
 FEED_METHODS = ("GET", "HEAD")
@@ -48,8 +49,11 @@ class CalendarApi(Controller):
     guards = [signed_in]
 
     @get("/feeds", summary="Your calendar feeds (their secret addresses are shown only when made)")
-    async def feeds(self, request: Request[Any, Any, Any]) -> list[FeedOut]:
-        return await feeds.list_feeds(signed_in_user(request))
+    async def feeds(
+        self, request: Request[Any, Any, Any], cursor: PageCursor = None, limit: PageLimit = None
+    ) -> Response[list[FeedOut]]:
+        found = await feeds.feed_page(signed_in_user(request), cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @post("/feeds", summary="Make a feed: personal, organization (contacts) or program (coordinators)")
     async def create_feed(
@@ -139,7 +143,11 @@ async def feed(scope: Scope, receive: Receive, send: Send) -> None:
     settings: Settings = state.settings
     trips: FeedTrips = state.feed_trips
     result = await feeds.feed_body(name.removesuffix(".ics"), settings, trips)
-    headers = _feed_headers(result.etag, result.last_modified)
+    # RFC 9110 8.8.2.1: Last-Modified is never later than the answer's Date (the high-water mark can be a second
+    # ahead when the feed changed twice within one second); both are read from one clock here.
+    now = datetime.now(UTC).replace(microsecond=0)
+    date = (b"date", format_datetime(now, usegmt=True).encode())
+    headers = [*_feed_headers(result.etag, min(result.last_modified, now)), date]
     if _not_modified(_header(scope, b"if-none-match"), _header(scope, b"if-modified-since"), result):
         await send(HTTPResponseStartEvent(type="http.response.start", status=304, headers=headers))
         await send(HTTPResponseBodyEvent(type="http.response.body", body=b"", more_body=False))

@@ -45,6 +45,7 @@ class TripFacts:
     changed: datetime
     volunteers: list[Participant] = field(default_factory=list)
     contacts: list[Participant] = field(default_factory=list)
+    undated: bool = False  # postponed without new dates
 
     @property
     def travelling(self) -> list[Participant]:
@@ -56,6 +57,26 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def withdrawn(trip: TripFacts) -> bool:
+    """Off everyone's calendar: cancelled, declined, or postponed without new dates (each sent as a CANCEL)."""
+    return trip.status in ("cancelled", "declined") or (trip.status == "postponed" and trip.undated)
+
+
+def visit_name(trip: TripFacts) -> str:
+    """The event's summary while the trip is on, in the current language: what the visit is and where."""
+    host = trip.organization_short_name or trip.organization_name
+    return str(translate(_("Giveback visit: %(title)s (%(host)s)", title=trip.title, host=host)))
+
+
+def _summary(trip: TripFacts) -> str:
+    """The visit's name; a withdrawn trip's says so first, for the clients that ignore STATUS:CANCELLED."""
+    if not withdrawn(trip):
+        return visit_name(trip)
+    if trip.status == "postponed":
+        return str(translate(_("Postponed: %(visit)s", visit=visit_name(trip))))
+    return str(translate(_("Cancelled: %(visit)s", visit=visit_name(trip))))
+
+
 def volunteer_names(trip: TripFacts) -> str:
     """The travelling volunteers as a list in the current language."""
     return format_list(v.name for v in trip.travelling) if trip.travelling else translate(_("no volunteer yet"))
@@ -64,8 +85,6 @@ def volunteer_names(trip: TripFacts) -> str:
 def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
     """The trip as one all-day event in the current language (``use_locale``: the reader's): summary, place and
     a description naming its volunteers."""
-    host = trip.organization_short_name or trip.organization_name
-    summary = _("Giveback visit: %(title)s (%(host)s)", title=trip.title, host=host)
     description = _(
         "Visiting-professor trip to %(organization)s for “%(title)s”.\nVolunteers: %(names)s.\nStatus: %(status)s.",
         organization=trip.organization_name,
@@ -79,10 +98,11 @@ def trip_event(trip: TripFacts, base_url: str) -> ics.TripEvent:
         first_day=trip.first_day,
         last_day=trip.last_day,
         status=trip.status,
-        summary=translate(summary),
+        summary=_summary(trip),
         location=f"{trip.organization_name}, {country_name(trip.country)}",
         description=translate(description),
         created=_aware(trip.created),
         changed=_aware(trip.changed),
         url=f"{base_url.rstrip('/')}/calendar",
+        withdrawn=withdrawn(trip),
     )

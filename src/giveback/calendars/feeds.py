@@ -23,6 +23,7 @@ from giveback.calendars.schemas import FeedCreate, FeedCreated, FeedOut
 from giveback.calendars.tables import FeedToken
 from giveback.db.changes import committed_state
 from giveback.db.engine import locked, write_transaction
+from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.i18n import DEFAULT_LOCALE, _, translate, use_locale
@@ -66,6 +67,22 @@ def _feed_name(kind: str, organization: str | None, owner: str) -> str:
 
 async def list_feeds(user: SignedIn) -> list[FeedOut]:
     rows = await FeedToken.select().where(FeedToken.person == user.person_id).order_by(FeedToken.id)
+    return await _feed_outs(user, rows)
+
+
+async def feed_page(user: SignedIn, *, cursor: str | None = None, limit: int | None = None) -> Page[FeedOut]:
+    """One page of the person's feeds, the oldest first."""
+    rows, next_cursor = await keyset_page(
+        FeedToken.select(*FeedToken.all_columns()).where(FeedToken.person == user.person_id),
+        key=SortKey.column(FeedToken.id, int),
+        id_column=FeedToken.id,
+        cursor=cursor,
+        limit=page_size(limit),
+    )
+    return Page(items=await _feed_outs(user, rows), next_cursor=next_cursor)
+
+
+async def _feed_outs(user: SignedIn, rows: list[dict[str, Any]]) -> list[FeedOut]:
     names = await _organization_names([int(r["organization"]) for r in rows if r["organization"]])
     return [
         FeedOut(

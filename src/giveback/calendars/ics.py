@@ -58,6 +58,8 @@ class TripEvent:
     changed: datetime
     url: str = ""
     attendees: list[Attendee] = field(default_factory=list)
+    withdrawn: bool = False
+    """Off the calendar (cancelled, declined, postponed without dates): STATUS:CANCELLED in feeds too."""
 
 
 def organizer_address(mail_from: str) -> tuple[str, str]:
@@ -81,10 +83,16 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
 
 
 def event_component(
-    trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False, busy: bool = True
+    trip: TripEvent,
+    *,
+    organizer: tuple[str, str] | None,
+    cancelled: bool = False,
+    status: bool = True,
+    busy: bool = True,
 ) -> Event:
-    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee. ``busy``
-    (TRANSP:OPAQUE) is for the people who travel; everyone else sees the days as free (TRANSPARENT)."""
+    """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee. Without
+    ``status`` it has no STATUS (a CANCEL that takes attendees off an event that goes on, RFC 5546 3.2.5).
+    ``busy`` (TRANSP:OPAQUE) is for the people who travel; everyone else sees the days as free (TRANSPARENT)."""
     event = Event()
     event.add("uid", trip.uid)
     event.add("sequence", trip.sequence)
@@ -102,7 +110,9 @@ def event_component(
     if trip.url:
         event.add("url", trip.url)
     event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
-    event.add("status", "CANCELLED" if cancelled else EVENT_STATUS.get(trip.status, "TENTATIVE"))
+    if status:
+        withdrawn = cancelled or trip.withdrawn
+        event.add("status", "CANCELLED" if withdrawn else EVENT_STATUS.get(trip.status, "TENTATIVE"))
     if organizer is not None:
         event.add("organizer", _address(organizer[1], organizer[0]))
         for attendee in trip.attendees:
@@ -120,15 +130,21 @@ def event_component(
     return event
 
 
-def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str], busy: bool = True) -> bytes:
-    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel. The
+def invite(
+    trip: TripEvent, *, method: Method, organizer: tuple[str, str], uninvite: bool = False, busy: bool = True
+) -> bytes:
+    """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel. With
+    ``uninvite`` a CANCEL takes only the event's attendees off it, and the event goes on (no STATUS). The
     organizer is the recipient's own reply address; ``busy`` as for ``event_component``."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
-    calendar.add_component(event_component(trip, organizer=organizer, cancelled=method == "CANCEL", busy=busy))
+    cancelled = method == "CANCEL"
+    calendar.add_component(
+        event_component(trip, organizer=organizer, cancelled=cancelled, status=not uninvite, busy=busy)
+    )
     data: bytes = calendar.to_ical()
     return data
 

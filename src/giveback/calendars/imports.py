@@ -27,6 +27,7 @@ from giveback.calendars.schemas import BusyRange, ImportIn, ImportOut
 from giveback.calendars.tables import CalendarImport
 from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, PermissionDenied
+from giveback.jobs.wake import notify
 from giveback.volunteers.schemas import MatchingVolunteer
 from giveback.volunteers.tables import AvailabilityWindow, VolunteerProfile
 
@@ -130,6 +131,7 @@ async def link_calendar(user: SignedIn, data: ImportIn) -> ImportOut:
                 }
             ).where(CalendarImport.id == state["id"])
         await audit(user.person_id, "calendar.linked", "volunteer_profile", profile["id"], host=urlsplit(url).hostname)
+        await notify("imports")
     return await _import_out(user.person_id)
 
 
@@ -392,6 +394,7 @@ async def queue_import_fetch(user: SignedIn) -> ImportOut:
             await CalendarImport.insert(CalendarImport(person=user.person_id, busy=[], next_fetch_at=_now()))
         else:
             await CalendarImport.update({CalendarImport.next_fetch_at: _now()}).where(CalendarImport.id == state["id"])
+        await notify("imports")
     return await _import_out(user.person_id)
 
 
@@ -420,6 +423,12 @@ async def refresh_due_imports(*, limit: int = 20, allow_hosts: Collection[str] =
         return True
 
     return sum(await asyncio.gather(*(refresh_claimed(int(row["person"])) for row in due)))
+
+
+async def next_import_due() -> datetime | None:
+    """When the next imported calendar is due for a fetch."""
+    row = await CalendarImport.select(CalendarImport.next_fetch_at).order_by(CalendarImport.next_fetch_at).first()
+    return row["next_fetch_at"] if row else None
 
 
 async def busy_days(person_id: int) -> list[tuple[date, date]]:

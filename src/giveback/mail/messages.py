@@ -4,15 +4,21 @@ The outbox stores messages as text, so every part must be 7-bit clean: composed 
 package picks quoted-printable or base64 for any non-ASCII part (with its default policy it picks 8bit when no
 line is longer than 78 characters, e.g. a host contact's invite with an en dash, and the stored text could not
 be written), and ``as_text`` writes it out with ``SEVEN_BIT``.
+
+Every message carries a ``Date`` (RFC 5322 requires one): the moment it was queued, like its Message-ID kept by
+every resend. A non-ASCII subject is written as encoded words by ``email.header`` (the header registry's folder
+drops the space between two encoded words, "– São" arriving as "–São").
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.header import Header
 from email.message import EmailMessage
 from email.policy import SMTP, default
-from email.utils import parseaddr
+from email.utils import format_datetime, parseaddr
 
 from giveback.text import one_line
 
@@ -28,25 +34,26 @@ def new_message_id(mail_from: str, label: str) -> str:
 
 def new_message(*, mail_from: str, to: tuple[str, str], subject: str, message_id: str) -> EmailMessage:
     """A 7-bit message with From, To (the address of ``(name, address)``), Subject (on one line, control and
-    bidi characters gone) and the fixed Message-ID."""
+    bidi characters gone), the fixed Message-ID and the Date it is composed."""
     message = EmailMessage(policy=COMPOSING)
     message["From"] = mail_from
     message["To"] = to[1]
-    message["Subject"] = one_line(subject)
+    message.set_raw("Subject", subject_header(one_line(subject)))
+    message["Date"] = format_datetime(datetime.now(UTC).replace(microsecond=0))
     message["Message-ID"] = message_id
     return message
+
+
+def subject_header(subject: str) -> str:
+    """The Subject's value as it is written: folded at spaces, a non-ASCII one as UTF-8 encoded words that keep
+    every space when a mail client joins them again."""
+    charset = "us-ascii" if subject.isascii() else "utf-8"
+    return Header(subject, charset, header_name="Subject").encode(linesep="\r\n")
 
 
 def as_text(message: EmailMessage) -> str:
     """The whole message as the 7-bit text the outbox stores (CRLF line ends, as SMTP sends it)."""
     return message.as_string(policy=SEVEN_BIT)
-
-
-def plain_message(*, mail_from: str, to: tuple[str, str], subject: str, text: str, message_id: str) -> str:
-    """A plain-text message (a notice to coordinators, a reminder), as the text the outbox stores."""
-    message = new_message(mail_from=mail_from, to=to, subject=subject, message_id=message_id)
-    message.set_content(text)
-    return as_text(message)
 
 
 def alternative_message(

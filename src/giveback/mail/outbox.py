@@ -4,6 +4,10 @@ sends it commits, and ``giveback.mail.sender`` delivers it later with retries an
 Other domains call ``queue_templated`` for a message made from its template (``giveback.mail.templating``) in
 each recipient's language, or ``queue_message`` with a message they rendered themselves (calendars: iTIP invites,
 whose texts come from templates too). None of them opens a transaction.
+
+A message queued with ``supersedes`` replaces the unsent ones of its kind to the same recipient about the same
+record (a trip's newer invite): they are marked ``superseded`` and never sent, so a retried older invite cannot
+arrive after the newer one.
 """
 
 from __future__ import annotations
@@ -13,14 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from giveback.i18n import DEFAULT_LOCALE, use_locale
+from giveback.jobs.wake import notify
 from giveback.mail import preferences
-from giveback.mail.messages import alternative_message, new_message_id, plain_message
+from giveback.mail.messages import alternative_message, new_message_id
 from giveback.mail.stored import render_for
 from giveback.mail.tables import OutboxMessage
 from giveback.mail.templating import Rendered, message
 from giveback.settings import Settings
 
 SUBJECT_LENGTH = 300
+UNSENT = ("pending", "sending")
 
 
 async def queue_message(
@@ -33,10 +39,18 @@ async def queue_message(
     about: str = "",
     method: str = "",
     sequence: int = 0,
+    supersedes: bool = False,
 ) -> None:
     """Store one rendered message (``content``: the whole message as text, its Message-ID header equal to
-    ``message_id``) for the sender. ``about`` names what it is about (``trip:12``); ``kind`` what it is
-    (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    ``message_id``) for the sender, and wake the senders when the caller's transaction commits. ``about`` names
+    what it is about (``trip:12``); ``kind`` what it is (``invite``, ``notice``, ``reminder``, ``confirmation``…)."""
+    if supersedes:
+        await OutboxMessage.update({OutboxMessage.status: "superseded", OutboxMessage.claimed_at: None}).where(
+            (OutboxMessage.recipient == recipient)
+            & (OutboxMessage.about == about)
+            & (OutboxMessage.kind == kind)
+            & OutboxMessage.status.is_in(list(UNSENT))
+        )
     await OutboxMessage.insert(
         OutboxMessage(
             message_id=message_id,
@@ -49,30 +63,7 @@ async def queue_message(
             content=content,
         )
     )
-
-
-async def queue_plain(
-    *,
-    settings: Settings,
-    to: list[tuple[str, str]],
-    subject: str,
-    text: str,
-    kind: str = "notice",
-    about: str = "",
-) -> list[str]:
-    """Queue one plain-text message from ``GIVEBACK_MAIL_FROM`` per ``(name, address)``; returns their
-    Message-IDs (in the order of ``to``)."""
-    ids = []
-    for name, address in to:
-        message_id = new_message_id(settings.mail_from, kind)
-        content = plain_message(
-            mail_from=settings.mail_from, to=(name, address), subject=subject, text=text, message_id=message_id
-        )
-        await queue_message(
-            message_id=message_id, recipient=address, subject=subject, content=content, kind=kind, about=about
-        )
-        ids.append(message_id)
-    return ids
+    await notify("mail")
 
 
 @dataclass(frozen=True)

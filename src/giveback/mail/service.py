@@ -1,5 +1,4 @@
-"""The mail service: compose messages (a text part, and an HTML part when given) and hand them to the configured
-backend."""
+"""The mail backends: deliver one composed message into files (development) or over SMTP."""
 
 from __future__ import annotations
 
@@ -9,7 +8,6 @@ import ssl
 import time
 import uuid
 from email.message import EmailMessage
-from email.utils import make_msgid
 from pathlib import Path
 from typing import Protocol
 
@@ -57,29 +55,8 @@ class SmtpBackend:
         log.info("mail.sent", to=message["To"], subject=message["Subject"])
 
 
-class Mailer:
-    """Composes messages from the program's address and delivers them."""
-
-    def __init__(self, settings: Settings, backend: MailBackend) -> None:
-        self.sender = settings.mail_from
-        self.backend = backend
-
-    async def send(self, *, to: str, subject: str, body: str, html: str = "") -> EmailMessage:
-        """A message with the text ``body`` and, when given, the HTML part ``html`` (multipart/alternative)."""
-        message = EmailMessage()
-        message["From"] = self.sender
-        message["To"] = to
-        message["Subject"] = subject
-        message["Message-ID"] = make_msgid(domain=self.sender.rsplit("@", 1)[-1].rstrip(">"))
-        message.set_content(body)
-        if html:
-            message.add_alternative(html, subtype="html")
-        await self.backend.deliver(message)
-        return message
-
-
-def mailer_for(settings: Settings) -> Mailer:
-    backend: MailBackend = (
-        SmtpBackend(settings) if settings.mail_backend == "smtp" else FileBackend(Path(settings.mail_dir))
-    )
-    return Mailer(settings, backend)
+def backend_for(settings: Settings) -> MailBackend:
+    """The backend ``GIVEBACK_MAIL_BACKEND`` names."""
+    if settings.mail_backend == "smtp":
+        return SmtpBackend(settings)
+    return FileBackend(Path(settings.mail_dir))

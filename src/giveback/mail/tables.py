@@ -8,11 +8,13 @@ from piccolo.table import Table
 class OutboxMessage(Table, tablename="mail_outbox"):
     """One e-mail to send; the sender drains pending rows over SMTP (or into files).
 
-    ``status``: pending → sending (claimed, ``claimed_at`` is the lease) → sent, or failed after too many
-    attempts. ``message_id`` is fixed at queue time, so a resend after a crash is recognisable. ``about`` names
-    the record the message is about as ``<kind>:<id>`` (``trip:12``), or is empty; the mail domain never reads
-    it, so it knows no other domain's tables. ``method`` and ``sequence`` are an invite's iTIP method and the
-    event's SEQUENCE (empty and 0 for plain messages).
+    ``status``: pending → sending (claimed by the worker ``claimed_by``; ``claimed_at`` starts its lease,
+    renewed while sending) → sent, or failed after too many attempts, or superseded (never sent: a newer message
+    of its kind to the same recipient about the same record was queued). ``message_id`` is fixed at queue time, so
+    a resend after a crash is recognisable. ``about`` names the record the message is about as ``<kind>:<id>``
+    (``trip:12``), or is empty; the mail domain only compares it, so it knows no other domain's tables.
+    ``method`` and ``sequence`` are an invite's iTIP method and the event's SEQUENCE (empty and 0 for plain
+    messages).
     """
 
     id = Serial(primary_key=True)
@@ -28,6 +30,7 @@ class OutboxMessage(Table, tablename="mail_outbox"):
     attempts = Integer(default=0)
     next_attempt_at = Timestamptz(default=TimestamptzNow())
     claimed_at = Timestamptz(null=True, default=None)
+    claimed_by = Varchar(length=100, default="")
     sent_at = Timestamptz(null=True, default=None)
     last_error = Text(default="")
     created_at = Timestamptz(default=TimestamptzNow())

@@ -40,7 +40,7 @@ REQUEST_ID_HEADER = "x-request-id"
 _GIVEN_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 RUN_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
-OUTBOX_STATES = ("pending", "sending", "sent", "failed")
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "superseded")
 UNSENT_STATES = ("pending", "sending")
 
 REQUESTS = Counter(

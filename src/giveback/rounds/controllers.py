@@ -6,7 +6,7 @@ from datetime import date
 from typing import Any
 
 import msgspec
-from litestar import Controller, Request, delete, get, post
+from litestar import Controller, Request, Response, delete, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -37,6 +37,7 @@ from giveback.settings import Settings
 from giveback.web.auth import requires, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, form_fields, page, parse, redirect
 from giveback.web.openapi import PathId
+from giveback.web.pagination import PageCursor, PageLimit, with_next_link
 from giveback.web.tables import Column, SortableTable, Sorted, chosen
 
 COORDINATORS = requires("coordinator")
@@ -85,9 +86,12 @@ class RoundApi(Controller):
     tags = ["rounds"]
     guards = [COORDINATORS]
 
-    @get("/", summary="List match rounds")
-    async def index(self) -> list[RoundOut]:
-        return await services.list_rounds()
+    @get("/", summary="List match rounds, the newest first")
+    async def index(
+        self, request: Request[Any, Any, Any], cursor: PageCursor = None, limit: PageLimit = None
+    ) -> Response[list[RoundOut]]:
+        found = await services.round_page(cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @post("/", summary="Open a round for a travel period")
     async def create(self, data: JSONBody[RoundCreate], request: Request[Any, Any, Any]) -> RoundOut:
@@ -130,8 +134,11 @@ class RoundApi(Controller):
         await services.remove_adjustment(signed_in_user(request), round_id, adjustment_id)
 
     @get("/{round_id:int}/runs", summary="The round's runs, newest first")
-    async def runs(self, round_id: PathId) -> list[RunOut]:
-        return await services.list_runs(round_id)
+    async def runs(
+        self, round_id: PathId, request: Request[Any, Any, Any], cursor: PageCursor = None, limit: PageLimit = None
+    ) -> Response[list[RunOut]]:
+        found = await services.run_page(round_id, cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @post("/{round_id:int}/runs", summary="Queue a solver run (warm-started from the last one)")
     async def run(self, round_id: PathId, data: JSONBody[RunCreate], request: Request[Any, Any, Any]) -> RunOut:

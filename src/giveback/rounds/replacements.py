@@ -24,6 +24,7 @@ from giveback.db.engine import locked, write_transaction
 from giveback.errors import Conflict, InvalidInput, NotFound
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _, _n
+from giveback.jobs.wake import notify
 from giveback.rounds import mapping
 from giveback.rounds.freezing import snapshot
 from giveback.rounds.schemas import (
@@ -227,6 +228,7 @@ async def find_replacement(actor: SignedIn, round_id: int, trip_id: int) -> RunO
         )
         run_id = int(inserted[0]["id"])
         await audit(actor.person_id, "run.replacement_queued", "run", run_id, round=round_id, trip=trip_id)
+        await notify("runs")
     return await get_run(run_id)
 
 

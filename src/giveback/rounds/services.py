@@ -18,9 +18,11 @@ from giveback.accounts.services import audit
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.db.engine import locked, write_transaction
+from giveback.db.keyset import Page, SortKey, keyset_page, page_size
 from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts.tables import HostRequest, OrganizationClaim
 from giveback.i18n import _
+from giveback.jobs.wake import notify
 from giveback.rounds import mapping
 from giveback.rounds.schemas import (
     AdjustmentOut,
@@ -176,6 +178,19 @@ async def round_out(round_id: int) -> RoundOut:
 async def list_rounds() -> list[RoundOut]:
     rows = await MatchRound.select(MatchRound.id).order_by(MatchRound.id, ascending=False)
     return [await round_out(row["id"]) for row in rows]
+
+
+async def round_page(*, cursor: str | None = None, limit: int | None = None) -> Page[RoundOut]:
+    """One page of the rounds, the newest first."""
+    rows, next_cursor = await keyset_page(
+        MatchRound.select(MatchRound.id),
+        key=SortKey.column(MatchRound.id, int),
+        id_column=MatchRound.id,
+        descending=True,
+        cursor=cursor,
+        limit=page_size(limit),
+    )
+    return Page(items=[await round_out(row["id"]) for row in rows], next_cursor=next_cursor)
 
 
 async def create_round(actor: SignedIn, data: RoundCreate) -> RoundOut:
@@ -404,6 +419,22 @@ async def list_runs(round_id: int) -> list[RunOut]:
     return [run_out(row) for row in rows]
 
 
+async def run_page(round_id: int, *, cursor: str | None = None, limit: int | None = None) -> Page[RunOut]:
+    """One page of the round's runs, the newest first."""
+    await round_row(round_id)
+    rows, next_cursor = await keyset_page(
+        SolverRun.select(*SolverRun.all_columns())
+        .output(load_json=True)
+        .where((SolverRun.round == round_id) & (SolverRun.kind == "round")),
+        key=SortKey.column(SolverRun.id, int),
+        id_column=SolverRun.id,
+        descending=True,
+        cursor=cursor,
+        limit=page_size(limit),
+    )
+    return Page(items=[run_out(row) for row in rows], next_cursor=next_cursor)
+
+
 async def run_problem(round_id: int) -> dict[str, Any]:
     """The problem the next run of the round solves: the frozen snapshot plus pins, exclusions and vetoes."""
     row = await _frozen_round(round_id)
@@ -446,6 +477,7 @@ async def start_run(actor: SignedIn, round_id: int, data: RunCreate) -> RunOut:
         )
         run_id = int(inserted[0]["id"])
         await audit(actor.person_id, "run.queued", "run", run_id, round=round_id)
+        await notify("runs")
     return await get_run(run_id)
 
 

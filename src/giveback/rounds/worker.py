@@ -1,16 +1,16 @@
-"""The solver worker: claims queued runs from the database, solves them, and reports progress.
+"""Solver runs as the workers' ``runs`` kind of work: claim a queued run, solve it, report progress.
 
-Several workers (processes, machines) can share one database: a run is claimed by a conditional update,
-so exactly one worker takes it. A running run's heartbeat is refreshed every half second; a run whose
-heartbeat is older than ``DEAD_AFTER`` is marked failed by any worker (its worker died), and nothing of
-it is applied.
+Several workers (processes, machines) can share one database: a run is claimed with
+``giveback.jobs.queue.claim_one`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), so exactly one worker takes it
+and workers claiming at once never wait for each other. The solve runs in a thread (OR-Tools releases the
+interpreter while it searches), so the worker's other kinds of work go on meanwhile. A running run's
+heartbeat is refreshed every half second; a run whose heartbeat is older than ``DEAD_AFTER`` is marked failed
+by any worker (its worker died), and nothing of it is applied: a coordinator starts it again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -19,30 +19,21 @@ from typing import Any
 import structlog
 
 import solver
-from giveback.calendars.imports import refresh_due_imports
 from giveback.db.engine import locked, write_transaction
-from giveback.mail.sender import drain_outbox
+from giveback.jobs.queue import claim_one
 from giveback.rounds import notices
 from giveback.rounds.tables import SolverRun
 from giveback.settings import Settings
-from giveback.trips.replies import read_program_mailbox
-from giveback.trips.scheduler import run_scheduled_steps
 
 log = structlog.get_logger()
 
 PROGRESS_INTERVAL_SECONDS = 0.5
-POLL_INTERVAL_SECONDS = 0.5
 DEAD_AFTER = timedelta(seconds=30)
-SCHEDULED_STEPS_INTERVAL = timedelta(minutes=1)
 
 
 def unloadable(error: solver.ProblemError) -> str:
     """Why a run's problem cannot be solved, in words a coordinator can act on."""
     return f"the round's problem cannot be solved as stored ({error}); freeze the round again and start a new run"
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def _now() -> datetime:
@@ -70,26 +61,30 @@ async def reap_dead_runs(dead_after: timedelta = DEAD_AFTER) -> int:
 
 async def claim_next_run(worker: str) -> dict[str, Any] | None:
     """Take the oldest queued run, or None; two workers never take the same one."""
-    while True:
-        candidate = (
-            await SolverRun.select(SolverRun.id).where(SolverRun.status == "queued").order_by(SolverRun.id).first()
-        )
-        if candidate is None:
-            return None
-        claimed = (
-            await SolverRun.update(
-                {
-                    SolverRun.status: "running",
-                    SolverRun.worker: worker,
-                    SolverRun.started_at: _now(),
-                    SolverRun.heartbeat_at: _now(),
-                }
-            )
-            .where((SolverRun.id == candidate["id"]) & (SolverRun.status == "queued"))
-            .returning(SolverRun.id)
-        )
-        if claimed:
-            return await SolverRun.select().output(load_json=True).where(SolverRun.id == candidate["id"]).first()
+    claimed = await claim_one(
+        SolverRun.select(SolverRun.id).where(SolverRun.status == "queued").order_by(SolverRun.id),
+        lambda _row: {
+            SolverRun.status: "running",
+            SolverRun.worker: worker,
+            SolverRun.started_at: _now(),
+            SolverRun.heartbeat_at: _now(),
+        },
+        (SolverRun.id,),
+    )
+    if claimed is None:
+        return None
+    return await SolverRun.select().output(load_json=True).where(SolverRun.id == claimed["id"]).first()
+
+
+async def next_reaping() -> datetime | None:
+    """When the oldest heartbeat of a running run gets too old (its worker would then be dead)."""
+    oldest = (
+        await SolverRun.select(SolverRun.heartbeat_at)
+        .where(SolverRun.status == "running")
+        .order_by(SolverRun.heartbeat_at)
+        .first()
+    )
+    return oldest["heartbeat_at"] + DEAD_AFTER if oldest and oldest["heartbeat_at"] else None
 
 
 async def execute_run(run: dict[str, Any], settings: Settings | None = None) -> None:
@@ -190,52 +185,3 @@ async def work_once(worker: str, settings: Settings | None = None) -> bool:
     log.info("run.claimed", run=run["id"], worker=worker)
     await execute_run(run, settings)
     return True
-
-
-async def background_jobs_once(settings: Settings) -> int:
-    """One pass of the work between runs: send the queued mail, then refresh the imported calendars that are
-    due. A failure of one is logged and never stops the other; returns how many messages were sent."""
-    sent = 0
-    try:
-        sent = await drain_outbox(settings)
-    except Exception:
-        log.exception("outbox.error")
-    try:
-        await refresh_due_imports()
-    except Exception:
-        log.exception("calendar_import.error")
-    return sent
-
-
-async def read_mailbox_logged(settings: Settings) -> None:
-    """Read the program mailbox once; a failure (the server down, a wrong password) is logged, and the worker
-    goes on with its other work."""
-    try:
-        await read_program_mailbox(settings)
-    except Exception:
-        log.exception("mailbox.error")
-
-
-async def work_forever(stop: asyncio.Event | None = None) -> None:
-    """Poll for queued runs until stopped; between runs, send queued mail, refresh imported calendars, and
-    once a minute take the trips' time-driven steps (start, complete, report reminders); every
-    GIVEBACK_MAILBOX_INTERVAL seconds read the program mailbox for answers given in calendar apps."""
-    worker = worker_name()
-    settings = Settings.from_env()
-    next_scheduled_steps = next_mailbox_reading = _now()
-    log.info("worker.started", worker=worker)
-    while stop is None or not stop.is_set():
-        try:
-            if _now() >= next_scheduled_steps:
-                await run_scheduled_steps(_now().date(), settings=settings)
-                next_scheduled_steps = _now() + SCHEDULED_STEPS_INTERVAL
-            if settings.imap_host and _now() >= next_mailbox_reading:
-                next_mailbox_reading = _now() + timedelta(seconds=settings.mailbox_interval)
-                await read_mailbox_logged(settings)
-            solved = await work_once(worker, settings)
-            await background_jobs_once(settings)
-        except Exception:
-            log.exception("worker.error")
-            solved = False
-        if not solved:
-            await asyncio.sleep(POLL_INTERVAL_SECONDS)

@@ -36,7 +36,8 @@ from giveback.trips.schemas import (
 )
 from giveback.web.auth import requires, signed_in, signed_in_user
 from giveback.web.forms import FormInvalid, form_error_page, page, parse, redirect
-from giveback.web.openapi import PathId
+from giveback.web.openapi import LINK_GONE, PathId
+from giveback.web.pagination import PageCursor, PageLimit, with_next_link
 from giveback.web.tables import Column, SortableTable, chosen
 
 COORDINATORS = requires("coordinator")
@@ -65,8 +66,15 @@ class TripApi(Controller):
     guards = [signed_in]
 
     @get("/", summary="Trips I may see (volunteer: mine; host: my organizations'; coordinator: all)")
-    async def index(self, request: Request[Any, Any, Any], status: FromQuery[str] = "") -> list[TripOut]:
-        return await services.list_trips(signed_in_user(request), status=status)
+    async def index(
+        self,
+        request: Request[Any, Any, Any],
+        status: FromQuery[str] = "",
+        cursor: PageCursor = None,
+        limit: PageLimit = None,
+    ) -> Response[list[TripOut]]:
+        found = await services.trip_page(signed_in_user(request), status=status, cursor=cursor, limit=limit)
+        return with_next_link(request, found.items, found.next_cursor)
 
     @get("/outstanding", guards=[COORDINATORS], summary="Completed trips with reports still missing")
     async def outstanding(self, request: Request[Any, Any, Any]) -> list[OutstandingOut]:
@@ -170,11 +178,16 @@ class InviteApi(Controller):
     path = "/api/invites"
     tags = ["trips"]
 
-    @get("/{token:str}", summary="What a signed accept or decline link is about (changes nothing)")
+    @get("/{token:str}", summary="What an accept or decline link is about (changes nothing)", responses=LINK_GONE)
     async def show(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteView:
         return await services.invite_view(token, settings)
 
-    @post("/{token:str}", status_code=200, summary="Answer an invite with its signed accept or decline link")
+    @post(
+        "/{token:str}",
+        status_code=200,
+        summary="Answer an invite with its accept or decline link",
+        responses=LINK_GONE,
+    )
     async def answer(self, token: FromPath[str], settings: NamedDependency[Settings]) -> InviteAnswerOut:
         return await services.answer_invite(token, settings)
 

@@ -79,6 +79,7 @@ def _facts(
         changed=trip["updated_at"],
         volunteers=volunteers.get(int(trip["id"]), []),
         contacts=contacts.get(organization_id, []),
+        undated=bool(trip["undated"]),
     )
 
 

@@ -29,7 +29,7 @@ from giveback.calendars.ics import Method
 from giveback.db.bulk import changes as column_values
 from giveback.db.bulk import insert_many
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound
+from giveback.errors import Conflict, Gone, InvalidInput, NotFound
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
@@ -44,7 +44,17 @@ from giveback.trips.facts import trip_facts
 from giveback.trips.report_tables import TripEvent
 from giveback.trips.schemas import InviteAnswerOut
 from giveback.trips.tables import Trip, TripMember
+from giveback.trips.travel_tables import TripDocument
+from giveback.webhooks import delivery as webhooks
 
+# The lifecycle's steps that webhooks announce (giveback.webhooks), by the event's name.
+WEBHOOK_EVENTS = {
+    "opened": "trip.approved",
+    "confirmed": "trip.confirmed",
+    "declined": "trip.declined",
+    "cancelled": "trip.cancelled",
+    "completed": "trip.completed",
+}
 PROPOSED = "proposed"
 BEFORE_TRAVEL = ("approved", "invited", "confirmed")
 PAST = ("completed", "reported", "cancelled")  # the states a trip of the past is recorded in
@@ -63,6 +73,8 @@ class Transition:
     sources: tuple[str, ...]
     targets: tuple[str, ...]
     bumps: bool = False
+    withdraws_letters: str = ""
+    """Why, when the step makes the trip's letters of invitation untrue: they are withdrawn with these words."""
 
 
 TRANSITIONS: dict[str, Transition] = {
@@ -73,10 +85,17 @@ TRANSITIONS: dict[str, Transition] = {
     "confirmed": Transition(("approved", "invited"), ("confirmed",), bumps=True),
     "member_declined": Transition(BEFORE_TRAVEL, BEFORE_TRAVEL, bumps=True),
     "member_added": Transition(BEFORE_TRAVEL, ("invited",), bumps=True),
-    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True),
-    "rescheduled": Transition((*BEFORE_TRAVEL, "postponed"), ("approved", "invited"), bumps=True),
-    "cancelled": Transition((*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True),
-    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True),
+    "postponed": Transition(BEFORE_TRAVEL, ("postponed",), bumps=True, withdraws_letters="the visit was postponed"),
+    "rescheduled": Transition(
+        (*BEFORE_TRAVEL, "postponed"),
+        ("approved", "invited"),
+        bumps=True,
+        withdraws_letters="the visit's dates changed",
+    ),
+    "cancelled": Transition(
+        (*BEFORE_TRAVEL, "postponed"), ("cancelled",), bumps=True, withdraws_letters="the visit was cancelled"
+    ),
+    "declined": Transition(BEFORE_TRAVEL, ("declined",), bumps=True, withdraws_letters="the visit was declined"),
     "started": Transition(("confirmed",), ("in_progress",)),
     "completed": Transition(("confirmed", "in_progress"), ("completed",)),
     "reported": Transition(("completed",), ("reported",)),
@@ -129,7 +148,8 @@ async def _record(
     details: dict[str, object],
     at: datetime | None = None,
 ) -> None:
-    """Write a step to the trip's transition log and to the audit log (inside the caller's transaction)."""
+    """Write a step to the trip's transition log and to the audit log, and queue its webhook event if it has one
+    (``WEBHOOK_EVENTS``), inside the caller's transaction."""
     await TripEvent.insert(
         TripEvent(
             trip=trip_id,
@@ -152,6 +172,31 @@ async def _record(
         reason=reason,
         **details,
     )
+    event = WEBHOOK_EVENTS.get(action)
+    if event is not None and await webhooks.wanted(event):
+        await webhooks.emit(event, await webhook_data(trip_id, reason=reason, from_status=from_status))
+
+
+async def webhook_data(trip_id: int, **extra: object) -> dict[str, Any]:
+    """A trip as its webhook events carry it: its dates, status, request and host, who travels (names only), and
+    its page's address."""
+    (facts,) = await trip_facts([trip_id])
+    row = await Trip.select(Trip.round, Trip.request).where(Trip.id == trip_id).first()
+    return {
+        "trip": {
+            "id": trip_id,
+            "status": facts.status,
+            "first_day": facts.first_day.isoformat(),
+            "last_day": facts.last_day.isoformat(),
+            "title": facts.title,
+            "request_id": row["request"] if row else None,
+            "round_id": row["round"] if row else None,
+            "organization": {"id": facts.organization_id, "name": facts.organization_name},
+            "country": facts.country,
+            "volunteers": [{"name": v.name, "response": v.response} for v in facts.volunteers],
+        },
+        **extra,
+    }
 
 
 async def _move(
@@ -176,7 +221,17 @@ async def _move(
         values[Trip.sequence] = int(row["sequence"]) + 1
     await Trip.update(values).where(Trip.id == row["id"])
     await _record(int(row["id"]), actor_id, action, row["status"], to_status, reason, details)
+    if transition.withdraws_letters:
+        await _withdraw_letters(int(row["id"]), actor_id, transition.withdraws_letters)
     return await _trip_row(int(row["id"]))
+
+
+async def _withdraw_letters(trip_id: int, actor_id: int | None, reason: str) -> None:
+    """Withdraw the trip's letters of invitation still standing (inside the step's transaction): a consulate that
+    checks one then reads that it no longer holds."""
+    await TripDocument.update(
+        {TripDocument.withdrawn_at: _now(), TripDocument.withdrawn_by: actor_id, TripDocument.withdrawn_reason: reason}
+    ).where((TripDocument.trip == trip_id) & (TripDocument.kind == "invitation") & TripDocument.withdrawn_at.is_null())
 
 
 async def _trip_row(trip_id: int, *, lock: bool = False) -> dict[str, Any]:
@@ -337,14 +392,24 @@ async def resend_invites(trip_id: int, *, actor_id: int | None, settings: Settin
 # --- a volunteer's answer -----------------------------------------------------------------------------------
 
 
-async def answer(member_id: int, wanted: str, settings: Settings, *, via: str = "link") -> InviteAnswerOut:
+def refuse_older_invite(sent_in: int | None, sequence: int, status: str, response: str) -> None:
+    """An answer from an invite older than the trip's newest (``sent_in`` its SEQUENCE) is refused while the
+    place still waits for one: the newer invite (new dates, a new team) asks again. Gone names the token."""
+    if sent_in is not None and sent_in < sequence and response == "pending" and allowed("accepted", status):
+        raise Gone(_("a newer invite was sent for this trip: use the links in the newest invite e-mail"), field="token")
+
+
+async def answer(
+    member_id: int, wanted: str, settings: Settings, *, sent_in: int | None = None, via: str = "link"
+) -> InviteAnswerOut:
     """Record a volunteer's answer to their place (``accepted`` or ``declined``), with its consequences; ``via``
     (``link``, or ``calendar`` for an answer given in a calendar app) is kept in the trip's log.
 
     Accepting is refused while the volunteer is booked on other days too close (the booked rule); when every
     remaining volunteer has accepted, the trip is ``confirmed``. Declining frees the place: the decliner gets
     a CANCEL, the others an updated REQUEST, and the coordinators a message; with nobody left the trip is
-    ``declined`` and its request returns to the pool.
+    ``declined`` and its request returns to the pool. ``sent_in``: the SEQUENCE of the invite the answer came
+    from (``refuse_older_invite``).
     """
     async with write_transaction(TripMember._meta.db):
         member = await locked(TripMember.select().where(TripMember.id == member_id)).first()
@@ -354,6 +419,7 @@ async def answer(member_id: int, wanted: str, settings: Settings, *, via: str = 
         row = await _trip_row(trip_id, lock=True)
         if member["response"] == wanted:
             return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=False)
+        refuse_older_invite(sent_in, int(row["sequence"]), row["status"], member["response"])
         if member["response"] != "pending":
             raise Conflict(
                 f"you {member['response']} this trip already; write to the coordinators to change it", field="answer"

@@ -103,6 +103,7 @@ def _write_pdf(html: str) -> bytes:
 
 
 async def render_pdf(template: str, locale: str, **context: Any) -> bytes:
-    """The document as PDF bytes; the layout (CPU work, about half a second) runs off the event loop."""
+    """The document as PDF bytes; the layout (CPU work, about a second: benchmarks/documents_bench.py) runs off the
+    event loop."""
     _weasyprint()
     return await asyncio.to_thread(_write_pdf, render_html(template, locale, **context))

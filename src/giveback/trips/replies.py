@@ -33,7 +33,8 @@ from giveback.errors import DomainError
 from giveback.i18n import _
 from giveback.i18n.labels import label
 from giveback.mail import mailbox
-from giveback.mail.outbox import queue_plain
+from giveback.mail.messages import as_text, new_message, new_message_id
+from giveback.mail.outbox import queue_message
 from giveback.settings import Settings
 from giveback.trips import lifecycle
 from giveback.trips.booked import days_text
@@ -173,7 +174,9 @@ async def _receive(received: _Answer, settings: Settings) -> str:
         return await _keep(record, KEPT.get(attendee.partstat, "no_answer"), settings)
     try:
         async with write_transaction(CalendarReply._meta.db):
-            result = await lifecycle.answer(int(member["id"]), wanted, settings, via="calendar")
+            result = await lifecycle.answer(
+                int(member["id"]), wanted, settings, sent_in=answer.sequence, via="calendar"
+            )
             outcome = "applied" if result.changed else "unchanged"
             await _store(record, outcome)
     except DomainError as refusal:
@@ -252,24 +255,34 @@ async def _tell_coordinators(record: dict[Any, Any], outcome: str, detail: str, 
         why = _("It was not applied: %(reason)s.", reason=detail)
     base = settings.base_url.rstrip("/")
     answers_page, trip_page = f"{base}/coordinator/calendar-answers", f"{base}/trips/{trip_id}"
-    await queue_plain(
-        settings=settings,
-        to=[(coordinator.name, coordinator.email) for coordinator in await lifecycle.coordinators()],
-        subject=_(
-            "Calendar answer to look at: %(name)s – %(title)s (%(host)s)", name=name, title=facts.title, host=host
-        ),
-        text=_(
-            "%(name)s answered the invite to the visit %(visit)s in their calendar app: %(what)s.\n\n%(why)s\n\n"
-            "Calendar answers: %(answers)s\nTrip: %(trip)s",
-            name=name,
-            visit=visit,
-            what=what,
-            why=why,
-            answers=answers_page,
-            trip=trip_page,
-        ),
-        about=f"trip:{trip_id}",
+    subject = _("Calendar answer to look at: %(name)s – %(title)s (%(host)s)", name=name, title=facts.title, host=host)
+    text = _(
+        "%(name)s answered the invite to the visit %(visit)s in their calendar app: %(what)s.\n\n%(why)s\n\n"
+        "Calendar answers: %(answers)s\nTrip: %(trip)s",
+        name=name,
+        visit=visit,
+        what=what,
+        why=why,
+        answers=answers_page,
+        trip=trip_page,
     )
+    for coordinator in await lifecycle.coordinators():
+        message_id = new_message_id(settings.mail_from, "calendar-answer")
+        message = new_message(
+            mail_from=settings.mail_from,
+            to=(coordinator.name, coordinator.email),
+            subject=subject,
+            message_id=message_id,
+        )
+        message.set_content(str(text))
+        await queue_message(
+            message_id=message_id,
+            recipient=coordinator.email,
+            subject=subject,
+            content=as_text(message),
+            kind="notice",
+            about=f"trip:{trip_id}",
+        )
 
 
 @dataclass(frozen=True)

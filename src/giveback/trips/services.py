@@ -18,9 +18,10 @@ from giveback.accounts.services import audit, recipients
 from giveback.accounts.sessions import SignedIn
 from giveback.accounts.tables import Person
 from giveback.calendars.events import Participant, TripFacts, trip_event
-from giveback.calendars.invites import about_trip, read_answer_token
+from giveback.calendars.invites import AnswerLink, about_trip, read_answer_token
 from giveback.db.engine import locked, write_transaction
-from giveback.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from giveback.db.keyset import Page, SortKey, keyset_page, page_size
+from giveback.errors import Conflict, Gone, InvalidInput, NotFound, PermissionDenied
 from giveback.hosts import services as hosts
 from giveback.hosts.tables import HostRequest
 from giveback.i18n import _
@@ -49,6 +50,7 @@ from giveback.trips.schemas import (
     TripOut,
 )
 from giveback.trips.tables import Trip, TripMember
+from giveback.webhooks import delivery as webhooks
 
 log = structlog.get_logger()
 
@@ -178,17 +180,42 @@ async def _visible_trip_ids(user: SignedIn) -> set[int] | None:
 
 
 async def list_trips(user: SignedIn, *, status: str = "") -> list[TripOut]:
+    """Every trip the person may see (with the status asked), the latest first."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return []
+    return await trip_outs(await query.order_by(Trip.start, ascending=False).order_by(Trip.id))
+
+
+TRIP_START = SortKey(f"CAST({Trip.start._meta.get_full_name(with_alias=False)} AS TEXT)", str)
+
+
+async def trip_page(
+    user: SignedIn, *, status: str = "", cursor: str | None = None, limit: int | None = None
+) -> Page[TripOut]:
+    """One page of the trips the person may see, the latest first day first (then the newest trip)."""
+    query = await _visible_trips(user, status)
+    if query is None:
+        return Page(items=[])
+    rows, next_cursor = await keyset_page(
+        query, key=TRIP_START, id_column=Trip.id, descending=True, cursor=cursor, limit=page_size(limit)
+    )
+    return Page(items=await trip_outs(rows), next_cursor=next_cursor)
+
+
+async def _visible_trips(user: SignedIn, status: str) -> Any:
+    """The query of the trips the person may see with the status asked; None when they may see none."""
     if status and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
     visible = await _visible_trip_ids(user)
-    query = Trip.select().order_by(Trip.start, ascending=False).order_by(Trip.id)
+    query = Trip.select(*Trip.all_columns())
     if visible is not None:
         if not visible:
-            return []
+            return None
         query = query.where(Trip.id.is_in(sorted(visible)))
     if status:
         query = query.where(Trip.status == status)
-    return await trip_outs(await query)
+    return query
 
 
 async def can_see_trip(user: SignedIn, trip_id: int) -> bool:
@@ -428,10 +455,20 @@ async def _member_trip(member_id: int) -> tuple[dict[str, Any], TripFacts]:
     return member, facts
 
 
+async def _answer_link(token: str, settings: Settings) -> tuple[AnswerLink, dict[str, Any], TripFacts]:
+    """The link, its place and trip; a link past the trip's last day, or from an older invite while the place
+    waits for an answer, is Gone with words that say which."""
+    link = read_answer_token(settings.secret_key, token)
+    if datetime.now(UTC).date() > link.last_day:
+        raise Gone(_("this invite link has expired: the trip's last day has passed"), field="token")
+    member, trip = await _member_trip(link.member_id)
+    lifecycle.refuse_older_invite(link.sequence, trip.sequence, trip.status, member["response"])
+    return link, member, trip
+
+
 async def invite_view(token: str, settings: Settings) -> InviteView:
     """What an accept or decline link is about (showing it changes nothing)."""
-    member_id, answer = read_answer_token(settings.secret_key, token)
-    member, trip = await _member_trip(member_id)
+    link, member, trip = await _answer_link(token, settings)
     event = trip_event(trip, settings.base_url)
     return InviteView(
         trip_id=trip.trip_id,
@@ -440,16 +477,18 @@ async def invite_view(token: str, settings: Settings) -> InviteView:
         first_day=trip.first_day,
         last_day=trip.last_day,
         trip_status=trip.status,
-        answer=answer,
+        answer=link.answer,
         response=member["response"],
         answerable=lifecycle.allowed("accepted", trip.status) and member["response"] == "pending",
     )
 
 
 async def answer_invite(token: str, settings: Settings) -> InviteAnswerOut:
-    """Record the answer a signed accept or decline link stands for (``lifecycle.answer``)."""
-    member_id, answer = read_answer_token(settings.secret_key, token)
-    return await lifecycle.answer(member_id, "accepted" if answer == "accept" else "declined", settings)
+    """Record the answer a link stands for (``lifecycle.answer``, which checks the invite's SEQUENCE again under
+    the trip's lock)."""
+    link, _member, _trip = await _answer_link(token, settings)
+    wanted = "accepted" if link.answer == "accept" else "declined"
+    return await lifecycle.answer(link.member_id, wanted, settings, sent_in=link.sequence)
 
 
 # --- reports ----------------------------------------------------------------------------------------------
@@ -514,6 +553,10 @@ async def submit_report(user: SignedIn, trip_id: int, kind: str, data: ReportIn)
         )
         report_id = int(inserted[0]["id"])
         await audit(user.person_id, "trip.report_filed", "trip", trip_id, kind=kind, report=report_id)
+        if await webhooks.wanted("report.filed"):
+            await webhooks.emit(
+                "report.filed", await lifecycle.webhook_data(trip_id, report={"id": report_id, "kind": kind})
+            )
         if await TripReport.count().where(TripReport.trip == trip_id) == 2:
             await lifecycle.report(trip_id, user.person_id)
     return next(report for report in await _report_outs(trip_id) if report.id == report_id)

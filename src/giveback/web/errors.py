@@ -21,6 +21,7 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_410_GONE,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     HTTP_429_TOO_MANY_REQUESTS,
     HTTP_503_SERVICE_UNAVAILABLE,
@@ -29,6 +30,7 @@ from litestar.status_codes import (
 from giveback.errors import (
     Conflict,
     DomainError,
+    Gone,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -43,6 +45,7 @@ STATUS_OF_ERROR: dict[type[DomainError], int] = {
     PermissionDenied: HTTP_403_FORBIDDEN,
     NotFound: HTTP_404_NOT_FOUND,
     Conflict: HTTP_409_CONFLICT,
+    Gone: HTTP_410_GONE,
     TooManyAttempts: HTTP_429_TOO_MANY_REQUESTS,
     Unavailable: HTTP_503_SERVICE_UNAVAILABLE,
 }

@@ -9,10 +9,14 @@
 - ``Cache-Control: no-store`` on every answer that sets no cache rule of its own (pages, API answers, errors):
   personal pages never sit in a shared cache. The secret feeds (``private, no-cache`` with validators) and the
   downloads keep their own rules; the packaged static files are public and keep none.
+- ``Date`` on every answer that has none (``giveback serve`` turns the server's own off: its clock is a second
+  behind, which made a feed's ``Last-Modified`` later than its ``Date``).
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import cast
 
 from litestar.types import Message, Scope
@@ -65,6 +69,8 @@ def add_security_headers(settings: Settings):  # type: ignore[no-untyped-def]
         headers = cast("list[tuple[bytes, bytes]]", list(message.get("headers", [])))
         present = {name.lower() for name, _ in headers}
         headers.extend(header for header in always if header[0] not in present)
+        if b"date" not in present:
+            headers.append((b"date", format_datetime(datetime.now(UTC), usegmt=True).encode()))
         # raw_path: a mounted app (static files, feeds) sees ``path`` without its prefix by the time it answers.
         if b"cache-control" not in present and not scope.get("raw_path", b"").startswith(STATIC_PREFIX):
             headers.append(no_store)

@@ -56,6 +56,9 @@ ERROR_ANSWERS: dict[int, ResponseSpec] = {
 }
 
 
+LINK_GONE: dict[int, ResponseSpec] = {410: _answer("The link was replaced by a newer one, or has expired")}
+
+
 def no_content(description: str) -> dict[int, ResponseSpec]:
     """A 204 answer documented without a body (a handler returning ``Response[None]`` would claim JSON null)."""
     return {204: ResponseSpec(data_container=None, description=description)}
