@@ -22,7 +22,7 @@ from giveback.db.connection import connected
 from giveback.settings import Settings
 
 T = TypeVar("T")
-WORK_KINDS = ("runs", "mail", "imports", "scheduler", "webhooks")  # giveback.worker.KINDS, without importing it
+WORK_KINDS = ("runs", "mail", "imports", "scheduler", "webhooks", "mailbox")  # giveback.worker.KINDS, not imported
 
 
 class GivebackCommands(click.Group):
@@ -169,8 +169,8 @@ def demo(then_serve: bool, host: str, port: int) -> None:
     help="Do only these kinds of work (repeatable or comma-separated): " + ", ".join(WORK_KINDS) + ".",
 )
 def worker(heartbeat_file: str | None, only: tuple[str, ...]) -> None:
-    """Do the background work until stopped: solver runs, mail, calendar imports, the scheduler, webhooks (any
-    number of workers, on any number of machines, share it)."""
+    """Do the background work until stopped: solver runs, mail, calendar imports, the scheduler, webhooks, the
+    program mailbox (any number of workers, on any number of machines, share it)."""
     from giveback.logs import configure_logging
     from giveback.worker import work_forever
 
@@ -207,6 +207,36 @@ async def _beating(heartbeat_file: str | None, work: Awaitable[T]) -> T:
         return await work
     finally:
         beating.cancel()
+
+
+@cli.group()
+def mailbox() -> None:
+    """The program mailbox, where the answers given in calendar apps come back."""
+
+
+@mailbox.command("read")
+def mailbox_read() -> None:
+    """Read the program mailbox once and apply the calendar answers in it (the worker does this every
+    GIVEBACK_MAILBOX_INTERVAL seconds); a way to check the GIVEBACK_IMAP_* settings."""
+    from collections import Counter
+
+    from giveback.commands import table
+    from giveback.trips.replies import read_program_mailbox
+
+    settings = load_settings()
+    if not settings.imap_host:
+        click.echo("error: GIVEBACK_IMAP_HOST: no program mailbox is set, so there is nothing to read", err=True)
+        sys.exit(SETTINGS_EXIT_CODE)
+    ensure_database_ready(settings)
+    try:
+        outcomes = run_with_database(settings, lambda: read_program_mailbox(settings))
+    except Exception as problem:  # the server down, a refused log-in, a missing folder: one line, not a traceback
+        where = f"{settings.imap_username} at {settings.imap_host}:{settings.imap_port}"
+        click.echo(f"error: GIVEBACK_IMAP_HOST: cannot read the mailbox of {where} ({problem})", err=True)
+        sys.exit(1)
+    click.echo(f"{len(outcomes)} calendar answer{'' if len(outcomes) == 1 else 's'} read")
+    if outcomes:
+        click.echo(table([["outcome", "answers"], *[[k, str(v)] for k, v in sorted(Counter(outcomes).items())]]))
 
 
 @cli.group("round")

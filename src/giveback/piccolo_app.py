@@ -26,7 +26,7 @@ from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound, RoundAdjustment, SolverRun
 from giveback.topics.tables import Topic, TopicName
 from giveback.trips.report_tables import ReminderSent, TripEvent, TripReport
-from giveback.trips.tables import Trip, TripMember
+from giveback.trips.tables import CalendarReply, Trip, TripMember
 from giveback.trips.travel_tables import TravelChecklist, TripDocument
 from giveback.volunteers.tables import AvailabilityWindow, Expertise, VolunteerCv, VolunteerProfile
 from giveback.webhooks.tables import WebhookDelivery, WebhookEndpoint
@@ -72,6 +72,7 @@ APP_CONFIG = AppConfig(
         SolverRun,
         Trip,
         TripMember,
+        CalendarReply,
         TripEvent,
         TripReport,
         ReminderSent,

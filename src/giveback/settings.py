@@ -10,6 +10,7 @@ import ipaddress
 import os
 import re
 from collections.abc import Mapping
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -18,6 +19,7 @@ import msgspec
 
 Environment = Literal["development", "test", "production"]
 MailBackend = Literal["file", "smtp"]
+ImapSecurity = Literal["tls", "starttls", "plain"]
 
 DEVELOPMENT_SECRET = "development-only-secret-key-do-not-use-in-production"  # noqa: S105
 
@@ -60,6 +62,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
     """GIVEBACK_SMTP_PASSWORD: its password."""
     smtp_starttls: bool = False
     """GIVEBACK_SMTP_STARTTLS: upgrade the connection with STARTTLS."""
+    reply_address: str = ""
+    """GIVEBACK_REPLY_ADDRESS: the program mailbox that calendar answers come back to; each invite names its
+    own address in it, ``local+<token>@domain`` (the mail server must deliver ``+`` addresses to the mailbox);
+    empty: the address of GIVEBACK_MAIL_FROM."""
+    imap_host: str = ""
+    """GIVEBACK_IMAP_HOST: the IMAP server of the program mailbox; empty: the mailbox is not read, and calendar
+    answers (Yes/No clicked in Gmail, Outlook, Apple Calendar, Thunderbird) are not applied."""
+    imap_port: int = 993
+    """GIVEBACK_IMAP_PORT: its port (993 with ``tls``, 143 with ``starttls`` or ``plain``)."""
+    imap_security: ImapSecurity = "tls"
+    """GIVEBACK_IMAP_SECURITY: ``tls`` (implicit TLS), ``starttls``, or ``plain`` (only to a server on this
+    machine: refused for any other host)."""
+    imap_username: str = ""
+    """GIVEBACK_IMAP_USERNAME: the mailbox's log-in name."""
+    imap_password: str = ""
+    """GIVEBACK_IMAP_PASSWORD: its password (an app password where the provider asks for one)."""
+    imap_folder: str = "INBOX"
+    """GIVEBACK_IMAP_FOLDER: the folder calendar answers arrive in."""
+    mailbox_interval: int = 60
+    """GIVEBACK_MAILBOX_INTERVAL: seconds between two readings of the mailbox by the worker (10 to 3600)."""
     embedded_worker: bool = True
     """GIVEBACK_EMBEDDED_WORKER: the server starts a solver worker process itself; set false where
     ``giveback worker`` processes run separately (production) or in tests."""
@@ -163,7 +185,13 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
                 )
         if self.metrics_token and len(self.metrics_token) < MIN_METRICS_TOKEN:
             raise SettingsError(f"GIVEBACK_METRICS_TOKEN: must be at least {MIN_METRICS_TOKEN} characters")
+        _check_mailbox(self)
         _check_branding(self)
+
+    @property
+    def program_mailbox(self) -> str:
+        """The address calendar answers come back to (``GIVEBACK_REPLY_ADDRESS``, else GIVEBACK_MAIL_FROM's)."""
+        return self.reply_address or parseaddr(self.mail_from)[1]
 
     @property
     def branding(self) -> Branding:
@@ -218,6 +246,25 @@ def contrast(first: str, second: str) -> float:
     return (lighter + 0.05) / (darker + 0.05)
 
 
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _check_mailbox(settings: Settings) -> None:
+    if settings.reply_address and "@" not in settings.reply_address:
+        raise SettingsError("GIVEBACK_REPLY_ADDRESS: must be an e-mail address, e.g. program@giveback.example.org")
+    if not settings.imap_host:
+        return
+    if not settings.imap_username:
+        raise SettingsError("GIVEBACK_IMAP_USERNAME: reading the mailbox at GIVEBACK_IMAP_HOST needs a log-in name")
+    if settings.imap_security == "plain" and settings.imap_host not in LOOPBACK_HOSTS:
+        raise SettingsError(
+            "GIVEBACK_IMAP_SECURITY: plain (unencrypted) IMAP is allowed only to a server on this machine; "
+            "use tls or starttls"
+        )
+    if not 10 <= settings.mailbox_interval <= 3600:
+        raise SettingsError("GIVEBACK_MAILBOX_INTERVAL: must be between 10 and 3600 seconds")
+
+
 def _check_branding(settings: Settings) -> None:
     if not settings.program_name.strip() or len(settings.program_name) > 80:
         raise SettingsError("GIVEBACK_PROGRAM_NAME: must be 1 to 80 characters")
@@ -260,6 +307,14 @@ _VARIABLES = {
     "smtp_username": "GIVEBACK_SMTP_USERNAME",
     "smtp_password": "GIVEBACK_SMTP_PASSWORD",
     "smtp_starttls": "GIVEBACK_SMTP_STARTTLS",
+    "reply_address": "GIVEBACK_REPLY_ADDRESS",
+    "imap_host": "GIVEBACK_IMAP_HOST",
+    "imap_port": "GIVEBACK_IMAP_PORT",
+    "imap_security": "GIVEBACK_IMAP_SECURITY",
+    "imap_username": "GIVEBACK_IMAP_USERNAME",
+    "imap_password": "GIVEBACK_IMAP_PASSWORD",
+    "imap_folder": "GIVEBACK_IMAP_FOLDER",
+    "mailbox_interval": "GIVEBACK_MAILBOX_INTERVAL",
     "embedded_worker": "GIVEBACK_EMBEDDED_WORKER",
     "worker_lease_seconds": "GIVEBACK_WORKER_LEASE_SECONDS",
     "worker_runs": "GIVEBACK_WORKER_RUNS",
@@ -279,6 +334,7 @@ _VARIABLES = {
 _CHOICES = {
     "environment": ("development", "test", "production"),
     "mail_backend": ("file", "smtp"),
+    "imap_security": ("tls", "starttls", "plain"),
     "log_format": ("console", "json"),
 }
 

@@ -8,7 +8,9 @@ reminders and calendar imports go out while a solve of several minutes runs:
 * ``imports``: the volunteers' imported calendars that are due (``giveback.calendars.imports``);
 * ``scheduler``: once a minute, the trips' time-driven steps (start, complete, report reminders), and the
   job queue's finished jobs forgotten after 30 days;
-* ``webhooks``: the events posted to the webhook endpoints, from the job queue (``giveback.webhooks.delivery``).
+* ``webhooks``: the events posted to the webhook endpoints, from the job queue (``giveback.webhooks.delivery``);
+* ``mailbox``: every ``GIVEBACK_MAILBOX_INTERVAL`` seconds, the program mailbox's answers given in calendar apps
+  (``giveback.trips.replies``; never without ``GIVEBACK_IMAP_HOST``).
 
 A loop that finds nothing to do sleeps until its next work is due or it is woken: on PostgreSQL by
 ``LISTEN/NOTIFY`` when work is queued (``giveback.jobs.wake``), on SQLite by looking again every second. Any
@@ -32,6 +34,7 @@ from giveback.jobs.wake import Wakeups
 from giveback.mail.sender import drain_outbox, next_message_due
 from giveback.rounds import worker as runs
 from giveback.settings import Settings
+from giveback.trips.replies import read_program_mailbox
 from giveback.trips.scheduler import run_scheduled_steps
 from giveback.webhooks.delivery import deliver_next, next_delivery_due
 
@@ -55,6 +58,7 @@ class Context:
     settings: Settings
     worker: str
     next_scheduled_steps: datetime = field(default_factory=_now)
+    next_mailbox_reading: datetime = field(default_factory=_now)
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,21 @@ async def _webhooks(context: Context) -> bool:
     return await deliver_next(context.settings, context.worker)
 
 
+async def _mailbox(context: Context) -> bool:
+    if not context.settings.imap_host or _now() < context.next_mailbox_reading:
+        return False
+    context.next_mailbox_reading = _now() + timedelta(seconds=context.settings.mailbox_interval)
+    try:
+        await read_program_mailbox(context.settings)
+    except Exception:  # the server down, a wrong password: logged, tried again at the next interval
+        log.exception("mailbox.error")
+    return False
+
+
+async def _mailbox_due(context: Context) -> datetime | None:
+    return context.next_mailbox_reading if context.settings.imap_host else None
+
+
 KINDS: dict[str, Kind] = {
     kind.name: kind
     for kind in (
@@ -105,6 +124,7 @@ KINDS: dict[str, Kind] = {
         Kind("imports", _imports, lambda _c: next_import_due()),
         Kind("scheduler", _scheduler, _scheduler_due),
         Kind("webhooks", _webhooks, lambda _c: next_delivery_due()),
+        Kind("mailbox", _mailbox, _mailbox_due),
     )
 }
 

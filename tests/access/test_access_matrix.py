@@ -304,6 +304,7 @@ ACCESS: dict[str, Rule] = {
     "GET /api/travel/open": COORDINATOR,
     "GET /coordinator/travel": COORDINATOR,
     "GET /coordinator/reports": COORDINATOR,
+    "GET /coordinator/calendar-answers": COORDINATOR,
     "POST /coordinator/reports/{trip_id:int}/remind": COORDINATOR,
     # importing and exporting a program
     "GET /api/imports": COORDINATOR,

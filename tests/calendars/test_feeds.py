@@ -156,6 +156,7 @@ async def test_a_token_only_shows_its_owners_events(new_client, inbox, settings,
     theirs = (await reader.get(path_of(feeds[1]["url"]))).text
     assert uid[world.trip_id] in mine and uid[own_trip] not in mine
     assert uid[world.trip_id] in theirs and uid[own_trip] in theirs
+    assert "TRANSP:OPAQUE" in mine and "TRANSPARENT" not in mine  # a traveller's own days are busy
 
     # the host contact's organization feed shows the organization's visits; the program feed shows all trips
     organization = await make_feed(world.contact_client, kind="organization", organization_id=world.organization_id)
@@ -164,6 +165,7 @@ async def test_a_token_only_shows_its_owners_events(new_client, inbox, settings,
     program_feed = (await reader.get(path_of(program["url"]))).content
     for body in (host_feed, program_feed):
         assert uid[world.trip_id].encode() in body and uid[own_trip].encode() in body
+        assert b"OPAQUE" not in body and body.count(b"TRANSP:TRANSPARENT") == 2  # nobody reading it travels
         parsed = real_clients.check(body, itip=False)
         assert len(parsed["events"]) == 2
     # losing the claim (or the role) closes the feed at once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from giveback.calendars import fetch
 from giveback.calendars.fetch import FetchError, fetch_calendar, forbidden_address
 from giveback.calendars.imports import (
     busy_days,
+    busy_ranges,
     refresh_due_imports,
     refresh_import,
     subtract_busy,
@@ -98,6 +100,48 @@ EXPECTED = [
 ]
 
 
+BROKEN_EVENTS = "\r\n".join(
+    [
+        # a date no calendar program reads, and a rule with a weekday that does not exist
+        "BEGIN:VEVENT",
+        "UID:broken-date@example",
+        "DTSTAMP:20300101T000000Z",
+        "DTSTART;VALUE=DATE:20311345",
+        "SUMMARY:Broken date",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:broken-rule@example",
+        "DTSTAMP:20300101T000000Z",
+        "DTSTART:20310310T090000Z",
+        "RRULE:FREQ=WEEKLY;BYDAY=XX",
+        "SUMMARY:Broken rule",
+        "END:VEVENT",
+        "",
+    ]
+).encode()
+
+
+def with_events(events: bytes) -> bytes:
+    """CALENDAR with more events before its end."""
+    return CALENDAR.replace(b"END:VCALENDAR\r\n", events + b"END:VCALENDAR\r\n")
+
+
+def past_events(count: int) -> bytes:
+    """``count`` one-day events of the years before the windows (a calendar kept for a long time)."""
+    first = date(2015, 1, 1)
+    return b"".join(
+        (
+            f"BEGIN:VEVENT\r\nUID:past-{n}@example\r\nDTSTAMP:20150101T000000Z\r\n"
+            f"DTSTART;VALUE=DATE:{first + timedelta(days=n // 8):%Y%m%d}\r\n"
+            f"DTEND;VALUE=DATE:{first + timedelta(days=n // 8 + 1):%Y%m%d}\r\n"
+            f"SUMMARY:Clinic list number {n} with a description long enough to weigh what real ones weigh\r\n"
+            "DESCRIPTION:Ward round\\, teaching and the afternoon list\\; see the theatre schedule for details\r\n"
+            "END:VEVENT\r\n"
+        ).encode()
+        for n in range(count)
+    )
+
+
 class Feed:
     body = CALENDAR
 
@@ -118,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
         port = self.server.server_address[1]
         if self.path == "/cal.ics":
             self._send(200, Feed.body, {"Content-Type": "text/calendar"})
+        elif self.path == "/gzip.ics":  # compressed although the request did not ask for it
+            self._send(200, gzip.compress(Feed.body), {"Content-Type": "text/calendar", "Content-Encoding": "gzip"})
+        elif self.path == "/bomb.ics":  # 20 KiB that unpack to 40 MiB
+            bomb = gzip.compress(b"X" * 40 * 1024 * 1024)
+            self._send(200, bomb, {"Content-Type": "text/calendar", "Content-Encoding": "gzip"})
         elif self.path == "/host":
             self._send(200, (self.headers.get("Host") or "").encode())
         elif self.path == "/redirect-same":
@@ -133,7 +182,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()  # no Content-Length: the cap must work on the stream
             chunk = b"X" * 65536
             try:
-                for _ in range(64):  # 4 MiB
+                for _ in range(320):  # 20 MiB
                     self.wfile.write(chunk)
             except (BrokenPipeError, ConnectionResetError):
                 pass
@@ -264,7 +313,9 @@ async def test_redirects_size_and_time_are_capped(server) -> None:
     assert time.monotonic() - started < 2.5
     with pytest.raises(FetchError, match="HTTP 404"):
         await fetch_calendar(f"http://{server}/missing", allow_hosts=allowed)
-    assert fetch.MAX_BYTES == 2 * 1024 * 1024 and fetch.TOTAL_SECONDS <= 10
+    with pytest.raises(FetchError, match="larger than 16 MiB"):
+        await fetch_calendar(f"http://{server}/bomb.ics", allow_hosts=allowed)  # counted unpacked
+    assert fetch.MAX_BYTES == 16 * 1024 * 1024 and fetch.TOTAL_SECONDS <= 10
 
 
 async def test_the_request_goes_to_the_checked_address_with_the_original_host(server) -> None:
@@ -312,6 +363,35 @@ async def test_import_rules_refuse_bad_input_and_store_nothing(new_client, inbox
         headers={"accept": "text/html"},
     )
     assert form.status_code == 400 and "give an http://, https:// or webcal:// calendar address" in form.text
+
+
+async def test_a_broken_event_is_skipped_and_counted_and_compressed_or_long_calendars_are_read(
+    new_client, inbox, settings, server
+) -> None:
+    world = await make_world(new_client, inbox, settings, volunteers=1, contact=False, coordinator=False, logins=True)
+    volunteer, person = world.volunteer_clients[0], world.volunteers[0]
+    await add_profile(person, WINDOWS)
+    assert (await volunteer.put("/api/calendar/import", json={"url": f"http://{server}/gzip.ics"})).status_code == 200
+    # two events no parser reads are left out and counted; the rest of the calendar counts as before
+    Feed.body = with_events(BROKEN_EVENTS)
+    imported = await refresh_import(person, allow_hosts={server})
+    assert imported.error == "" and imported.skipped == 2
+    assert [(b.start, b.end) for b in imported.busy] == EXPECTED
+    page = await volunteer.get("/calendar", headers={"accept": "text/html"})
+    assert "2 events of your calendar could not be read" in page.text
+    # ten years of past events (some 9 MiB, more than the old 2 MiB cap), sent compressed: read, past dropped
+    Feed.body = with_events(past_events(30000))
+    assert len(Feed.body) > 9 * 1024 * 1024
+    imported = await refresh_import(person, allow_hosts={server})
+    assert imported.error == "" and imported.skipped == 0
+    assert [(b.start, b.end) for b in imported.busy] == EXPECTED
+    assert "could not be read" not in (await volunteer.get("/calendar", headers={"accept": "text/html"})).text
+
+
+def test_reading_a_calendar_keeps_a_time_budget() -> None:
+    assert busy_ranges(CALENDAR, WINDOWS).busy == EXPECTED
+    with pytest.raises(ValueError, match="takes longer than 0 seconds to read"):
+        busy_ranges(CALENDAR, WINDOWS, parse_seconds=0)
 
 
 def test_busy_days_are_cut_out_of_windows() -> None:

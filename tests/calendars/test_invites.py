@@ -14,6 +14,7 @@ from calkit import FIRST_DAY, LAST_DAY, RealClients, assert_calendar_text, calen
 from trip_factory import link_token
 
 from giveback.calendars.invites import AnswerLink, about_trip, answer_token
+from giveback.calendars.replies import reply_address
 from giveback.db.engine import write_transaction
 from giveback.hosts.tables import HostRequest
 from giveback.mail.sender import drain_outbox
@@ -49,11 +50,19 @@ def assert_invite(
     calendar = calkit.parse(data)
     assert str(calendar["METHOD"]) == method
     event = the_event(data)
+    # the organizer is the recipient's own reply address in the program mailbox, and the Reply-To
     organizer = str(event["ORGANIZER"]).removeprefix("mailto:")
-    assert parseaddr(message["From"])[1] == organizer == parseaddr(settings.mail_from)[1]
+    recipient = parseaddr(message["To"])[1]
+    assert organizer == message["Reply-To"] == reply_address(settings, str(event["UID"]), recipient)
+    assert parseaddr(message["From"])[1] == parseaddr(settings.mail_from)[1]
     attendees = event.get("ATTENDEE")
     attendees = attendees if isinstance(attendees, list) else [attendees]
-    assert attendees and all(a.params["RSVP"] == "TRUE" for a in attendees)
+    # volunteers are asked for an answer; host contacts, who do not travel, are only told
+    asked = {str(a).removeprefix("mailto:"): a.params["RSVP"] == "TRUE" for a in attendees}
+    assert attendees and all(
+        asked[str(a).removeprefix("mailto:")] == (a.params["ROLE"] != "NON-PARTICIPANT") for a in attendees
+    )
+    assert str(event["TRANSP"]) == ("OPAQUE" if asked.get(recipient, True) else "TRANSPARENT")
     assert event.decoded("DTSTART") == first_day
     assert event.decoded("DTEND") == last_day + timedelta(days=1)
     unfolded = data.decode().replace("\r\n ", "")
@@ -69,7 +78,7 @@ def assert_invite(
     assert parsed["method"] == method
     (js_event,) = parsed["events"]
     assert js_event["startIsDate"] and js_event["endIsDate"]
-    assert all(a["rsvp"] == "TRUE" for a in js_event["attendees"])
+    assert {a["rsvp"] for a in js_event["attendees"]} <= {"TRUE", "FALSE"}
     return event
 
 

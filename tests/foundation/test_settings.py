@@ -74,3 +74,23 @@ def test_every_setting_is_documented() -> None:
     assert set(_VARIABLES) == set(Settings.__struct_fields__)
     missing = [variable for variable in _VARIABLES.values() if f"| `{variable}` |" not in documented]
     assert not missing, f"not in docs/configuration.md: {missing}"
+
+
+def test_the_program_mailbox_settings_refuse_what_would_not_work_or_leak_the_password() -> None:
+    mailbox = {"GIVEBACK_IMAP_HOST": "imap.example.org", "GIVEBACK_IMAP_USERNAME": "program@example.org"}
+    settings = Settings.from_env({**mailbox, "GIVEBACK_MAIL_FROM": "Giveback <program@example.org>"})
+    assert (settings.imap_security, settings.imap_port, settings.imap_folder) == ("tls", 993, "INBOX")
+    assert settings.program_mailbox == "program@example.org"
+    assert Settings.from_env({"GIVEBACK_REPLY_ADDRESS": "answers@example.org"}).program_mailbox == "answers@example.org"
+    refused = [
+        ({"GIVEBACK_IMAP_HOST": "imap.example.org"}, "GIVEBACK_IMAP_USERNAME"),
+        ({**mailbox, "GIVEBACK_IMAP_SECURITY": "plain"}, "GIVEBACK_IMAP_SECURITY: plain"),
+        ({**mailbox, "GIVEBACK_IMAP_SECURITY": "ssl"}, "GIVEBACK_IMAP_SECURITY: must be one of tls, starttls, plain"),
+        ({**mailbox, "GIVEBACK_MAILBOX_INTERVAL": "1"}, "GIVEBACK_MAILBOX_INTERVAL"),
+        ({"GIVEBACK_REPLY_ADDRESS": "program"}, "GIVEBACK_REPLY_ADDRESS"),
+    ]
+    for environment, message in refused:
+        with pytest.raises(SettingsError, match=message):
+            Settings.from_env(environment)
+    local = Settings.from_env({**mailbox, "GIVEBACK_IMAP_HOST": "127.0.0.1", "GIVEBACK_IMAP_SECURITY": "plain"})
+    assert local.imap_security == "plain"

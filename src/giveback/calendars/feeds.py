@@ -265,7 +265,8 @@ async def _build_feed(token_hash: str, settings: Settings, feed_trips: FeedTrips
     with use_locale(owner["locale"] or DEFAULT_LOCALE):  # the feed speaks its owner's language
         events = [trip_event(trip, settings.base_url) for trip in trips]
         name = translate(_feed_name(row["kind"], organization, owner["name"]))
-    body = ics.feed(name, events)
+    # Only a traveller's own feed blocks the days; an organization's or the program's shows visits as free time.
+    body = ics.feed(name, events, busy=row["kind"] == "personal")
     etag = '"' + hashlib.sha256(body).hexdigest()[:40] + '"'
     last_modified = _aware(row["last_modified"]).replace(microsecond=0)
     if etag != row["etag"]:

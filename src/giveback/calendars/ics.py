@@ -39,6 +39,7 @@ class Attendee:
     name: str
     role: str = "REQ-PARTICIPANT"
     partstat: str = "NEEDS-ACTION"
+    rsvp: bool = True  # an answer is asked for (volunteers); host contacts, who do not travel, are only told
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,16 @@ def _address(email: str, name: str, **params: str) -> vCalAddress:
 
 
 def event_component(
-    trip: TripEvent, *, organizer: tuple[str, str] | None, cancelled: bool = False, status: bool = True
+    trip: TripEvent,
+    *,
+    organizer: tuple[str, str] | None,
+    cancelled: bool = False,
+    status: bool = True,
+    busy: bool = True,
 ) -> Event:
     """The VEVENT of a trip; with an organizer (invites) it names the organizer and every attendee. Without
-    ``status`` it has no STATUS (a CANCEL that takes attendees off an event that goes on, RFC 5546 3.2.5)."""
+    ``status`` it has no STATUS (a CANCEL that takes attendees off an event that goes on, RFC 5546 3.2.5).
+    ``busy`` (TRANSP:OPAQUE) is for the people who travel; everyone else sees the days as free (TRANSPARENT)."""
     event = Event()
     event.add("uid", trip.uid)
     event.add("sequence", trip.sequence)
@@ -102,7 +109,7 @@ def event_component(
         event.add("description", trip.description)
     if trip.url:
         event.add("url", trip.url)
-    event.add("transp", "OPAQUE")
+    event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
     if status:
         withdrawn = cancelled or trip.withdrawn
         event.add("status", "CANCELLED" if withdrawn else EVENT_STATUS.get(trip.status, "TENTATIVE"))
@@ -117,28 +124,34 @@ def event_component(
                     CUTYPE="INDIVIDUAL",
                     ROLE=attendee.role,
                     PARTSTAT=attendee.partstat,
-                    RSVP="TRUE",
+                    RSVP="TRUE" if attendee.rsvp else "FALSE",
                 ),
             )
     return event
 
 
-def invite(trip: TripEvent, *, method: Method, organizer: tuple[str, str], uninvite: bool = False) -> bytes:
+def invite(
+    trip: TripEvent, *, method: Method, organizer: tuple[str, str], uninvite: bool = False, busy: bool = True
+) -> bytes:
     """An iTIP message with exactly one event: REQUEST for new and changed trips, CANCEL to cancel. With
-    ``uninvite`` a CANCEL takes only the event's attendees off it, and the event goes on (no STATUS)."""
+    ``uninvite`` a CANCEL takes only the event's attendees off it, and the event goes on (no STATUS). The
+    organizer is the recipient's own reply address; ``busy`` as for ``event_component``."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", method)
     cancelled = method == "CANCEL"
-    calendar.add_component(event_component(trip, organizer=organizer, cancelled=cancelled, status=not uninvite))
+    calendar.add_component(
+        event_component(trip, organizer=organizer, cancelled=cancelled, status=not uninvite, busy=busy)
+    )
     data: bytes = calendar.to_ical()
     return data
 
 
-def feed(name: str, trips: list[TripEvent]) -> bytes:
-    """A subscription feed: no METHOD, a name, refresh hints, one event per trip, stable bytes."""
+def feed(name: str, trips: list[TripEvent], *, busy: bool = True) -> bytes:
+    """A subscription feed: no METHOD, a name, refresh hints, one event per trip, stable bytes; ``busy`` for a
+    traveller's own feed (an organization's or the program's shows the visits as free time)."""
     name = one_line(name)  # NAME is written unescaped: a stored line break would end the content line
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -149,6 +162,6 @@ def feed(name: str, trips: list[TripEvent]) -> bytes:
     calendar.add("refresh-interval", timedelta(hours=1), parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     for trip in sorted(trips, key=lambda t: (t.first_day, t.uid)):
-        calendar.add_component(event_component(trip, organizer=None))
+        calendar.add_component(event_component(trip, organizer=None, busy=busy))
     data: bytes = calendar.to_ical()
     return data

@@ -9,7 +9,9 @@ Calendars are fetched with the SSRF guard of ``giveback.calendars.fetch``, only 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection
+import time
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +36,12 @@ IMPORT_REFRESH = timedelta(hours=6)
 IMPORT_RETRY = timedelta(hours=1)
 IMPORT_HORIZON = timedelta(days=6 * 366)  # windows further ahead are ignored (the volunteers domain allows two years)
 MAX_BUSY_RANGES = 2000
+PARSE_SECONDS = 20.0  # the longest one calendar may take to read (in a worker thread)
+EXPANSION_DAYS = 92  # recurrences are expanded a quarter at a time, the time budget checked in between
+
+
+class TooManyEvents(ValueError):
+    """A calendar with more events in the windows than busy days can be kept for."""
 
 
 def _now() -> datetime:
@@ -89,6 +97,7 @@ async def _import_out(person_id: int) -> ImportOut:
         fetched_at=state["fetched_at"] if state else None,
         fetch_queued=bool(url and state and state["next_fetch_at"] <= _now()),
         error=state["error"] if state else "",
+        skipped=state["skipped"] if state else 0,
         busy=[
             BusyRange(start=date.fromisoformat(b[0]), end=date.fromisoformat(b[1]))
             for b in (state["busy"] if state else [])
@@ -116,6 +125,7 @@ async def link_calendar(user: SignedIn, data: ImportIn) -> ImportOut:
             await CalendarImport.update(
                 {
                     CalendarImport.busy: [],
+                    CalendarImport.skipped: 0,
                     CalendarImport.error: "",
                     CalendarImport.fetched_at: None,
                     CalendarImport.next_fetch_at: _now(),
@@ -163,28 +173,148 @@ def _day_range(component: Any) -> tuple[date, date] | None:
     return first_day, last_day
 
 
-def busy_ranges(body: bytes, windows: list[tuple[date, date]]) -> list[tuple[date, date]]:
-    """Busy days of a calendar (recurrences expanded), merged, cut to the windows; ValueError if unreadable."""
+@dataclass(frozen=True)
+class ReadCalendar:
+    """What an imported calendar says: the busy days in the windows, and how many events could not be read."""
+
+    busy: list[tuple[date, date]]
+    skipped: int = 0
+
+
+def _unfolded_lines(body: bytes) -> Iterator[str]:
+    """The content lines of an iCalendar text, folded lines joined (RFC 5545 3.1), one at a time."""
+    current: str | None = None
+    for raw in body.decode("utf-8", errors="replace").splitlines():
+        if raw[:1] in (" ", "\t") and current is not None:
+            current += raw[1:]
+            continue
+        if current is not None:
+            yield current
+        current = raw
+    if current is not None:
+        yield current
+
+
+def _last_day_written(lines: list[str]) -> date | None:
+    """The day an event ends as written (DTEND, else DTSTART), read from its text; None when not plain to see."""
+    for name in ("DTEND", "DTSTART"):
+        for line in lines:
+            head, _, value = line.partition(":")
+            if head.split(";", 1)[0].upper() == name:
+                digits = value.strip()[:8]
+                try:
+                    return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+                except ValueError:
+                    return None
+    return None
+
+
+def _recurs(lines: list[str]) -> bool:
+    return any(line.split(":", 1)[0].split(";", 1)[0].upper() in ("RRULE", "RDATE") for line in lines)
+
+
+def _uid(lines: list[str]) -> str:
+    return next((line.partition(":")[2].strip() for line in lines if line.upper().startswith("UID")), "")
+
+
+def calendar_events(body: bytes, since: date) -> tuple[list[str], dict[str, list[list[str]]]]:
+    """Read a calendar event by event, never as one tree: its time zones (as text) and its events grouped by UID
+    (a recurring event with its changed occurrences), leaving out the events that ended before ``since`` and do
+    not recur. ValueError when the text is not a calendar at all."""
+    lines = _unfolded_lines(body)
+    first = next(lines, "").strip().lstrip("\ufeff").upper()
+    if first != "BEGIN:VCALENDAR":
+        raise ValueError("the address did not return a calendar (it does not start with BEGIN:VCALENDAR)")
+    timezones: list[str] = []
+    events: dict[str, list[list[str]]] = {}
+    block: list[str] = []
+    kind = ""
+    depth = 0
+    for line in lines:
+        upper = line.strip().upper()
+        if depth == 0:
+            if upper in ("BEGIN:VEVENT", "BEGIN:VTIMEZONE"):
+                kind, block, depth = upper.removeprefix("BEGIN:"), [line], 1
+            elif upper.startswith("BEGIN:"):
+                kind, block, depth = "", [], 1  # to-dos, journals, free/busy: not read
+            continue
+        if kind:
+            block.append(line)
+        if upper.startswith("BEGIN:"):
+            depth += 1
+        elif upper.startswith("END:"):
+            depth -= 1
+            if depth == 0 and kind == "VTIMEZONE":
+                timezones.extend(block)
+            elif depth == 0 and kind == "VEVENT":
+                ended = _last_day_written(block)
+                if _recurs(block) or ended is None or ended >= since:
+                    events.setdefault(_uid(block), []).append(block)
+    return timezones, events
+
+
+def _occurrences(
+    timezones: list[str], groups: list[list[list[str]]], start: date, end: date, deadline: float
+) -> list[tuple[date, date]]:
+    """The busy days of these events and their recurrences between ``start`` and ``end``, expanded a stretch of
+    ``EXPANSION_DAYS`` at a time so the time budget is checked along the way; any error of an event's text raises."""
+    text = "\r\n".join(
+        ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Giveback//import//EN", *timezones]
+        + [line for group in groups for block in group for line in block]
+        + ["END:VCALENDAR", ""]
+    )
+    query = recurring_ical_events.of(icalendar.Calendar.from_ical(text))
+    days: list[tuple[date, date]] = []
+    stretch = start
+    while stretch <= end:
+        stretch_end = min(stretch + timedelta(days=EXPANSION_DAYS), end + timedelta(days=1))
+        for component in query.between(stretch, stretch_end):
+            occurrence = _day_range(component)
+            if occurrence is not None:
+                days.append(occurrence)
+        if len(days) > 20 * MAX_BUSY_RANGES:
+            raise TooManyEvents("the calendar has too many events in your availability windows")
+        if time.monotonic() > deadline:
+            raise TimeoutError
+        stretch = stretch_end
+    return days
+
+
+def busy_ranges(body: bytes, windows: list[tuple[date, date]], *, parse_seconds: float = PARSE_SECONDS) -> ReadCalendar:
+    """Busy days of a calendar (recurrences expanded), merged, cut to the windows; ValueError if unreadable.
+
+    Read event by event (``calendar_events``): past events are dropped before any is parsed, and an event no
+    parser reads (a broken date, a malformed rule) is skipped and counted, as Google Calendar and Thunderbird do,
+    instead of failing the whole calendar. The reading stops with ValueError after ``parse_seconds``.
+    """
     if not windows:
-        return []
-    try:
-        calendar = icalendar.Calendar.from_ical(body)
-    except Exception as error:
-        raise ValueError(f"the address did not return a calendar ({type(error).__name__})") from None
+        return ReadCalendar([])
     start = min(w[0] for w in windows)
-    end = max(w[1] for w in windows) + timedelta(days=1)
+    end = max(w[1] for w in windows)
+    deadline = time.monotonic() + parse_seconds
+    timezones, events = calendar_events(body, start)
     ranges: list[tuple[date, date]] = []
+    skipped = 0
     try:
-        for component in recurring_ical_events.of(calendar).between(start, end):
-            days = _day_range(component)
-            if days:
-                ranges.append(days)
-            if len(ranges) > 20 * MAX_BUSY_RANGES:
-                raise ValueError("the calendar has too many events in your availability windows")
-    except ValueError:
-        raise
-    except Exception as error:
-        raise ValueError(f"the calendar could not be read ({type(error).__name__})") from None
+        try:
+            ranges = _occurrences(timezones, list(events.values()), start, end, deadline)  # all at once, usually
+        except (TimeoutError, TooManyEvents):
+            raise
+        except Exception:  # one event's text is broken: read them one by one, and leave out those that fail
+            for group in events.values():
+                try:
+                    ranges += _occurrences(timezones, [group], start, end, deadline)
+                except (TimeoutError, TooManyEvents):
+                    raise
+                except Exception:  # whatever the libraries raise on one event's broken text
+                    skipped += len(group)
+    except TimeoutError:
+        raise ValueError(
+            f"the calendar takes longer than {parse_seconds:g} seconds to read; "
+            "link a calendar with fewer events (for example one without the past years)"
+        ) from None
+    if skipped and not ranges and skipped == sum(len(group) for group in events.values()):
+        raise ValueError("the calendar could not be read: none of its events has dates a calendar program reads")
     cut: list[tuple[date, date]] = []
     for first, last in ranges:
         for w_start, w_end in windows:
@@ -197,7 +327,7 @@ def busy_ranges(body: bytes, windows: list[tuple[date, date]]) -> list[tuple[dat
             merged[-1] = (merged[-1][0], max(merged[-1][1], last))
         else:
             merged.append((first, last))
-    return merged[:MAX_BUSY_RANGES]
+    return ReadCalendar(merged[:MAX_BUSY_RANGES], skipped)
 
 
 async def _windows(profile_id: int) -> list[tuple[date, date]]:
@@ -218,10 +348,10 @@ async def refresh_import(person_id: int, *, allow_hosts: Collection[str] = ()) -
     if profile is None or not profile["calendar_url"]:
         raise Conflict(_("link a calendar address first"), field="url")
     error = ""
-    busy: list[tuple[date, date]] | None = None
+    read: ReadCalendar | None = None
     try:
         body = await fetch_calendar(profile["calendar_url"], allow_hosts=allow_hosts)
-        busy = await asyncio.to_thread(busy_ranges, body, await _windows(int(profile["id"])))
+        read = await asyncio.to_thread(busy_ranges, body, await _windows(int(profile["id"])))
     except (FetchError, ValueError) as problem:
         error = str(problem)
     moment = _now()
@@ -232,12 +362,17 @@ async def refresh_import(person_id: int, *, allow_hosts: Collection[str] = ()) -
             CalendarImport.error: error,
             CalendarImport.next_fetch_at: moment + (IMPORT_RETRY if error else IMPORT_REFRESH),
         }
-        if busy is not None:
-            changes[CalendarImport.busy] = [[a.isoformat(), b.isoformat()] for a, b in busy]
+        if read is not None:
+            changes[CalendarImport.busy] = [[a.isoformat(), b.isoformat()] for a, b in read.busy]
+            changes[CalendarImport.skipped] = read.skipped
         if state is None:
             await CalendarImport.insert(
                 CalendarImport(
-                    person=person_id, busy=changes.get(CalendarImport.busy, []), error=error, fetched_at=moment
+                    person=person_id,
+                    busy=changes.get(CalendarImport.busy, []),
+                    skipped=changes.get(CalendarImport.skipped, 0),
+                    error=error,
+                    fetched_at=moment,
                 )
             )
         else:

@@ -28,6 +28,7 @@ from giveback.accounts import services as accounts
 from giveback.calendars import ics
 from giveback.calendars.events import Participant, TripFacts, trip_event, volunteer_names, withdrawn
 from giveback.calendars.messages import invite_message
+from giveback.calendars.replies import reply_address
 from giveback.errors import NotFound
 from giveback.i18n import _, translate, use_locale
 from giveback.i18n.formatting import format_date_range
@@ -84,7 +85,9 @@ def read_answer_token(secret_key: str, token: str) -> AnswerLink:
 
 
 def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee]:
-    """Everyone on the trip; a CANCEL to people who left names only them (RFC 5546 3.2.5)."""
+    """Everyone on the trip; a CANCEL to people who left names only them (RFC 5546 3.2.5). The volunteers are
+    asked for an answer; the host contacts do not travel, so they are named for information only
+    (NON-PARTICIPANT, RSVP=FALSE: no answer buttons)."""
     if removed:
         return [ics.Attendee(v.email, v.name, "REQ-PARTICIPANT", "DECLINED") for v in removed]
     people = [
@@ -92,7 +95,11 @@ def _attendees(trip: TripFacts, removed: list[Participant]) -> list[ics.Attendee
         for v in trip.travelling
     ]
     known = {p.email for p in people}
-    people += [ics.Attendee(c.email, c.name, "OPT-PARTICIPANT") for c in trip.contacts if c.email not in known]
+    people += [
+        ics.Attendee(c.email, c.name, "NON-PARTICIPANT", "NEEDS-ACTION", rsvp=False)
+        for c in trip.contacts
+        if c.email not in known
+    ]
     return people
 
 
@@ -141,8 +148,10 @@ async def queue_invites(
     ``removed_people`` instead sends only to volunteers who left the trip (used with ``CANCEL``): the event
     names only them, as declined attendees, and has no STATUS while the trip goes on; ``only_people`` sends only
     to these volunteers (an invite sent again). A volunteer who has answered gets no answer links, only what they
-    answered. Each message supersedes the recipient's unsent older invites of the trip. The organizer is
-    ``GIVEBACK_MAIL_FROM``; links start with ``settings.base_url``. Each recipient reads the message, and the
+    answered. Each message supersedes the recipient's unsent older invites of the trip. The organizer is the
+    recipient's own reply address in the program mailbox (``giveback.calendars.replies``), also the message's
+    Reply-To; links start with ``settings.base_url``. Only the volunteers' copies block the days
+    (TRANSP:OPAQUE); a host contact's shows them as free. Each recipient reads the message, and the
     event's texts, in their own language; the words come from the templates ``trip-invitation`` and
     ``trip-cancelled``.
     """
@@ -151,7 +160,7 @@ async def queue_invites(
     uninvite = bool(removed) and not withdrawn(trip)  # off an event that goes on, not a cancelled one
     recipients = _recipients(trip, removed, only_people)
     readers = {r.person_id: r for r in await accounts.recipients(r.person_id for r in recipients)}
-    organizer = ics.organizer_address(settings.mail_from)
+    organizer_name = ics.organizer_address(settings.mail_from)[0]
     template = "trip-cancelled" if method == "CANCEL" else "trip-invitation"
     for recipient in recipients:
         reader = readers.get(recipient.person_id) or Recipient(recipient.name, recipient.email)
@@ -166,7 +175,11 @@ async def queue_invites(
             event = replace(trip_event(trip, base), attendees=_attendees(trip, removed))
             if removed:  # they are off the trip: its description must not tell them its status
                 event = replace(event, description=_left_trip_description(trip))
-            calendar = ics.invite(event, method=method, organizer=organizer, uninvite=uninvite)
+            organizer = reply_address(settings, trip.uid, recipient.email)
+            busy = recipient.member_id is not None  # only those who travel
+            calendar = ics.invite(
+                event, method=method, organizer=(organizer_name, organizer), uninvite=uninvite, busy=busy
+            )
             values = _values(trip, event, links, base, accepted=recipient.response == "accepted")
         rendered = await render_to(settings, template, reader, values)
         message_id = new_message_id(settings.mail_from, f"trip{trip.trip_id}.seq{event.sequence}")
@@ -181,6 +194,7 @@ async def queue_invites(
                 calendar=calendar,
                 method=method,
                 message_id=message_id,
+                reply_to=organizer,
             ),
             kind="invite",
             about=about_trip(trip.trip_id),

@@ -15,14 +15,18 @@ def invite_message(
     calendar: bytes,
     method: Method,
     message_id: str,
+    reply_to: str = "",
 ) -> str:
     """multipart/mixed → multipart/alternative (text/plain, text/html, text/calendar; method=…) + the .ics; the
     text and HTML parts are the message ``rendered`` from its template.
 
     The ``method=`` parameter is the calendar's METHOD; the attachment carries the same bytes. Every part is
-    7-bit clean (``giveback.mail.messages``), so the outbox can store it as text.
+    7-bit clean (``giveback.mail.messages``), so the outbox can store it as text. ``reply_to`` is the
+    recipient's reply address (the calendar's ORGANIZER), where an answer by e-mail goes too.
     """
     message = new_message(mail_from=mail_from, to=to, subject=rendered.subject, message_id=message_id)
+    if reply_to:
+        message["Reply-To"] = reply_to
     message.set_content(rendered.text)
     message.add_alternative(rendered.html, subtype="html")
     message.add_alternative(

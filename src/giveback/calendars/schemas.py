@@ -48,4 +48,6 @@ class ImportOut(msgspec.Struct, kw_only=True):
     fetch_queued: bool
     """A fetch is waiting for the worker (after linking or "fetch now"); it runs within seconds, never in a request."""
     error: str
+    skipped: int = 0
+    """Events of the last fetch that no calendar program could read (a broken date or rule): left out, the rest used."""
     busy: list[BusyRange]

@@ -1,6 +1,6 @@
 """Calendar records: feed tokens (only their hashes) and imported-calendar state."""
 
-from piccolo.columns import JSON, ForeignKey, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -26,11 +26,13 @@ class FeedToken(Table, tablename="calendar_feed_token"):
 
 
 class CalendarImport(Table, tablename="calendar_import"):
-    """The state of a volunteer's imported calendar: last fetch, its error, and the busy days found."""
+    """The state of a volunteer's imported calendar: last fetch, its error, the busy days found, and how many
+    events of it could not be read (``skipped``, left out)."""
 
     id = Serial(primary_key=True)
     person = ForeignKey(references=Person, unique=True, index=True)
     fetched_at = Timestamptz(null=True, default=None)
     error = Text(default="")
     busy = JSON(default=[])
+    skipped = Integer(default=0)
     next_fetch_at = Timestamptz(default=TimestamptzNow())

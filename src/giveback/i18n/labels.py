@@ -213,6 +213,53 @@ LABELS: Final[dict[str, dict[str, Text]]] = {
         "5": _p("every weekday", "Saturdays"),
         "6": _p("every weekday", "Sundays"),
     },
+    # what a calendar app answered (PARTSTAT) and what became of it (giveback.trips.replies.OUTCOMES)
+    "calendar_partstat": {
+        "ACCEPTED": _p("calendar answer", "yes"),
+        "DECLINED": _p("calendar answer", "no"),
+        "TENTATIVE": _p("calendar answer", "maybe"),
+        "DELEGATED": _p("calendar answer", "passed on to someone else"),
+        "NEEDS-ACTION": _p("calendar answer", "no answer yet"),
+        "": _p("calendar answer", "none"),
+    },
+    "calendar_outcome": {
+        "applied": _p("calendar answer outcome", "Recorded as their answer."),
+        "unchanged": _p("calendar answer outcome", "The same as their answer already recorded."),
+        "not_applied": _p("calendar answer outcome", "Not applied: the trip refused this answer."),
+        "tentative": _p(
+            "calendar answer outcome", "Not applied: a maybe is not an answer; ask them to accept or decline."
+        ),
+        "delegated": _p(
+            "calendar answer outcome",
+            "Not applied: a place cannot be passed on from a calendar; choose a replacement on the round page.",
+        ),
+        "counter": _p(
+            "calendar answer outcome",
+            "Not applied: they propose other dates; reschedule the trip if the dates suit everyone.",
+        ),
+        "no_answer": _p("calendar answer outcome", "Not applied: it holds no yes or no."),
+        "stale": _p(
+            "calendar answer outcome",
+            "Not applied: it is older than an answer they gave since, or than new dates that asked them again.",
+        ),
+        "no_token": _p(
+            "calendar answer outcome",
+            "Refused: it was not sent to a reply address of an invite, so nobody can tell who sent it.",
+        ),
+        "forged": _p(
+            "calendar answer outcome",
+            "Refused: it came to a reply address that does not belong to the person it names.",
+        ),
+        "unknown_trip": _p(
+            "calendar answer outcome", "Refused: it is about an event that is not a trip of the program."
+        ),
+        "not_on_trip": _p("calendar answer outcome", "Refused: the person it names is not a volunteer on this trip."),
+        "unknown_version": _p(
+            "calendar answer outcome", "Refused: it answers a version of the trip that was never sent."
+        ),
+        "unsupported": _p("calendar answer outcome", "Not applied: it is not an answer to an invite."),
+        "unreadable": _p("calendar answer outcome", "Not applied: its calendar part cannot be read."),
+    },
 }
 
 

@@ -16,7 +16,7 @@ from giveback.i18n import LOCALES, _
 from giveback.i18n.formatting import country_name
 from giveback.settings import Settings
 from giveback.topics.tables import Topic
-from giveback.trips import checklist, documents, exports, services
+from giveback.trips import checklist, documents, exports, replies, services
 from giveback.trips.schemas import (
     CASE_ROLES,
     STATUSES,
@@ -414,6 +414,11 @@ class CoordinatorTripPages(Controller):
     async def outstanding(self, request: Request[Any, Any, Any], sent: FromQuery[int | None] = None) -> Template:
         rows = OUTSTANDING.from_query(await services.outstanding(signed_in_user(request)), request.query_params)
         return page("trips/outstanding.html", rows=rows, sent=sent)
+
+    @get("/calendar-answers")
+    async def calendar_answers(self) -> Template:
+        """Answers given in calendar apps that were not applied: refused, too old, or kept for a coordinator."""
+        return page("trips/calendar_answers.html", answers=await replies.kept_answers())
 
     @post("/reports/{trip_id:int}/remind", status_code=200)
     async def remind(

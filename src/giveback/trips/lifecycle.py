@@ -411,8 +411,11 @@ def refuse_older_invite(sent_in: int | None, sequence: int, status: str, respons
         raise Gone(_("a newer invite was sent for this trip: use the links in the newest invite e-mail"), field="token")
 
 
-async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: int | None = None) -> InviteAnswerOut:
-    """Record a volunteer's answer to their place (``accepted`` or ``declined``), with its consequences.
+async def answer(
+    member_id: int, wanted: str, settings: Settings, *, sent_in: int | None = None, via: str = "link"
+) -> InviteAnswerOut:
+    """Record a volunteer's answer to their place (``accepted`` or ``declined``), with its consequences; ``via``
+    (``link``, or ``calendar`` for an answer given in a calendar app) is kept in the trip's log.
 
     Accepting is refused while the volunteer is booked on other days too close (the booked rule); when every
     remaining volunteer has accepted, the trip is ``confirmed``. Declining frees the place: the decliner gets
@@ -459,23 +462,26 @@ async def answer(member_id: int, wanted: str, settings: Settings, *, sent_in: in
         )
         everyone_accepted = bool(remaining) and all(r["response"] == "accepted" for r in remaining)
         if wanted == "accepted":
-            row = await _move(row, person_id, "accepted", row["status"], member=member_id)
+            row = await _move(row, person_id, "accepted", row["status"], member=member_id, via=via)
             if everyone_accepted and row["status"] in ("approved", "invited"):
                 row = await _move(row, person_id, "confirmed", "confirmed")
                 await _tell(trip_id, "REQUEST", settings)
             return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=True)
         if not remaining:
-            row = await _decline(row, person_id, "every volunteer declined the invitation", settings, member=member_id)
+            row = await _decline(
+                row, person_id, "every volunteer declined the invitation", settings, member=member_id, via=via
+            )
         else:
             status = "confirmed" if everyone_accepted and row["status"] in ("approved", "invited") else row["status"]
-            row = await _move(row, person_id, "member_declined", status, member=member_id)
+            row = await _move(row, person_id, "member_declined", status, member=member_id, via=via)
             await _tell(trip_id, "REQUEST", settings)
         await _tell(trip_id, "CANCEL", settings, removed_people=[person_id])
         await _tell_coordinators_of_decline(row, person_id, settings)
     return InviteAnswerOut(trip_id=trip_id, response=wanted, trip_status=row["status"], changed=True)
 
 
-async def _coordinators() -> list[Recipient]:
+async def coordinators() -> list[Recipient]:
+    """The coordinators as recipients (in their languages)."""
     rows = await RoleGrant.select(RoleGrant.person).where(RoleGrant.role == "coordinator")
     return await recipients(int(row["person"]) for row in rows)
 
@@ -501,7 +507,7 @@ async def _tell_coordinators_of_decline(row: dict[str, Any], person_id: int, set
     await queue_templated(
         settings=settings,
         message_name="volunteer-declined",
-        to=await _coordinators(),
+        to=await coordinators(),
         values=values,
         about=invites.about_trip(int(row["id"])),
     )
@@ -595,12 +601,17 @@ async def decline(trip_id: int, reason: str, *, actor_id: int | None, settings: 
 
 
 async def _decline(
-    row: dict[str, Any], actor_id: int | None, reason: str, settings: Settings, member: int | None = None
+    row: dict[str, Any],
+    actor_id: int | None,
+    reason: str,
+    settings: Settings,
+    member: int | None = None,
+    via: str = "link",
 ) -> dict[str, Any]:
     if member is None:
         row = await _move(row, actor_id, "declined", "declined", reason=reason)
     else:
-        row = await _move(row, actor_id, "declined", "declined", reason=reason, member=member)
+        row = await _move(row, actor_id, "declined", "declined", reason=reason, member=member, via=via)
     await _tell(int(row["id"]), "CANCEL", settings)
     await _reopen_request(int(row["request"]), actor_id)
     return row

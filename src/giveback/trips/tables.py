@@ -1,6 +1,6 @@
 from typing import Any
 
-from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, Serial, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, Boolean, Date, ForeignKey, Integer, OnDelete, Serial, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.reference import LazyTableReference
 from piccolo.table import Table
@@ -46,3 +46,32 @@ class TripMember(Table):
     person = ForeignKey(references=Person, index=True)
     response = Varchar(length=20, default="pending")
     score = JSON(default={})
+
+
+class CalendarReply(Table, tablename="calendar_reply"):
+    """An answer given in a calendar app (an iTIP REPLY or COUNTER from the program mailbox) and what became of it.
+
+    ``message_key`` (the Message-ID, or a hash of the message) makes reading the same e-mail twice harmless.
+    ``outcome`` is one of ``giveback.trips.replies.OUTCOMES`` (applied, refused, kept for a coordinator…) and
+    ``detail`` the lifecycle's words when it refused the answer. ``attendee`` is the address the answer names;
+    ``trip`` and ``member`` are set once it is matched. ``proposed_*`` are the days a COUNTER asks for.
+    """
+
+    id = Serial(primary_key=True)
+    message_key = Varchar(length=255, unique=True)
+    received_at = Timestamptz(default=TimestamptzNow())
+    sender = Varchar(length=320, default="")
+    method = Varchar(length=10, default="")
+    uid = Varchar(length=255, default="", index=True)
+    sequence = Integer(default=0)
+    stamp = Timestamptz(null=True, default=None)
+    attendee = Varchar(length=320, default="")
+    partstat = Varchar(length=20, default="")
+    delegated_to = Varchar(length=320, default="")
+    trip = ForeignKey(references=Trip, null=True, index=True, on_delete=OnDelete.set_null)
+    member = ForeignKey(references=TripMember, null=True, index=True, on_delete=OnDelete.set_null)
+    outcome = Varchar(length=20, index=True)
+    detail = Text(default="")
+    comment = Text(default="")
+    proposed_start = Date(null=True, default=None)
+    proposed_end = Date(null=True, default=None)
