@@ -5,7 +5,6 @@ address are refused; an unknown host and an internal one get the same words (no 
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -57,11 +56,19 @@ class _Slow(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
+    everyone_asked = threading.Event()
+    expected = 3
+
     def do_GET(self) -> None:
         with self.lock:
             _Slow.in_flight += 1
             _Slow.most_at_once = max(_Slow.most_at_once, _Slow.in_flight)
-        time.sleep(0.5)  # a slow calendar server: the others must not wait for it
+            if _Slow.in_flight >= _Slow.expected:
+                _Slow.everyone_asked.set()
+        # A slow calendar server: it answers once every calendar was asked for (or after 5 s). Fetched one after
+        # another, the first waits alone and the others come later; fetched side by side, all are in flight at once,
+        # however slow the machine.
+        _Slow.everyone_asked.wait(timeout=5)
         body = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//y//EN\r\nEND:VCALENDAR\r\n"
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
@@ -77,6 +84,7 @@ def slow_server() -> Iterator[str]:
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     _Slow.most_at_once = 0
+    _Slow.everyone_asked.clear()
     yield f"127.0.0.1:{httpd.server_address[1]}"
     httpd.shutdown()
     httpd.server_close()
