@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable
 
 import httpx
@@ -204,6 +205,7 @@ async def test_host_contacts_veto_from_their_proposals_page(
     page = await host.get("/host/proposals/", headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "Liver tumours" in page.text
+    assert re.search(r'<button type="submit" class="danger">\s*Veto\s*</button>', page.text)  # destructive: red
     token = host.headers["X-CSRF-Token"]
     onco, proposed = f"r-{program.requests[0]}", f"v-{program.volunteers[0]}"
     form = {"csrf_token": token, "volunteer": proposed, "request": onco}
