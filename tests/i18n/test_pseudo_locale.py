@@ -16,7 +16,7 @@ from access_world import ROLES, World, build_world
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 
-from giveback.accounts.tables import Person
+from giveback.accounts.tables import ApiToken, Person
 from giveback.hosts.tables import HostRequest
 from giveback.organizations.tables import Organization
 from giveback.rounds.tables import MatchRound
@@ -88,6 +88,7 @@ async def _data_words() -> set[str]:
     for row in await HostRequest.select(HostRequest.title, HostRequest.notes):
         values += [row["title"], row["notes"]]
     values += [row["name"] for row in await MatchRound.select(MatchRound.name)]
+    values += [row["name"] for row in await ApiToken.select(ApiToken.name)]  # named by their owners
     for row in await VolunteerProfile.select(VolunteerProfile.institution, VolunteerProfile.bio):
         values += [row["institution"], row["bio"]]
     return {word for value in values for word in re.findall(r"[A-Za-z]{2,}", value or "")}
