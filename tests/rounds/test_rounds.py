@@ -69,7 +69,9 @@ async def test_open_freeze_run_review_adjust_rerun_and_approve(
     assert [t["request"] for t in trips] == program.requests[:2]
     assert all(t["uid"].endswith("@testserver.local") for t in trips)
     assert await HostRequest.count().where(HostRequest.status == "matched") == 2
-    invites = await OutboxMessage.select(OutboxMessage.about, OutboxMessage.method, OutboxMessage.recipient)
+    invites = await OutboxMessage.select(OutboxMessage.about, OutboxMessage.method, OutboxMessage.recipient).where(
+        OutboxMessage.method != ""  # the calendar messages (the notices of the run to the hosts have none)
+    )
     assert sorted((i["about"], i["method"]) for i in invites) == sorted((about_trip(t["id"]), "REQUEST") for t in trips)
     assert {t["status"] for t in await Trip.select(Trip.status)} == {"invited"}
     twice = await client.post(f"/api/runs/{second['id']}/approve", json={})

@@ -6,7 +6,7 @@
   // writes (Babel's medium form, "Mar 3, 2027" on an English page), one format on every page.
   const language = document.documentElement.lang || undefined;
   const day = { year: "numeric", month: "short", day: "numeric" };
-  const moment = { ...day, hour: "2-digit", minute: "2-digit", timeZoneName: "short" };
+  const moment = { ...day, hour: "numeric", minute: "2-digit", timeZoneName: "short" };
   document.querySelectorAll("time[data-local]").forEach((node) => {
     const when = new Date(node.getAttribute("datetime"));
     if (Number.isNaN(when.getTime())) return;
