@@ -93,4 +93,4 @@ async def test_the_sign_up_page_states_the_rule_next_to_the_name(client: httpx.A
     )
     assert form_page.status_code == 200
     assert answer.status_code == 400
-    assert "must be one line without control characters or text-direction overrides" in answer.text
+    assert "Enter one line, without control characters or text-direction marks" in answer.text
